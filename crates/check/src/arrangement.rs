@@ -1,0 +1,559 @@
+//! The planar arrangement of the boundary segments that do not cancel out, and the
+//! coverage count of every face it makes.
+//!
+//! Give every unit ring a direction with the unit on its left. Then the number of
+//! units covering a point (its winding count W) changes only across segments, by +1
+//! when entering a unit. Two units sharing a boundary vertex for vertex contribute the
+//! same segment in opposite directions, which cancel: W does not change there. So W
+//! everywhere is decided by the few segments left after cancelling exact pairs: the
+//! outer boundary, and whatever is broken. Noding and polygonizing only those gives
+//! exactly the regions where W is 0 (gaps), 1 (fine) or 2+ (overlaps), however the
+//! damage looks, at a cost that grows with the damage, not with the city.
+//!
+//! A second count, R, does the same for a reference (the city outline, or the level
+//! above): W < R is uncovered, W > R is overlapping or outside the reference. Only the
+//! excess D = W - R is carried through the arrangement, so a unit boundary lying
+//! exactly on the reference cancels too, and a clean partition leaves nothing at all;
+//! the few faces with an unexpected D are then classified by counting W and R at a
+//! point inside them.
+
+use geo_types::Coord;
+use rstar::{AABB, RTree, RTreeObject};
+use rustc_hash::FxHashMap;
+
+use citygrid_model::rings::{FaceId, coord_key};
+
+use crate::segment::{Meeting, meet};
+
+/// Which count a segment adds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// The units being checked (W).
+    Units,
+    /// The reference they must cover exactly (R).
+    Reference,
+}
+
+/// One directed boundary segment, with its unit (or reference) on the left.
+#[derive(Debug, Clone, Copy)]
+pub struct Directed {
+    /// Start.
+    pub a: Coord<f64>,
+    /// End.
+    pub b: Coord<f64>,
+    /// The unit on the left (ignored for the reference layer).
+    pub face: FaceId,
+    /// Which count it adds to.
+    pub layer: Layer,
+}
+
+/// A segment that survived cancellation: its net change of D in its own direction and
+/// the units that contributed to it.
+#[derive(Debug, Clone)]
+pub struct Leftover {
+    /// Start.
+    pub a: Coord<f64>,
+    /// End.
+    pub b: Coord<f64>,
+    /// Net change of D = W - R across it, right to left.
+    pub excess: i32,
+    /// Units whose rings contain it (empty for a stretch of the reference alone).
+    pub faces: Vec<FaceId>,
+}
+
+/// How two leftover segments of different units meet, when not at a shared end.
+#[derive(Debug, Clone, Copy)]
+pub struct Contact {
+    /// Index into [`Arrangement::leftovers`].
+    pub first: usize,
+    /// Index into [`Arrangement::leftovers`].
+    pub second: usize,
+    /// How they meet.
+    pub meeting: Meeting,
+}
+
+/// One face boundary cycle of the arrangement.
+#[derive(Debug, Clone)]
+pub struct Cycle {
+    /// Closed ring (first vertex repeated at the end).
+    pub ring: Vec<Coord<f64>>,
+    /// Twice the signed area in degrees² (positive: a bounded face seen from inside).
+    pub area2: f64,
+    /// D = W - R of the face on the cycle's left.
+    pub excess: i32,
+    /// Units whose boundary forms part of the cycle.
+    pub faces: Vec<FaceId>,
+}
+
+/// The arrangement of leftover segments.
+#[derive(Debug, Clone, Default)]
+pub struct Arrangement {
+    /// Segments that did not cancel, before noding.
+    pub leftovers: Vec<Leftover>,
+    /// Where leftovers of different units meet other than end to end.
+    pub contacts: Vec<Contact>,
+    /// Pairs of leftovers of different units closer than the tolerance without
+    /// meeting, with their distance in metres.
+    pub near: Vec<(usize, usize, f64)>,
+    /// All face cycles; bounded faces have `area2 > 0`.
+    pub cycles: Vec<Cycle>,
+}
+
+/// Settings for [`Arrangement::build`].
+#[derive(Debug, Clone, Copy)]
+pub struct NearTolerance {
+    /// Metres per degree of longitude and latitude, for measuring distances.
+    pub metres_per_degree: (f64, f64),
+    /// Report leftovers of different units closer than this, in metres (0: never).
+    pub metres: f64,
+}
+
+impl Arrangement {
+    /// Cancels exact pairs, nodes what is left, and counts W and R on every face.
+    ///
+    /// `excess_at(p)` must return D = W - R at a point `p` that lies on no leftover
+    /// segment; it is called once per connected group of leftovers, to anchor the
+    /// counts, which then follow from crossing segments.
+    pub fn build(
+        segments: impl IntoIterator<Item = Directed>,
+        near: NearTolerance,
+        mut excess_at: impl FnMut(Coord<f64>) -> i32,
+    ) -> Self {
+        let leftovers = cancel(segments);
+        if leftovers.is_empty() {
+            return Arrangement::default();
+        }
+        let (contacts, near_pairs, splits) = node(&leftovers, near);
+        let pieces = split_and_merge(&leftovers, &splits);
+        let cycles = polygonize(&pieces, &mut excess_at);
+        Arrangement {
+            leftovers,
+            contacts,
+            near: near_pairs,
+            cycles,
+        }
+    }
+}
+
+/// Key of an undirected segment and whether the given direction is the key's.
+fn undirected(a: Coord<f64>, b: Coord<f64>) -> ([u64; 4], bool) {
+    let (ka, kb) = (coord_key(a), coord_key(b));
+    if ka <= kb {
+        ([ka[0], ka[1], kb[0], kb[1]], true)
+    } else {
+        ([kb[0], kb[1], ka[0], ka[1]], false)
+    }
+}
+
+fn cancel(segments: impl IntoIterator<Item = Directed>) -> Vec<Leftover> {
+    let mut acc: FxHashMap<[u64; 4], Leftover> = FxHashMap::default();
+    let mut order: Vec<[u64; 4]> = Vec::new();
+    for s in segments {
+        if s.a == s.b {
+            continue;
+        }
+        let (key, forward) = undirected(s.a, s.b);
+        let sign = if forward { 1 } else { -1 };
+        let entry = acc.entry(key).or_insert_with(|| {
+            order.push(key);
+            let (a, b) = if forward { (s.a, s.b) } else { (s.b, s.a) };
+            Leftover {
+                a,
+                b,
+                excess: 0,
+                faces: Vec::new(),
+            }
+        });
+        match s.layer {
+            Layer::Units => {
+                entry.excess += sign;
+                if !entry.faces.contains(&s.face) {
+                    entry.faces.push(s.face);
+                }
+            }
+            Layer::Reference => entry.excess -= sign,
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|k| acc.remove(&k))
+        .filter(|l| l.excess != 0)
+        .collect()
+}
+
+struct Indexed {
+    id: usize,
+    envelope: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for Indexed {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+type Splits = Vec<Vec<Coord<f64>>>;
+
+/// Finds every pair of leftovers that meet (and, with a tolerance, nearly meet), and
+/// the points where each must be split.
+fn node(leftovers: &[Leftover], near: NearTolerance) -> (Vec<Contact>, Vec<(usize, usize, f64)>, Splits) {
+    let (mx, my) = near.metres_per_degree;
+    let pad = if near.metres > 0.0 {
+        (near.metres / mx.min(my)).max(0.0)
+    } else {
+        0.0
+    };
+    let items: Vec<Indexed> = leftovers
+        .iter()
+        .enumerate()
+        .map(|(id, l)| Indexed {
+            id,
+            envelope: AABB::from_corners(
+                [l.a.x.min(l.b.x) - pad, l.a.y.min(l.b.y) - pad],
+                [l.a.x.max(l.b.x) + pad, l.a.y.max(l.b.y) + pad],
+            ),
+        })
+        .collect();
+    let tree = RTree::bulk_load(items);
+    let mut splits: Splits = vec![Vec::new(); leftovers.len()];
+    let mut contacts = Vec::new();
+    let mut near_pairs = Vec::new();
+    for (p, q) in tree.intersection_candidates_with_other_tree(&tree) {
+        let (i, j) = (p.id, q.id);
+        if i >= j {
+            continue;
+        }
+        let (s, t) = (&leftovers[i], &leftovers[j]);
+        let m = meet(s.a, s.b, t.a, t.b);
+        let different = s.faces.iter().any(|f| !t.faces.contains(f)) || t.faces.iter().any(|f| !s.faces.contains(f));
+        match m {
+            Meeting::Apart => {
+                if pad > 0.0 && different && !s.faces.is_empty() && !t.faces.is_empty() {
+                    let d = metric_distance(s, t, (mx, my));
+                    if d < near.metres {
+                        near_pairs.push((i, j, d));
+                    }
+                }
+                continue;
+            }
+            Meeting::SharedEnd => continue,
+            Meeting::Cross(x) => {
+                splits[i].push(x);
+                splits[j].push(x);
+            }
+            Meeting::Touch(x) => {
+                if x != s.a && x != s.b {
+                    splits[i].push(x);
+                }
+                if x != t.a && x != t.b {
+                    splits[j].push(x);
+                }
+            }
+            Meeting::Along(x, y) => {
+                for z in [x, y] {
+                    if z != s.a && z != s.b {
+                        splits[i].push(z);
+                    }
+                    if z != t.a && z != t.b {
+                        splits[j].push(z);
+                    }
+                }
+            }
+        }
+        if different {
+            contacts.push(Contact {
+                first: i,
+                second: j,
+                meeting: m,
+            });
+        }
+    }
+    (contacts, near_pairs, splits)
+}
+
+fn metric_distance(s: &Leftover, t: &Leftover, (mx, my): (f64, f64)) -> f64 {
+    let o = s.a;
+    let m = |c: Coord<f64>| Coord {
+        x: (c.x - o.x) * mx,
+        y: (c.y - o.y) * my,
+    };
+    crate::segment::distance(m(s.a), m(s.b), m(t.a), m(t.b))
+}
+
+/// A noded piece with its net counts in the direction `a`→`b`.
+#[derive(Debug, Clone)]
+struct Piece {
+    a: Coord<f64>,
+    b: Coord<f64>,
+    excess: i32,
+    faces: Vec<FaceId>,
+}
+
+fn split_and_merge(leftovers: &[Leftover], splits: &Splits) -> Vec<Piece> {
+    let mut acc: FxHashMap<[u64; 4], Piece> = FxHashMap::default();
+    let mut order = Vec::new();
+    for (l, pts) in leftovers.iter().zip(splits) {
+        let mut pts = pts.clone();
+        let d = l.b - l.a;
+        pts.sort_by(|p, q| {
+            let tp = (p.x - l.a.x) * d.x + (p.y - l.a.y) * d.y;
+            let tq = (q.x - l.a.x) * d.x + (q.y - l.a.y) * d.y;
+            tp.total_cmp(&tq)
+        });
+        pts.dedup();
+        let chain = std::iter::once(l.a).chain(pts).chain(std::iter::once(l.b));
+        let chain: Vec<Coord<f64>> = chain.collect();
+        for w in chain.windows(2) {
+            if w[0] == w[1] {
+                continue;
+            }
+            let (key, forward) = undirected(w[0], w[1]);
+            let sign = if forward { 1 } else { -1 };
+            let e = acc.entry(key).or_insert_with(|| {
+                order.push(key);
+                let (a, b) = if forward { (w[0], w[1]) } else { (w[1], w[0]) };
+                Piece {
+                    a,
+                    b,
+                    excess: 0,
+                    faces: Vec::new(),
+                }
+            });
+            e.excess += sign * l.excess;
+            for f in &l.faces {
+                if !e.faces.contains(f) {
+                    e.faces.push(*f);
+                }
+            }
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|k| acc.remove(&k))
+        .filter(|p| p.excess != 0)
+        .collect()
+}
+
+/// Traces the faces of the noded pieces and counts W and R on each.
+fn polygonize(pieces: &[Piece], excess_at: &mut impl FnMut(Coord<f64>) -> i32) -> Vec<Cycle> {
+    // Vertices and half-edges: half-edge 2k runs along piece k, 2k+1 against it.
+    let mut vid: FxHashMap<[u64; 2], u32> = FxHashMap::default();
+    let mut verts: Vec<Coord<f64>> = Vec::new();
+    let mut vertex = |c: Coord<f64>| {
+        *vid.entry(coord_key(c)).or_insert_with(|| {
+            verts.push(c);
+            (verts.len() - 1) as u32
+        })
+    };
+    let ends: Vec<(u32, u32)> = pieces.iter().map(|p| (vertex(p.a), vertex(p.b))).collect();
+    let n_half = pieces.len() * 2;
+    let origin = |h: usize| if h % 2 == 0 { ends[h / 2].0 } else { ends[h / 2].1 };
+    let target = |h: usize| if h % 2 == 0 { ends[h / 2].1 } else { ends[h / 2].0 };
+    let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); verts.len()];
+    for h in 0..n_half {
+        outgoing[origin(h) as usize].push(h);
+    }
+    let angle = |h: usize| {
+        let (o, t) = (verts[origin(h) as usize], verts[target(h) as usize]);
+        (t.y - o.y).atan2(t.x - o.x)
+    };
+    // Position of each half-edge in its origin's counter-clockwise order.
+    let mut pos = vec![0usize; n_half];
+    for out in &mut outgoing {
+        out.sort_by(|&p, &q| angle(p).total_cmp(&angle(q)));
+        for (i, &h) in out.iter().enumerate() {
+            pos[h] = i;
+        }
+    }
+    // next(h): at h's target, the outgoing half-edge just clockwise of h's twin keeps
+    // the face on the left.
+    let next = |h: usize| {
+        let twin = h ^ 1;
+        let out = &outgoing[origin(twin) as usize];
+        out[(pos[twin] + out.len() - 1) % out.len()]
+    };
+    let mut cycle_of = vec![usize::MAX; n_half];
+    let mut cycles: Vec<Cycle> = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for start in 0..n_half {
+        if cycle_of[start] != usize::MAX {
+            continue;
+        }
+        let id = cycles.len();
+        let mut ring = Vec::new();
+        let mut faces: Vec<FaceId> = Vec::new();
+        let mut hs = Vec::new();
+        let mut h = start;
+        while cycle_of[h] == usize::MAX {
+            cycle_of[h] = id;
+            hs.push(h);
+            ring.push(verts[origin(h) as usize]);
+            for f in &pieces[h / 2].faces {
+                if !faces.contains(f) {
+                    faces.push(*f);
+                }
+            }
+            h = next(h);
+        }
+        ring.push(ring[0]);
+        let area2 = citygrid_model::rings::signed_area2(&ring);
+        cycles.push(Cycle {
+            ring,
+            area2,
+            excess: i32::MIN,
+            faces,
+        });
+        members.push(hs);
+    }
+    // Counts: anchor one cycle per connected group at its west side, then cross
+    // half-edges: the face left of h differs from the face left of its twin by h's
+    // net counts.
+    let mut stack = Vec::new();
+    let mut order: Vec<u32> = (0..verts.len() as u32).collect();
+    order.sort_by(|&p, &q| {
+        let (a, b) = (verts[p as usize], verts[q as usize]);
+        a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
+    });
+    for v in order {
+        let out = &outgoing[v as usize];
+        let Some(&west) = out.last() else { continue };
+        let c = cycle_of[west];
+        if cycles[c].excess != i32::MIN {
+            continue;
+        }
+        // v is the westmost vertex of a group not yet reached: the face left of its
+        // most counter-clockwise outgoing half-edge is the one to its west.
+        let p = verts[v as usize];
+        let probe = Coord {
+            x: p.x - (p.x.abs() * 1e-12).max(1e-12),
+            y: p.y,
+        };
+        cycles[c].excess = excess_at(probe);
+        stack.push(c);
+        while let Some(c) = stack.pop() {
+            for &h in &members[c] {
+                let twin = h ^ 1;
+                let d = cycle_of[twin];
+                if cycles[d].excess != i32::MIN {
+                    continue;
+                }
+                let sign = if h % 2 == 0 { 1 } else { -1 };
+                // D(left of twin) = D(left of h) - net(h)
+                cycles[d].excess = cycles[c].excess - sign * pieces[h / 2].excess;
+                stack.push(d);
+            }
+        }
+    }
+    cycles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(x: f64, y: f64) -> Coord<f64> {
+        Coord { x, y }
+    }
+
+    fn ring(face: FaceId, layer: Layer, pts: &[(f64, f64)]) -> Vec<Directed> {
+        let pts: Vec<_> = pts.iter().map(|&(x, y)| c(x, y)).collect();
+        (0..pts.len())
+            .map(|i| Directed {
+                a: pts[i],
+                b: pts[(i + 1) % pts.len()],
+                face,
+                layer,
+            })
+            .collect()
+    }
+
+    const TOL: NearTolerance = NearTolerance {
+        metres_per_degree: (1.0, 1.0),
+        metres: 0.0,
+    };
+
+    /// W - R from a brute-force list of squares, for anchoring.
+    fn counts(units: &[[f64; 4]], reference: &[[f64; 4]]) -> impl FnMut(Coord<f64>) -> i32 {
+        let inside = |r: &[f64; 4], p: Coord<f64>| p.x > r[0] && p.x < r[2] && p.y > r[1] && p.y < r[3];
+        let (u, r) = (units.to_vec(), reference.to_vec());
+        move |p| u.iter().filter(|q| inside(q, p)).count() as i32 - r.iter().filter(|q| inside(q, p)).count() as i32
+    }
+
+    fn sq(face: FaceId, layer: Layer, r: [f64; 4]) -> Vec<Directed> {
+        ring(face, layer, &[(r[0], r[1]), (r[2], r[1]), (r[2], r[3]), (r[0], r[3])])
+    }
+
+    #[test]
+    fn a_clean_pair_leaves_only_the_outline() {
+        let a = [0., 0., 1., 1.];
+        let b = [1., 0., 2., 1.];
+        let segs: Vec<_> = sq(0, Layer::Units, a).into_iter().chain(sq(1, Layer::Units, b)).collect();
+        let arr = Arrangement::build(segs, TOL, counts(&[a, b], &[]));
+        assert_eq!(arr.leftovers.len(), 6);
+        assert!(arr.contacts.is_empty());
+        let bounded: Vec<_> = arr.cycles.iter().filter(|c| c.area2 > 0.0).collect();
+        assert_eq!(bounded.len(), 1);
+        assert_eq!(bounded[0].excess, 1);
+        assert!((bounded[0].area2 - 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn overlapping_squares_make_a_face_covered_twice() {
+        let a = [0., 0., 2., 2.];
+        let b = [1., 1., 3., 3.];
+        let segs: Vec<_> = sq(0, Layer::Units, a).into_iter().chain(sq(1, Layer::Units, b)).collect();
+        let arr = Arrangement::build(segs, TOL, counts(&[a, b], &[]));
+        let twice: Vec<_> = arr.cycles.iter().filter(|c| c.area2 > 0.0 && c.excess == 2).collect();
+        assert_eq!(twice.len(), 1);
+        assert!((twice[0].area2 - 2.0).abs() < 1e-12, "the overlap is the 1x1 square");
+        assert_eq!(arr.contacts.len(), 2, "two crossings");
+    }
+
+    #[test]
+    fn a_missing_square_is_a_hole_and_a_reference_shows_the_gap() {
+        // Three squares of a 2x2 block; the reference is the whole block.
+        let cells = [[0., 0., 1., 1.], [1., 0., 2., 1.], [0., 1., 1., 2.]];
+        let whole = [0., 0., 2., 2.];
+        let mut segs = Vec::new();
+        for (i, r) in cells.iter().enumerate() {
+            segs.extend(sq(i as FaceId, Layer::Units, *r));
+        }
+        segs.extend(sq(0, Layer::Reference, whole));
+        let arr = Arrangement::build(segs, TOL, counts(&cells, &[whole]));
+        let gaps: Vec<_> = arr.cycles.iter().filter(|c| c.area2 > 0.0 && c.excess < 0).collect();
+        assert_eq!(gaps.len(), 1);
+        assert!((gaps[0].area2 - 2.0).abs() < 1e-12);
+        let mut faces = gaps[0].faces.clone();
+        faces.sort();
+        assert_eq!(faces, vec![1, 2]);
+    }
+
+    #[test]
+    fn a_t_junction_cancels_but_is_a_contact() {
+        // b's left side has an extra vertex at (1, 0.5): no area changes.
+        let a = sq(0, Layer::Units, [0., 0., 1., 1.]);
+        let b = ring(1, Layer::Units, &[(1., 0.), (2., 0.), (2., 1.), (1., 1.), (1., 0.5)]);
+        let cells = [[0., 0., 1., 1.], [1., 0., 2., 1.]];
+        let arr = Arrangement::build(a.into_iter().chain(b), TOL, counts(&cells, &[]));
+        assert_eq!(arr.contacts.len(), 2);
+        assert!(arr.cycles.iter().all(|c| c.area2 <= 0.0 || c.excess == 1));
+    }
+
+    #[test]
+    fn near_segments_of_different_units_are_found() {
+        let a = [0., 0., 1., 1.];
+        let b = [1.1, 0., 2., 1.];
+        let segs: Vec<_> = sq(0, Layer::Units, a).into_iter().chain(sq(1, Layer::Units, b)).collect();
+        let tol = NearTolerance {
+            metres_per_degree: (1.0, 1.0),
+            metres: 0.2,
+        };
+        let arr = Arrangement::build(segs, tol, counts(&[a, b], &[]));
+        // a's east side against b's west side, and the corners nearby: all 0.1 apart.
+        assert!(!arr.near.is_empty());
+        assert!(arr.near.iter().all(|&(_, _, d)| (d - 0.1).abs() < 1e-9));
+        let faces = |i: usize| arr.leftovers[i].faces.clone();
+        assert!(arr.near.iter().all(|&(i, j, _)| faces(i) != faces(j)));
+    }
+}

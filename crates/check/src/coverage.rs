@@ -1,0 +1,535 @@
+//! Coverage of one level (overlaps, gaps, unmatched edges, units outside the
+//! reference) and nesting of children in their parent.
+//!
+//! Each level is matched segment by segment; what does not pair up goes into an
+//! [`Arrangement`] together with a reference: the city boundary for the top level,
+//! the outer boundary of the level above for the others. Faces of that arrangement
+//! whose count is off are the overlaps, gaps and overhangs, located and measured
+//! exactly. Nesting works the same way per parent: its children's boundary against
+//! the parent's own.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use geo::{BooleanOps, InteriorPoint};
+use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
+use rstar::{AABB, RTree, RTreeObject};
+
+use citygrid_model::measure::{LocalFrame, planar_area_m2};
+use citygrid_model::rings::{FaceId, NO_SEG, RingSet, match_segments};
+use citygrid_model::{Unit, UnitCode};
+
+use crate::arrangement::{Arrangement, Cycle, Directed, Layer, NearTolerance};
+use crate::options::CheckOptions;
+use crate::pip;
+use crate::report::{Rule, Size, Violation};
+use crate::validity::fmt;
+
+/// Faces smaller than this (m²) come from rounding where segments cross, not from
+/// the data: 1 cm².
+const NOISE_M2: f64 = 1e-4;
+
+struct Boxed {
+    member: usize,
+    envelope: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for Boxed {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+/// A bounding-box index over a set of units, for counting the units at a point.
+pub(crate) struct UnitIndex {
+    tree: RTree<Boxed>,
+}
+
+impl UnitIndex {
+    pub(crate) fn new(units: &[Arc<Unit>], members: &[usize]) -> Self {
+        let items = members
+            .iter()
+            .enumerate()
+            .filter_map(|(m, &u)| {
+                let r = geo::BoundingRect::bounding_rect(&units[u].geometry)?;
+                Some(Boxed {
+                    member: m,
+                    envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                })
+            })
+            .collect();
+        UnitIndex {
+            tree: RTree::bulk_load(items),
+        }
+    }
+
+    /// Members (positions in the member list) containing `p`, half-open.
+    pub(crate) fn containing(&self, units: &[Arc<Unit>], members: &[usize], p: Coord<f64>) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y]))
+            .filter(|b| pip::contains(&units[members[b.member]].geometry, p))
+            .map(|b| b.member)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Members whose box meets the box of `polygon`.
+    fn near(&self, polygon: &Polygon<f64>) -> Vec<usize> {
+        let Some(r) = geo::BoundingRect::bounding_rect(polygon) else { return Vec::new() };
+        let mut out: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(&AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+            .map(|b| b.member)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+}
+
+/// The part of `face` inside each unit that covers some of it, with its area.
+fn pieces(ctx: &Context<'_>, index: &UnitIndex, members: &[usize], face: &Polygon<f64>) -> Vec<(usize, MultiPolygon<f64>, f64)> {
+    index
+        .near(face)
+        .into_iter()
+        .filter_map(|m| {
+            let u = members[m];
+            let piece = ctx.units[u].geometry.intersection(&MultiPolygon(vec![face.clone()]));
+            let area = planar_area_m2(&piece);
+            (area >= NOISE_M2).then_some((u, piece, area))
+        })
+        .collect()
+}
+
+/// What one level leaves for the level below: its units, their index, and its
+/// outer boundary.
+pub(crate) struct LevelOutcome {
+    pub(crate) members: Vec<usize>,
+    pub(crate) index: UnitIndex,
+    pub(crate) boundary: Vec<Directed>,
+    rings: RingSet,
+    twin: Vec<u32>,
+    face_rings: Vec<std::ops::Range<usize>>,
+    face_of: rustc_hash::FxHashMap<usize, u32>,
+}
+
+/// What a level must cover exactly.
+pub(crate) enum Reference<'a> {
+    /// Nothing: only holes enclosed by the units are gaps.
+    None,
+    /// The city boundary.
+    Outline(&'a MultiPolygon<f64>),
+    /// The level above.
+    Level(&'a LevelOutcome),
+}
+
+/// Shared state of one check.
+pub(crate) struct Context<'a> {
+    pub(crate) units: &'a [Arc<Unit>],
+    pub(crate) options: &'a CheckOptions,
+    /// Whether each unit's parent is among the units.
+    pub(crate) has_parent: Vec<bool>,
+}
+
+impl Context<'_> {
+    fn codes(&self, ids: impl IntoIterator<Item = usize>) -> Vec<UnitCode> {
+        let mut c: Vec<UnitCode> = ids.into_iter().map(|i| self.units[i].code.clone()).collect();
+        c.sort();
+        c.dedup();
+        c
+    }
+
+    fn names(&self, ids: &[usize]) -> String {
+        let codes = self.codes(ids.iter().copied());
+        let level = ids.first().map_or("unit", |&i| self.units[i].level.as_str());
+        let list: Vec<String> = codes.iter().map(ToString::to_string).collect();
+        match list.len() {
+            0 => "no unit".to_string(),
+            1 => format!("{level} {}", list[0]),
+            _ => format!("{level}s {}", list.join(", ")),
+        }
+    }
+}
+
+/// Directed segments of every ring of the given faces, oriented with the face on
+/// the left.
+fn directed(rings: &RingSet, layer: Layer, keep: impl Fn(u32) -> bool) -> Vec<Directed> {
+    (0..rings.segment_count() as u32)
+        .filter(|&s| keep(s))
+        .map(|s| {
+            let (a, b) = rings.segment(s);
+            Directed {
+                a,
+                b,
+                face: rings.face_of(s),
+                layer,
+            }
+        })
+        .collect()
+}
+
+fn metres_per_degree_at(c: Coord<f64>) -> (f64, f64) {
+    LocalFrame::new(c.x, c.y).map_or((111_320.0, 110_574.0), |f| f.metres_per_degree())
+}
+
+fn centre(members: &[usize], units: &[Arc<Unit>]) -> Coord<f64> {
+    let rects = members.iter().filter_map(|&u| geo::BoundingRect::bounding_rect(&units[u].geometry));
+    let (mut lo, mut hi) = (Coord { x: f64::INFINITY, y: f64::INFINITY }, Coord { x: f64::NEG_INFINITY, y: f64::NEG_INFINITY });
+    for r in rects {
+        lo = Coord { x: lo.x.min(r.min().x), y: lo.y.min(r.min().y) };
+        hi = Coord { x: hi.x.max(r.max().x), y: hi.y.max(r.max().y) };
+    }
+    if lo.x.is_finite() { Coord { x: (lo.x + hi.x) / 2.0, y: (lo.y + hi.y) / 2.0 } } else { Coord::zero() }
+}
+
+/// Checks the units `members` (all of one level) as a coverage of `reference`.
+pub(crate) fn check_level(
+    ctx: &Context<'_>,
+    members: Vec<usize>,
+    reference: Reference<'_>,
+    out: &mut Vec<Violation>,
+) -> LevelOutcome {
+    let units = ctx.units;
+    let rings = RingSet::build(members.iter().map(|&u| &units[u].geometry));
+    let matched = match_segments(&rings);
+    let twin = matched.twin;
+    let index = UnitIndex::new(units, &members);
+    let mut face_rings: Vec<std::ops::Range<usize>> = vec![0..0; members.len()];
+    for (k, r) in rings.rings.iter().enumerate() {
+        let fr = &mut face_rings[r.face as usize];
+        if fr.start == fr.end {
+            *fr = k..k + 1;
+        } else {
+            fr.end = k + 1;
+        }
+    }
+    let boundary = directed(&rings, Layer::Reference, |s| twin[s as usize] == NO_SEG);
+    let mut segments: Vec<Directed> = boundary.iter().map(|d| Directed { layer: Layer::Units, ..*d }).collect();
+    let outline_rings;
+    match &reference {
+        Reference::None => {}
+        Reference::Outline(o) => {
+            outline_rings = RingSet::build([*o]);
+            segments.extend(directed(&outline_rings, Layer::Reference, |_| true));
+        }
+        Reference::Level(above) => segments.extend(above.boundary.iter().copied()),
+    }
+    let reference_count = |p: Coord<f64>| -> i32 {
+        match &reference {
+            Reference::None => 0,
+            Reference::Outline(o) => i32::from(pip::contains(o, p)),
+            Reference::Level(above) => above.index.containing(units, &above.members, p).len() as i32,
+        }
+    };
+    let mpd = metres_per_degree_at(centre(&members, units));
+    let near = NearTolerance {
+        metres_per_degree: mpd,
+        metres: ctx.options.gap_width_m,
+    };
+    let arr = Arrangement::build(segments, near, |p| {
+        index.containing(units, &members, p).len() as i32 - reference_count(p)
+    });
+    let has_reference = !matches!(reference, Reference::None);
+    let member_ids = |faces: &[FaceId]| -> Vec<usize> { faces.iter().map(|&f| members[f as usize]).collect() };
+    let mut gap_pairs: Vec<Vec<usize>> = Vec::new();
+    for cycle in arr.cycles.iter().filter(|c| c.area2 > 0.0) {
+        let expected = if has_reference { 0 } else { 1 };
+        if cycle.excess == expected {
+            continue;
+        }
+        let Some(area) = cycle_area_m2(cycle) else { continue };
+        let polygon = Polygon::new(LineString(cycle.ring.clone()), vec![]);
+        let ip = polygon.interior_point().map_or(cycle.ring[0], |p| p.0);
+        let inside: Vec<usize> = index.containing(units, &members, ip).into_iter().map(|m| members[m]).collect();
+        let r = reference_count(ip);
+        let w = inside.len() as i32;
+        let (w, r) = if w - r == cycle.excess { (w, r) } else { (cycle.excess.max(0) + r.min(1), r.min(1)) };
+        let size = Some(Size::SquareMetres(area));
+        let location = Some(Geometry::Polygon(polygon.clone()));
+        let near_at = fmt(ip);
+        if w >= 2 {
+            overlaps(ctx, &index, &members, &polygon, &inside, area, &near_at, out);
+        }
+        if w < r || (!has_reference && w == 0) {
+            let around = member_ids(&cycle.faces);
+            let message = if around.is_empty() {
+                format!("a gap of {area:.2} m² that no unit covers near {near_at}")
+            } else {
+                format!("a gap of {area:.2} m² between {} near {near_at}", ctx.names(&around))
+            };
+            gap_pairs.push(around.clone());
+            out.push(Violation {
+                rule: Rule::Gap,
+                codes: ctx.codes(around),
+                location: location.clone(),
+                size,
+                message,
+            });
+        } else if has_reference && r == 0 && w >= 1 {
+            let inside: Vec<usize> = match pieces(ctx, &index, &members, &polygon) {
+                p if p.is_empty() => inside,
+                p => p.into_iter().map(|(u, _, _)| u).collect(),
+            };
+            let (what, report) = match reference {
+                Reference::Outline(_) => ("the boundary", true),
+                _ => ("the level above", inside.iter().all(|&u| !ctx.has_parent[u])),
+            };
+            if report {
+                out.push(Violation {
+                    rule: Rule::OutsideParent,
+                    codes: ctx.codes(inside.iter().copied()),
+                    location,
+                    size,
+                    message: format!("{} reach {area:.2} m² outside {what} near {near_at}", ctx.names(&inside)),
+                });
+            }
+        }
+    }
+    unmatched_edges(ctx, &arr, &members, out);
+    narrow_gaps(ctx, &arr, &members, &gap_pairs, out);
+    let face_of = members.iter().enumerate().map(|(f, &u)| (u, f as u32)).collect();
+    LevelOutcome {
+        face_of,
+        members,
+        index,
+        boundary,
+        rings,
+        twin,
+        face_rings,
+    }
+}
+
+/// Reports a face covered twice or more as one overlap per pair of units, each at
+/// the exact area the two share.
+#[allow(clippy::too_many_arguments)]
+fn overlaps(
+    ctx: &Context<'_>,
+    index: &UnitIndex,
+    members: &[usize],
+    face: &Polygon<f64>,
+    inside: &[usize],
+    area: f64,
+    near_at: &str,
+    out: &mut Vec<Violation>,
+) {
+    let parts = pieces(ctx, index, members, face);
+    let mut found = false;
+    for (i, (u, pu, _)) in parts.iter().enumerate() {
+        for (v, pv, _) in &parts[i + 1..] {
+            let shared = pu.intersection(pv);
+            let a = planar_area_m2(&shared);
+            if a < NOISE_M2 {
+                continue;
+            }
+            found = true;
+            let at = shared.interior_point().map_or(near_at.to_string(), |p| fmt(p.0));
+            out.push(Violation {
+                rule: Rule::Overlap,
+                codes: ctx.codes([*u, *v]),
+                location: Some(Geometry::MultiPolygon(shared)),
+                size: Some(Size::SquareMetres(a)),
+                message: format!("{} overlap by {a:.2} m² near {at}", ctx.names(&[*u, *v])),
+            });
+        }
+    }
+    if !found {
+        out.push(Violation {
+            rule: Rule::Overlap,
+            codes: ctx.codes(inside.iter().copied()),
+            location: Some(Geometry::Polygon(face.clone())),
+            size: Some(Size::SquareMetres(area)),
+            message: format!("{} overlap by {area:.2} m² near {near_at}", ctx.names(inside)),
+        });
+    }
+}
+
+fn cycle_area_m2(cycle: &Cycle) -> Option<f64> {
+    let (mx, my) = metres_per_degree_at(cycle.ring[0]);
+    let area = cycle.area2.abs() / 2.0 * mx * my;
+    (area >= NOISE_M2).then_some(area)
+}
+
+fn pair_key(a: usize, b: usize) -> (usize, usize) {
+    (a.min(b), a.max(b))
+}
+
+fn line_of(arr: &Arrangement, i: usize) -> LineString<f64> {
+    let l = &arr.leftovers[i];
+    LineString(vec![l.a, l.b])
+}
+
+fn length_m(arr: &Arrangement, i: usize) -> f64 {
+    let l = &arr.leftovers[i];
+    let (mx, my) = metres_per_degree_at(l.a);
+    ((l.b.x - l.a.x) * mx).hypot((l.b.y - l.a.y) * my)
+}
+
+/// Leftover segments of two units that cross, touch or run along each other: their
+/// shared boundary does not match vertex for vertex.
+fn unmatched_edges(ctx: &Context<'_>, arr: &Arrangement, members: &[usize], out: &mut Vec<Violation>) {
+    let mut pairs: BTreeMap<(usize, usize), (Vec<usize>, Coord<f64>)> = BTreeMap::new();
+    for c in &arr.contacts {
+        let (s, t) = (&arr.leftovers[c.first], &arr.leftovers[c.second]);
+        for &f in &s.faces {
+            for &g in &t.faces {
+                if f == g {
+                    continue;
+                }
+                let at = match c.meeting {
+                    crate::segment::Meeting::Cross(p) | crate::segment::Meeting::Touch(p) | crate::segment::Meeting::Along(p, _) => p,
+                    _ => s.a,
+                };
+                let e = pairs.entry(pair_key(members[f as usize], members[g as usize])).or_insert_with(|| (Vec::new(), at));
+                for i in [c.first, c.second] {
+                    if !e.0.contains(&i) {
+                        e.0.push(i);
+                    }
+                }
+            }
+        }
+    }
+    for ((a, b), (segs, at)) in pairs {
+        let length: f64 = segs.iter().map(|&i| length_m(arr, i)).sum::<f64>() / 2.0;
+        let lines = MultiLineString(segs.iter().map(|&i| line_of(arr, i)).collect());
+        out.push(Violation {
+            rule: Rule::UnmatchedEdge,
+            codes: ctx.codes([a, b]),
+            location: Some(Geometry::MultiLineString(lines)),
+            size: Some(Size::Metres(length)),
+            message: format!(
+                "{} meet without matching vertices along {length:.2} m near {}",
+                ctx.names(&[a, b]),
+                fmt(at)
+            ),
+        });
+    }
+}
+
+/// Boundaries of different units closer than the gap width without touching: one
+/// violation per slot (a connected cluster of such near pairs).
+fn narrow_gaps(
+    ctx: &Context<'_>,
+    arr: &Arrangement,
+    members: &[usize],
+    gaps: &[Vec<usize>],
+    out: &mut Vec<Violation>,
+) {
+    let mut root: Vec<usize> = (0..arr.leftovers.len()).collect();
+    fn find(root: &mut [usize], mut i: usize) -> usize {
+        while root[i] != i {
+            root[i] = root[root[i]];
+            i = root[i];
+        }
+        i
+    }
+    let mut used = Vec::new();
+    for &(i, j, _) in &arr.near {
+        let enclosed = arr.leftovers[i].faces.iter().chain(&arr.leftovers[j].faces).all(|&f| {
+            gaps.iter().any(|g| g.contains(&members[f as usize]))
+        });
+        if enclosed {
+            continue;
+        }
+        let (a, b) = (find(&mut root, i), find(&mut root, j));
+        root[a] = b;
+        used.push((i, j));
+    }
+    let mut clusters: BTreeMap<usize, (Vec<usize>, f64, Coord<f64>)> = BTreeMap::new();
+    for &(i, j, d) in &arr.near {
+        if !used.contains(&(i, j)) {
+            continue;
+        }
+        let e = clusters.entry(find(&mut root, i)).or_insert_with(|| (Vec::new(), f64::INFINITY, arr.leftovers[i].a));
+        e.0.extend([i, j]);
+        if d < e.1 {
+            e.1 = d;
+            e.2 = arr.leftovers[i].a;
+        }
+    }
+    for (_, (mut segs, d, at)) in clusters {
+        segs.sort_unstable();
+        segs.dedup();
+        let mut ids: Vec<usize> = segs.iter().flat_map(|&i| arr.leftovers[i].faces.iter().map(|&f| members[f as usize])).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        out.push(Violation {
+            rule: Rule::Gap,
+            codes: ctx.codes(ids.iter().copied()),
+            location: Some(Geometry::MultiLineString(MultiLineString(segs.iter().map(|&i| line_of(arr, i)).collect()))),
+            size: Some(Size::Metres(d)),
+            message: format!("{} are {d:.2} m apart without touching near {}", ctx.names(&ids), fmt(at)),
+        });
+    }
+}
+
+/// Checks that the children of one parent, all in `level`, lie within it.
+pub(crate) fn check_nesting(
+    ctx: &Context<'_>,
+    parent: usize,
+    children: &[usize],
+    level: &LevelOutcome,
+    out: &mut Vec<Violation>,
+) {
+    let units = ctx.units;
+    let faces: Vec<u32> = children.iter().filter_map(|&c| level.face_of.get(&c).copied()).collect();
+    let parent_code = &units[parent].code;
+    let sibling = |face: u32| units[level.members[face as usize]].parent.as_ref() == Some(parent_code);
+    let mut segments = Vec::new();
+    for &f in &faces {
+        for ring in &level.rings.rings[level.face_rings[f as usize].clone()] {
+            for s in ring.segments() {
+                let t = level.twin[s as usize];
+                if t != NO_SEG && sibling(level.rings.face_of(t)) {
+                    continue;
+                }
+                let (a, b) = level.rings.segment(s);
+                segments.push(Directed {
+                    a,
+                    b,
+                    face: f,
+                    layer: Layer::Units,
+                });
+            }
+        }
+    }
+    let parent_rings = RingSet::build([&units[parent].geometry]);
+    segments.extend(directed(&parent_rings, Layer::Reference, |_| true));
+    let inside_children = |p: Coord<f64>| -> Vec<usize> {
+        children.iter().copied().filter(|&c| pip::contains(&units[c].geometry, p)).collect()
+    };
+    let in_parent = |p: Coord<f64>| i32::from(pip::contains(&units[parent].geometry, p));
+    let near = NearTolerance {
+        metres_per_degree: (1.0, 1.0),
+        metres: 0.0,
+    };
+    let arr = Arrangement::build(segments, near, |p| inside_children(p).len() as i32 - in_parent(p));
+    for cycle in arr.cycles.iter().filter(|c| c.area2 > 0.0 && c.excess > 0) {
+        let Some(area) = cycle_area_m2(cycle) else { continue };
+        let polygon = Polygon::new(LineString(cycle.ring.clone()), vec![]);
+        let ip = polygon.interior_point().map_or(cycle.ring[0], |p| p.0);
+        if in_parent(ip) != 0 {
+            continue;
+        }
+        let mut inside = inside_children(ip);
+        if inside.is_empty() {
+            inside = cycle.faces.iter().map(|&f| level.members[f as usize]).collect();
+        }
+        let mut codes = ctx.codes(inside.iter().copied());
+        codes.push(units[parent].code.clone());
+        out.push(Violation {
+            rule: Rule::OutsideParent,
+            codes,
+            location: Some(Geometry::Polygon(polygon)),
+            size: Some(Size::SquareMetres(area)),
+            message: format!(
+                "{} reach {area:.2} m² outside parent {} {} near {}",
+                ctx.names(&inside),
+                units[parent].level,
+                units[parent].code,
+                fmt(ip)
+            ),
+        });
+    }
+}

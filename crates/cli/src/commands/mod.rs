@@ -1,0 +1,4 @@
+//! One module per subcommand.
+
+pub mod check; // citygrid check
+pub mod convert; // citygrid convert

@@ -1,0 +1,92 @@
+//! GeoJSON geometry to and from `geo-types`, through a coordinate system.
+//!
+//! Reading keeps what `geo-types` would silently repair: a ring that is not closed,
+//! or has too few positions, is closed or kept as is, and reported as a defect so the
+//! checker can name it (RFC 7946 section 3.1.6: rings are closed, with 4 or more
+//! positions).
+
+use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
+use geojson::{GeometryValue, Position};
+
+use citygrid_crs::Transform;
+
+/// A ring the reader had to change or could not use as given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RingDefect {
+    /// What is wrong, naming polygon and ring.
+    pub message: String,
+    /// Where (WGS84).
+    pub at: Option<Coord<f64>>,
+}
+
+/// Converts a (Multi)Polygon geometry to WGS84 `MultiPolygon`.
+///
+/// # Errors
+/// A sentence when the geometry is not a polygon type, a position has fewer than two
+/// numbers, or a coordinate is outside the CRS's range.
+pub fn to_multipolygon(
+    value: &GeometryValue,
+    transform: &Transform,
+    defects: &mut Vec<RingDefect>,
+) -> Result<MultiPolygon<f64>, String> {
+    let polygons: Vec<&Vec<Vec<Position>>> = match value {
+        GeometryValue::Polygon { coordinates } => vec![coordinates],
+        GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
+        other => return Err(format!("geometry is a {}; expected Polygon or MultiPolygon", other.type_name())),
+    };
+    let mut out = Vec::with_capacity(polygons.len());
+    for (pi, rings) in polygons.into_iter().enumerate() {
+        let mut converted = Vec::with_capacity(rings.len());
+        for (ri, ring) in rings.iter().enumerate() {
+            let name = if ri == 0 { format!("polygon {pi} shell") } else { format!("polygon {pi} hole {}", ri - 1) };
+            let mut coords = Vec::with_capacity(ring.len() + 1);
+            for (vi, p) in ring.iter().enumerate() {
+                let s = p.as_slice();
+                if s.len() < 2 {
+                    return Err(format!("{name} position {vi} has {} numbers; expected at least 2", s.len()));
+                }
+                let (x, y) = transform
+                    .to_wgs84(s[0], s[1])
+                    .map_err(|e| format!("{name} position {vi}: {e}"))?;
+                coords.push(Coord { x, y });
+            }
+            if coords.len() >= 2 && coords.first() != coords.last() {
+                defects.push(RingDefect {
+                    message: format!("{name} is not closed (its last position differs from its first)"),
+                    at: coords.last().copied(),
+                });
+                coords.push(coords[0]);
+            }
+            if ring.len() < 4 {
+                defects.push(RingDefect {
+                    message: format!("{name} has {} positions; a closed ring needs at least 4", ring.len()),
+                    at: coords.first().copied(),
+                });
+            }
+            converted.push(LineString(coords));
+        }
+        if converted.is_empty() {
+            return Err(format!("polygon {pi} has no rings"));
+        }
+        let shell = converted.remove(0);
+        out.push(Polygon::new(shell, converted));
+    }
+    Ok(MultiPolygon(out))
+}
+
+/// Converts a WGS84 geometry to GeoJSON in the given CRS. Coordinates that cannot be
+/// expressed there (out of its range) are kept in WGS84 rather than lost.
+#[must_use]
+pub fn to_geojson(geometry: &Geometry<f64>, transform: &Transform) -> geojson::Geometry {
+    let mut g = geometry.clone();
+    geo::MapCoordsInPlace::map_coords_in_place(&mut g, |c| match transform.from_wgs84(c.x, c.y) {
+        Ok((x, y)) => Coord { x: round(x), y: round(y) },
+        Err(_) => c,
+    });
+    geojson::Geometry::from(&g)
+}
+
+/// Keeps 9 decimals (0.1 mm in degrees): enough for any survey, and stable output.
+fn round(v: f64) -> f64 {
+    if v.abs() < 1e6 { (v * 1e9).round() / 1e9 } else { (v * 1e4).round() / 1e4 }
+}

@@ -1,0 +1,159 @@
+//! Writing units and check reports as GeoJSON and JSON.
+
+use geo_types::Geometry;
+use geojson::{Feature, FeatureCollection, JsonObject, JsonValue};
+use serde_json::json;
+
+use citygrid_check::{Report, Rule, Size};
+use citygrid_crs::{Crs, Transform};
+use citygrid_model::{AttrValue, Unit};
+
+use crate::geometry::to_geojson;
+
+fn transform(crs: Crs) -> Transform {
+    Transform::new(crs).unwrap_or_else(|_| Transform::new(Crs::Wgs84).expect("wgs84 always works"))
+}
+
+/// A `crs` member naming a non-WGS84 system, as QGIS reads and writes it.
+fn crs_member(crs: Crs) -> Option<JsonObject> {
+    if crs == Crs::Wgs84 {
+        return None;
+    }
+    let mut m = JsonObject::new();
+    let name = crs.ogc_urn().unwrap_or_else(|| crs.to_string());
+    m.insert("crs".into(), json!({"type": "name", "properties": {"name": name}}));
+    Some(m)
+}
+
+fn attr(v: &AttrValue) -> JsonValue {
+    match v {
+        AttrValue::Number(n) => json!(n),
+        AttrValue::Text(t) => json!(t),
+        AttrValue::Bool(b) => json!(b),
+    }
+}
+
+/// Units as a FeatureCollection, coordinates in `crs`: `code`, `name`, `level`,
+/// `parent` and every attribute as properties.
+#[must_use]
+pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) -> String {
+    let t = transform(crs);
+    let features = units
+        .into_iter()
+        .map(|u| {
+            let mut props = JsonObject::new();
+            props.insert("code".into(), json!(u.code.as_str()));
+            props.insert("name".into(), json!(u.name));
+            props.insert("level".into(), json!(u.level.as_str()));
+            props.insert("parent".into(), u.parent.as_ref().map_or(JsonValue::Null, |p| json!(p.as_str())));
+            for (k, v) in &u.attributes {
+                props.insert(k.clone(), attr(v));
+            }
+            Feature {
+                bbox: None,
+                geometry: Some(to_geojson(&Geometry::MultiPolygon(u.geometry.clone()), &t)),
+                id: None,
+                properties: Some(props),
+                foreign_members: None,
+            }
+        })
+        .collect();
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: crs_member(crs),
+    }
+    .to_string()
+}
+
+fn size_json(size: Option<Size>) -> JsonValue {
+    match size {
+        Some(Size::Metres(v)) => json!({"value": round(v), "unit": "m"}),
+        Some(Size::SquareMetres(v)) => json!({"value": round(v), "unit": "m2"}),
+        None => JsonValue::Null,
+    }
+}
+
+fn round(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn counts(report: &Report) -> JsonValue {
+    let mut m = JsonObject::new();
+    for rule in Rule::ALL {
+        let n = report.count(rule);
+        if n > 0 {
+            m.insert(rule.name().into(), json!(n));
+        }
+    }
+    JsonValue::Object(m)
+}
+
+/// The report as JSON: `{"valid", "units", "cells", "counts", "errors": [{"rule",
+/// "cells", "location", "size", "message"}]}`, locations as GeoJSON geometries in
+/// `crs`.
+#[must_use]
+pub fn report_json(report: &Report, crs: Crs) -> JsonValue {
+    let t = transform(crs);
+    let errors: Vec<JsonValue> = report
+        .violations
+        .iter()
+        .map(|v| {
+            json!({
+                "rule": v.rule.name(),
+                "cells": v.codes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "location": v.location.as_ref().map(|g| to_geojson(g, &t)),
+                "size": size_json(v.size),
+                "message": v.message,
+            })
+        })
+        .collect();
+    json!({
+        "valid": report.is_valid(),
+        "units": report.units,
+        "cells": report.cells,
+        "crs": crs.to_string(),
+        "counts": counts(report),
+        "errors": errors,
+    })
+}
+
+/// The report as a FeatureCollection to open in QGIS beside the cells: one feature
+/// per violation, with `rule`, `cells` (comma-separated codes), `size`, `size_unit`
+/// and `message`.
+#[must_use]
+pub fn report_geojson(report: &Report, crs: Crs) -> String {
+    let t = transform(crs);
+    let features = report
+        .violations
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mut props = JsonObject::new();
+            props.insert("id".into(), json!(i + 1));
+            props.insert("rule".into(), json!(v.rule.name()));
+            props.insert("cells".into(), json!(v.codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")));
+            let (value, unit) = match v.size {
+                Some(Size::Metres(x)) => (json!(round(x)), json!("m")),
+                Some(Size::SquareMetres(x)) => (json!(round(x)), json!("m2")),
+                None => (JsonValue::Null, JsonValue::Null),
+            };
+            props.insert("size".into(), value);
+            props.insert("size_unit".into(), unit);
+            props.insert("message".into(), json!(v.message));
+            Feature {
+                bbox: None,
+                geometry: v.location.as_ref().map(|g| to_geojson(g, &t)),
+                id: None,
+                properties: Some(props),
+                foreign_members: None,
+            }
+        })
+        .collect();
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: crs_member(crs),
+    }
+    .to_string()
+}

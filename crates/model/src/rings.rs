@@ -1,0 +1,280 @@
+//! Flattened rings: every ring of a set of faces in one coordinate array, oriented so
+//! that its face lies on the left, and the matching of shared segments between faces.
+//!
+//! This is the common ground of topology building and coverage checking: a clean
+//! coverage is exactly a set of rings in which every segment either has one reversed
+//! twin in another face (a shared boundary) or none (the outer boundary).
+
+use geo_types::{Coord, MultiPolygon};
+use rustc_hash::FxHashMap;
+
+/// Index of a face (a polygon owner, e.g. a cell) in the input order.
+pub type FaceId = u32;
+/// The face id of the area outside every face.
+pub const OUTSIDE: FaceId = u32::MAX;
+/// Index of a segment: the position of its start vertex in [`RingSet::coords`].
+pub type SegId = u32;
+/// "No segment".
+pub const NO_SEG: SegId = u32::MAX;
+
+/// One ring in the flattened array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ring {
+    /// The face it bounds.
+    pub face: FaceId,
+    /// Which polygon of the face's multipolygon.
+    pub polygon: u32,
+    /// 0 for the shell, 1.. for holes.
+    pub index: u32,
+    /// Position of its first vertex in [`RingSet::coords`].
+    pub start: u32,
+    /// Number of vertices (the closing repeat is not stored).
+    pub len: u32,
+}
+
+impl Ring {
+    /// Whether this ring is a hole.
+    #[must_use]
+    pub fn is_hole(&self) -> bool {
+        self.index > 0
+    }
+
+    /// The segment ids of this ring, in order.
+    pub fn segments(&self) -> std::ops::Range<SegId> {
+        self.start..self.start + self.len
+    }
+}
+
+/// The rings of a set of faces in one array; segment `s` runs from `coords[s]` to the
+/// next vertex of the same ring.
+#[derive(Debug, Clone, Default)]
+pub struct RingSet {
+    /// All vertices, ring after ring, each ring without its closing repeat.
+    pub coords: Vec<Coord<f64>>,
+    /// The rings.
+    pub rings: Vec<Ring>,
+    ring_of: Vec<u32>,
+}
+
+impl RingSet {
+    /// Flattens faces, dropping closing and consecutive repeated vertices and turning
+    /// shells counter-clockwise and holes clockwise (OGC SFA leaves orientation free;
+    /// a fixed one makes "the face is on the left" true for every segment).
+    pub fn build<'a>(faces: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Self {
+        let mut set = RingSet::default();
+        for (face, mp) in faces.into_iter().enumerate() {
+            for (pi, poly) in mp.0.iter().enumerate() {
+                let rings = std::iter::once(poly.exterior()).chain(poly.interiors());
+                for (ri, ls) in rings.enumerate() {
+                    set.push_ring(face as FaceId, pi as u32, ri as u32, &ls.0);
+                }
+            }
+        }
+        set
+    }
+
+    fn push_ring(&mut self, face: FaceId, polygon: u32, index: u32, pts: &[Coord<f64>]) {
+        let start = self.coords.len();
+        for &c in pts {
+            if self.coords.len() > start && self.coords.last() == Some(&c) {
+                continue;
+            }
+            self.coords.push(c);
+        }
+        while self.coords.len() > start + 1 && self.coords.last() == self.coords.get(start) {
+            self.coords.pop();
+        }
+        let ring = &mut self.coords[start..];
+        let ccw = signed_area2(ring) > 0.0;
+        if ccw == (index > 0) {
+            ring.reverse();
+        }
+        let len = (self.coords.len() - start) as u32;
+        let ring_id = self.rings.len() as u32;
+        self.rings.push(Ring {
+            face,
+            polygon,
+            index,
+            start: start as u32,
+            len,
+        });
+        self.ring_of.resize(self.coords.len(), ring_id);
+    }
+
+    /// Number of segments (equal to the number of stored vertices).
+    #[must_use]
+    pub fn segment_count(&self) -> usize {
+        self.coords.len()
+    }
+
+    /// The ring a segment belongs to.
+    #[must_use]
+    pub fn ring_of(&self, s: SegId) -> &Ring {
+        &self.rings[self.ring_of[s as usize] as usize]
+    }
+
+    /// The face on the left of a segment.
+    #[must_use]
+    pub fn face_of(&self, s: SegId) -> FaceId {
+        self.ring_of(s).face
+    }
+
+    /// The segment after `s` in its ring.
+    #[must_use]
+    pub fn next(&self, s: SegId) -> SegId {
+        let r = self.ring_of(s);
+        if s + 1 == r.start + r.len { r.start } else { s + 1 }
+    }
+
+    /// The segment before `s` in its ring.
+    #[must_use]
+    pub fn prev(&self, s: SegId) -> SegId {
+        let r = self.ring_of(s);
+        if s == r.start { r.start + r.len - 1 } else { s - 1 }
+    }
+
+    /// The two end points of a segment.
+    #[must_use]
+    pub fn segment(&self, s: SegId) -> (Coord<f64>, Coord<f64>) {
+        (self.coords[s as usize], self.coords[self.next(s) as usize])
+    }
+}
+
+/// Twice the signed area of a ring (positive when counter-clockwise), computed
+/// relative to its first vertex to keep precision with lon/lat values.
+#[must_use]
+pub fn signed_area2(ring: &[Coord<f64>]) -> f64 {
+    let Some(&o) = ring.first() else { return 0.0 };
+    let mut sum = 0.0;
+    for w in ring.windows(2) {
+        let (a, b) = (w[0] - o, w[1] - o);
+        sum += a.x * b.y - a.y * b.x;
+    }
+    sum
+}
+
+/// A bit-exact key for a coordinate (`-0.0` and `0.0` are the same point).
+#[must_use]
+pub fn coord_key(c: Coord<f64>) -> [u64; 2] {
+    [(c.x + 0.0).to_bits(), (c.y + 0.0).to_bits()]
+}
+
+/// How segments pair up across faces.
+#[derive(Debug, Clone)]
+pub struct SegmentMatch {
+    /// For each segment, its reversed twin in another face, or [`NO_SEG`].
+    pub twin: Vec<SegId>,
+    /// Segments that could not be paired cleanly.
+    pub conflicts: Vec<SegmentConflict>,
+}
+
+/// Two segments with the same end points that do not form a clean shared boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentConflict {
+    /// The segment seen first.
+    pub first: SegId,
+    /// The segment that clashes with it.
+    pub second: SegId,
+    /// How they clash.
+    pub kind: ConflictKind,
+}
+
+/// How two segments with equal end points clash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// Same direction: both faces lie on the same side, so they overlap there.
+    SameDirection,
+    /// A third (or later) face on a boundary already shared by two.
+    MoreThanTwo,
+    /// A face meets itself along a segment (a cut line or a doubled ring).
+    SameFace,
+}
+
+/// Pairs every segment with its reversed twin by exact end points.
+///
+/// One hash lookup per segment; segments of zero length are skipped (they belong to
+/// degenerate rings, which a checker reports separately).
+#[must_use]
+pub fn match_segments(rings: &RingSet) -> SegmentMatch {
+    let n = rings.segment_count();
+    let mut twin = vec![NO_SEG; n];
+    let mut conflicts = Vec::new();
+    let mut seen: FxHashMap<[u64; 4], SegId> =
+        FxHashMap::with_capacity_and_hasher(n / 2 + 16, Default::default());
+    for ring in &rings.rings {
+        for s in ring.segments() {
+            let (a, b) = rings.segment(s);
+            if a == b {
+                continue;
+            }
+            let (ka, kb) = (coord_key(a), coord_key(b));
+            let key = if ka <= kb {
+                [ka[0], ka[1], kb[0], kb[1]]
+            } else {
+                [kb[0], kb[1], ka[0], ka[1]]
+            };
+            match seen.entry(key) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(s);
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let t = *o.get();
+                    let kind = if twin[t as usize] != NO_SEG {
+                        ConflictKind::MoreThanTwo
+                    } else if rings.coords[t as usize] == a {
+                        ConflictKind::SameDirection
+                    } else if rings.face_of(t) == ring.face {
+                        ConflictKind::SameFace
+                    } else {
+                        twin[t as usize] = s;
+                        twin[s as usize] = t;
+                        continue;
+                    };
+                    conflicts.push(SegmentConflict {
+                        first: t,
+                        second: s,
+                        kind,
+                    });
+                }
+            }
+        }
+    }
+    SegmentMatch { twin, conflicts }
+}
+
+#[cfg(test)]
+mod tests {
+    use geo_types::{MultiPolygon, polygon};
+
+    use super::*;
+
+    fn mp(p: geo_types::Polygon<f64>) -> MultiPolygon<f64> {
+        MultiPolygon(vec![p])
+    }
+
+    #[test]
+    fn orients_shells_ccw_and_drops_repeats() {
+        // Clockwise square with a repeated vertex.
+        let cw = mp(polygon![(x: 0., y: 0.), (x: 0., y: 1.), (x: 0., y: 1.), (x: 1., y: 1.), (x: 1., y: 0.)]);
+        let set = RingSet::build([&cw]);
+        assert_eq!(set.rings[0].len, 4);
+        assert!(signed_area2(&[set.coords.clone(), vec![set.coords[0]]].concat()) > 0.0);
+        assert_eq!(set.next(3), 0);
+        assert_eq!(set.prev(0), 3);
+    }
+
+    #[test]
+    fn pairs_shared_segments_and_flags_clashes() {
+        let a = mp(polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)]);
+        let b = mp(polygon![(x: 1., y: 0.), (x: 2., y: 0.), (x: 2., y: 1.), (x: 1., y: 1.)]);
+        let set = RingSet::build([&a, &b]);
+        let m = match_segments(&set);
+        assert!(m.conflicts.is_empty());
+        assert_eq!(m.twin.iter().filter(|&&t| t != NO_SEG).count(), 2);
+        // a copy of `a` lies on the same side of every segment: overlaps.
+        let set = RingSet::build([&a, &b, &a]);
+        let m = match_segments(&set);
+        assert!(m.conflicts.iter().any(|c| c.kind == ConflictKind::SameDirection));
+        assert!(m.conflicts.iter().any(|c| c.kind == ConflictKind::MoreThanTwo));
+    }
+}

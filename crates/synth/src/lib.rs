@@ -1,0 +1,28 @@
+//! Deterministic synthetic cities and deliberate damage, for tests and benchmarks.
+//!
+//! [`SynthCity`] makes a city partitioned into districts > townships > villages >
+//! grid cells that is a clean coverage by construction; [`damage`] then breaks one
+//! rule in one place and says where, so a checker can be tested against it.
+//!
+//! # Examples
+//! ```
+//! use citygrid_synth::{DamageKind, SynthCity, damage};
+//!
+//! let mut units = SynthCity::new(7).cells(80).vertices_per_cell(16).generate();
+//! let d = damage(&mut units, DamageKind::NarrowGap, 1).unwrap();
+//! assert!(d.size_m >= 0.5 && d.size_m < 2.0);
+//! ```
+
+mod city; // the SynthCity builder: lattice + hierarchy + codes -> units
+mod damage; // one deliberate defect applied to a clean partition, and where it is
+mod hierarchy; // guillotine cuts into districts, townships, villages; cell merges
+mod lattice; // the jittered centre-dense lattice, wiggly edges and block rings
+mod reading; // the model's north-west-first reading order, in linear time
+mod ring; // planar helpers: metric frame, bounding boxes, simple-ring test
+mod rng; // SplitMix64, the crate's own deterministic generator
+#[cfg(test)]
+mod testing; // an independent clean-coverage check with geo, for the tests
+
+pub use city::{CITY_CODE, CityStats, MAX_CELLS, MAX_MERGES, SynthCity};
+pub use damage::{Damage, DamageError, DamageKind, damage};
+pub use rng::{SplitMix64, mix64};

@@ -1,0 +1,4 @@
+//! Cross-crate integration tests: the crates and the `citygrid` command working
+//! together on real and generated data. Each module's name reads as a sentence.
+
+mod guiyang_districts_check_clean;
