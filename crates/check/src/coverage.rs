@@ -234,12 +234,25 @@ pub(crate) fn check_level(
     let has_reference = !matches!(reference, Reference::None);
     let member_ids = |faces: &[FaceId]| -> Vec<usize> { faces.iter().map(|&f| members[f as usize]).collect() };
     let mut gap_pairs: Vec<Vec<usize>> = Vec::new();
+    let mut unmatched = Unmatched::new();
     for cycle in arr.cycles.iter().filter(|c| c.area2 > 0.0) {
         let expected = if has_reference { 0 } else { 1 };
         if cycle.excess == expected {
             continue;
         }
-        let Some(area) = cycle_area_m2(cycle) else { continue };
+        let Some(area) = cycle_area_m2(cycle) else {
+            // Too thin to be an area: two boundaries that coincide up to rounding but
+            // not vertex for vertex (a vertex a hair off its neighbour's segment).
+            let around = member_ids(&cycle.faces);
+            for (i, &a) in around.iter().enumerate() {
+                for &b in &around[i + 1..] {
+                    let e = unmatched.entry(pair_key(a, b)).or_insert_with(|| (Vec::new(), 0.0, cycle.ring[0]));
+                    e.0.push(LineString(cycle.ring.clone()));
+                    e.1 += ring_length_m(&cycle.ring) / 2.0;
+                }
+            }
+            continue;
+        };
         let polygon = Polygon::new(LineString(cycle.ring.clone()), vec![]);
         let ip = polygon.interior_point().map_or(cycle.ring[0], |p| p.0);
         let inside: Vec<usize> = index.containing(units, &members, ip).into_iter().map(|m| members[m]).collect();
@@ -250,7 +263,7 @@ pub(crate) fn check_level(
         let location = Some(Geometry::Polygon(polygon.clone()));
         let near_at = fmt(ip);
         if w >= 2 {
-            overlaps(ctx, &index, &members, &polygon, &inside, area, &near_at, out);
+            overlaps(ctx, &index, &members, &polygon, &inside, area, &near_at, &mut unmatched, out);
         }
         if w < r || (!has_reference && w == 0) {
             let around = member_ids(&cycle.faces);
@@ -287,7 +300,8 @@ pub(crate) fn check_level(
             }
         }
     }
-    unmatched_edges(ctx, &arr, &members, out);
+    contacts(&arr, &members, &mut unmatched);
+    report_unmatched(ctx, unmatched, out);
     narrow_gaps(ctx, &arr, &members, &gap_pairs, out);
     let face_of = members.iter().enumerate().map(|(f, &u)| (u, f as u32)).collect();
     LevelOutcome {
@@ -312,6 +326,7 @@ fn overlaps(
     inside: &[usize],
     area: f64,
     near_at: &str,
+    unmatched: &mut Unmatched,
     out: &mut Vec<Violation>,
 ) {
     let parts = pieces(ctx, index, members, face);
@@ -324,6 +339,12 @@ fn overlaps(
                 continue;
             }
             found = true;
+            // Each unit's boundary inside the other does not match: GEOS's invalid edges.
+            let entry = unmatched.entry(pair_key(*u, *v)).or_insert_with(|| (Vec::new(), 0.0, shared.0[0].exterior().0[0]));
+            for p in &shared.0 {
+                entry.1 += ring_length_m(&p.exterior().0) / 2.0;
+                entry.0.push(p.exterior().clone());
+            }
             let at = shared.interior_point().map_or(near_at.to_string(), |p| fmt(p.0));
             out.push(Violation {
                 rule: Rule::Overlap,
@@ -366,10 +387,22 @@ fn length_m(arr: &Arrangement, i: usize) -> f64 {
     ((l.b.x - l.a.x) * mx).hypot((l.b.y - l.a.y) * my)
 }
 
-/// Leftover segments of two units that cross, touch or run along each other: their
-/// shared boundary does not match vertex for vertex.
-fn unmatched_edges(ctx: &Context<'_>, arr: &Arrangement, members: &[usize], out: &mut Vec<Violation>) {
-    let mut pairs: BTreeMap<(usize, usize), (Vec<usize>, Coord<f64>)> = BTreeMap::new();
+/// Per pair of units: the boundary lines that do not match, their length (m) and a
+/// point to name in the message.
+type Unmatched = BTreeMap<(usize, usize), (Vec<LineString<f64>>, f64, Coord<f64>)>;
+
+fn ring_length_m(ring: &[Coord<f64>]) -> f64 {
+    ring.windows(2)
+        .map(|w| {
+            let (mx, my) = metres_per_degree_at(w[0]);
+            ((w[1].x - w[0].x) * mx).hypot((w[1].y - w[0].y) * my)
+        })
+        .sum()
+}
+
+/// Leftover segments of two units that cross, touch or run along each other.
+fn contacts(arr: &Arrangement, members: &[usize], unmatched: &mut Unmatched) {
+    let mut seen: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for c in &arr.contacts {
         let (s, t) = (&arr.leftovers[c.first], &arr.leftovers[c.second]);
         for &f in &s.faces {
@@ -381,22 +414,27 @@ fn unmatched_edges(ctx: &Context<'_>, arr: &Arrangement, members: &[usize], out:
                     crate::segment::Meeting::Cross(p) | crate::segment::Meeting::Touch(p) | crate::segment::Meeting::Along(p, _) => p,
                     _ => s.a,
                 };
-                let e = pairs.entry(pair_key(members[f as usize], members[g as usize])).or_insert_with(|| (Vec::new(), at));
+                let key = pair_key(members[f as usize], members[g as usize]);
+                let e = unmatched.entry(key).or_insert_with(|| (Vec::new(), 0.0, at));
+                let done = seen.entry(key).or_default();
                 for i in [c.first, c.second] {
-                    if !e.0.contains(&i) {
-                        e.0.push(i);
+                    if !done.contains(&i) {
+                        done.push(i);
+                        e.0.push(line_of(arr, i));
+                        e.1 += length_m(arr, i) / 2.0;
                     }
                 }
             }
         }
     }
-    for ((a, b), (segs, at)) in pairs {
-        let length: f64 = segs.iter().map(|&i| length_m(arr, i)).sum::<f64>() / 2.0;
-        let lines = MultiLineString(segs.iter().map(|&i| line_of(arr, i)).collect());
+}
+
+fn report_unmatched(ctx: &Context<'_>, unmatched: Unmatched, out: &mut Vec<Violation>) {
+    for ((a, b), (lines, length, at)) in unmatched {
         out.push(Violation {
             rule: Rule::UnmatchedEdge,
             codes: ctx.codes([a, b]),
-            location: Some(Geometry::MultiLineString(lines)),
+            location: Some(Geometry::MultiLineString(MultiLineString(lines))),
             size: Some(Size::Metres(length)),
             message: format!(
                 "{} meet without matching vertices along {length:.2} m near {}",

@@ -1,10 +1,12 @@
 //! Deliberate, localised defects applied to a clean partition's cells, each
 //! reported with where it is, so tests can check that a checker finds it there.
 //!
-//! Every kind documents the rules a checker is expected to report. Rule names are
-//! the suggested snake-case names of the check crate (`gap`, `overlap`,
-//! `unmatched_edge`, `invalid_geometry`, `duplicate_code`, `bad_code`, `sliver`,
-//! `multipart`, `nesting`); [`DamageKind::expected_rules`] lists them.
+//! Every kind documents the rules a checker must report for it and those it may
+//! report as consequences. Rule names are the check crate's snake-case names
+//! (`invalid_geometry`, `overlap`, `gap`, `unmatched_edge`, `outside_parent`,
+//! `duplicate_code`, `bad_code`, `sliver`, `multipart`): [`Damage::rules`] lists
+//! the must-report rules of one damage, [`DamageKind::possible_rules`] every rule a
+//! kind can lead to.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -23,50 +25,54 @@ pub enum DamageKind {
     /// Moves one vertex of one cell's shared boundary (in that cell only) across
     /// the boundary by 30 % of the local segment length, inwards or outwards.
     ///
-    /// Expected: `unmatched_edge` (the two segments at the vertex no longer match
-    /// the neighbour's) and either `overlap` (moved out, into the neighbour) or
-    /// `gap` (moved in), a triangle at the vertex.
+    /// Must report: `overlap` (moved out, into the neighbour) or `gap` (moved in),
+    /// a triangle at the vertex. May report: `unmatched_edge` (the two segments at
+    /// the vertex no longer match the neighbour's), `outside_parent` when the
+    /// boundary is also the village's and the vertex moved out.
     MoveVertex,
     /// Inserts a vertex in the middle of one shared segment of one cell only,
-    /// on the segment: no area changes.
+    /// exactly on the segment (a segment whose midpoint is exact in `f64` is
+    /// chosen): no area changes.
     ///
-    /// Expected: `unmatched_edge` only (the boundary no longer matches vertex for
-    /// vertex); no gap, no overlap.
+    /// Must report: `unmatched_edge` (the boundary no longer matches vertex for
+    /// vertex), and nothing else: no gap and no overlap.
     ExtraVertex,
     /// Deletes one interior cell (all its sides shared).
     ///
-    /// Expected: `gap`, a hole in the union exactly the cell's shape; `nesting` for
-    /// its village, whose children no longer cover it.
+    /// Must report: `gap`, a hole in the union exactly the cell's shape (which is
+    /// also a hole in its village's cover).
     RemoveCell,
     /// Translates one interior cell by 5 % of its smaller side in a random
     /// direction.
     ///
-    /// Expected: `overlap` with neighbours on one side, `gap` on the other, and
-    /// `unmatched_edge` all around the cell.
+    /// Must report: `overlap` with neighbours on one side, `gap` on the other.
+    /// May report: `unmatched_edge` around the cell, `outside_parent` when it
+    /// moved across its village's boundary.
     ShiftCell,
     /// Moves the inner vertices of one whole shared chain of one cell inwards by
     /// 0.5 to 2 m (the chain's ends stay at their nodes; vertex spacing unchanged),
     /// opening a sliver gap along the boundary.
     ///
-    /// Expected: `gap` (long and thin, width as reported) and `unmatched_edge`
-    /// along the chain.
+    /// Must report: `gap` (long and thin, width as reported). May report:
+    /// `unmatched_edge` along the chain.
     NarrowGap,
     /// Swaps two consecutive vertices of one cell's shared boundary so its ring
     /// crosses itself.
     ///
-    /// Expected: `invalid_geometry` (self-intersection); nearby `unmatched_edge`,
-    /// and tiny `overlap`/`gap` where the swapped segments leave the boundary.
+    /// Must report: `invalid_geometry` (self-intersection). May report, around the
+    /// same spot: `unmatched_edge`, `outside_parent`, and tiny `overlap` or `gap`
+    /// where the swapped segments leave the boundary.
     BowTie,
     /// Gives one cell the code of another cell of the same village (or any other
     /// cell when it is alone).
     ///
-    /// Expected: `duplicate_code`. The model refuses to build a partition from
+    /// Must report: `duplicate_code`. The model refuses to build a partition from
     /// such units (`ModelError::DuplicateCode`), so a checker must read raw units.
     DuplicateCode,
     /// Gives one cell a code that breaks the layout: a letter for its last digit,
     /// or (by seed) a village part that is not its parent's.
     ///
-    /// Expected: `bad_code` (not digits, or not prefixed by the parent's code).
+    /// Must report: `bad_code` (not digits, or not prefixed by the parent's code).
     BadCode,
     /// Cuts a strip 0.5 to 1.5 m wide off one cell along one shared chain and
     /// makes it a new cell of the same village, keeping the coverage clean: the
@@ -74,14 +80,14 @@ pub enum DamageKind {
     /// inwards, shared exactly with the cut cell. It tapers to a point at both
     /// ends of the chain.
     ///
-    /// Expected: `sliver` (a cell under 2 m wide) only; no gap, no overlap, no
-    /// unmatched edge.
+    /// Must report: `sliver` (a cell under 2 m wide), and nothing else: no gap, no
+    /// overlap, no unmatched edge.
     Sliver,
     /// Hands one cell's whole polygon to another cell of the same village that it
     /// does not touch, deleting the giver: the taker becomes a two-part
     /// MultiPolygon, and the coverage stays clean.
     ///
-    /// Expected: `multipart` only.
+    /// Must report: `multipart`, and nothing else.
     Multipart,
 }
 
@@ -117,18 +123,39 @@ impl DamageKind {
         }
     }
 
-    /// The rules a checker is expected to report for this damage; the first is the
-    /// one it must report, the others are consequences it may report too (see
-    /// each variant's docs).
+    /// Every rule a checker may report for this kind: the must-report rules of any
+    /// damage of the kind (see [`Damage::rules`]) and their consequences.
     #[must_use]
-    pub fn expected_rules(self) -> &'static [&'static str] {
+    pub fn possible_rules(self) -> &'static [&'static str] {
         match self {
-            DamageKind::MoveVertex => &["unmatched_edge", "overlap", "gap"],
+            DamageKind::MoveVertex => &["overlap", "gap", "unmatched_edge", "outside_parent"],
             DamageKind::ExtraVertex => &["unmatched_edge"],
-            DamageKind::RemoveCell => &["gap", "nesting"],
-            DamageKind::ShiftCell => &["overlap", "gap", "unmatched_edge"],
+            DamageKind::RemoveCell => &["gap"],
+            DamageKind::ShiftCell => &["overlap", "gap", "unmatched_edge", "outside_parent"],
             DamageKind::NarrowGap => &["gap", "unmatched_edge"],
-            DamageKind::BowTie => &["invalid_geometry", "unmatched_edge", "overlap", "gap"],
+            DamageKind::BowTie => &[
+                "invalid_geometry",
+                "overlap",
+                "gap",
+                "unmatched_edge",
+                "outside_parent",
+            ],
+            DamageKind::DuplicateCode => &["duplicate_code"],
+            DamageKind::BadCode => &["bad_code"],
+            DamageKind::Sliver => &["sliver"],
+            DamageKind::Multipart => &["multipart"],
+        }
+    }
+
+    /// The rules a checker must report for every damage of this kind;
+    /// `MoveVertex` adds `overlap` or `gap`, whichever way the vertex moved.
+    fn rules(self) -> &'static [&'static str] {
+        match self {
+            DamageKind::MoveVertex => &[],
+            DamageKind::ExtraVertex => &["unmatched_edge"],
+            DamageKind::RemoveCell | DamageKind::NarrowGap => &["gap"],
+            DamageKind::ShiftCell => &["overlap", "gap"],
+            DamageKind::BowTie => &["invalid_geometry"],
             DamageKind::DuplicateCode => &["duplicate_code"],
             DamageKind::BadCode => &["bad_code"],
             DamageKind::Sliver => &["sliver"],
@@ -169,6 +196,9 @@ pub struct Damage {
     /// Where the defect is, lon/lat: a checker's report location should intersect
     /// it.
     pub location: Rect<f64>,
+    /// The rules a checker must report for it, at `location` (rule names as in
+    /// the check crate). [`DamageKind::possible_rules`] adds what it may report.
+    pub rules: Vec<&'static str>,
     /// Its size in metres: how far a vertex or cell moved, a gap's or sliver's
     /// width; 0 for code defects and added vertices.
     pub size_m: f64,
@@ -297,6 +327,8 @@ struct Plan {
     remove: Option<usize>,
     cells: Vec<UnitCode>,
     location: Rect<f64>,
+    /// Must-report rules beyond the kind's fixed ones.
+    extra_rules: Vec<&'static str>,
     size_m: f64,
     description: String,
 }
@@ -314,6 +346,12 @@ impl Plan {
             kind,
             cells: self.cells,
             location: self.location,
+            rules: kind
+                .rules()
+                .iter()
+                .copied()
+                .chain(self.extra_rules)
+                .collect(),
             size_m: self.size_m,
             description: self.description,
         }
@@ -515,6 +553,7 @@ impl Context<'_> {
                 remove: None,
                 cells: vec![self.code(s.unit), self.code(nb)],
                 location: bbox([prev, here, ring[v], next]),
+                extra_rules: vec![if outwards { "overlap" } else { "gap" }],
                 size_m: step,
                 description: format!(
                     "moved vertex {v} of cell {} {way} by {step:.1} m, against cell {}",
@@ -527,13 +566,20 @@ impl Context<'_> {
     }
 
     fn extra_vertex(&self, s: &Sides, rng: &mut SplitMix64) -> Option<Plan> {
+        // Only a segment whose midpoint is exact in f64 gets the vertex, so that it
+        // lies exactly on the neighbour's segment and exact predicates see it
+        // there. Nearby coordinates subtract exactly (Sterbenz), so the two halves
+        // are equal exactly when the midpoint is exact; about one segment in four
+        // qualifies.
         let n = s.n();
-        let i = rng.below(n);
-        let (a, b) = (s.at(i), s.at(i + 1));
-        let mid = (a + b) / 2.0;
-        if mid == a || mid == b {
-            return None;
-        }
+        let first = rng.below(n);
+        let (i, a, b, mid) = (0..n).find_map(|t| {
+            let i = (first + t) % n;
+            let (a, b) = (s.at(i), s.at(i + 1));
+            let mid = (a + b) / 2.0;
+            let exact = mid - a == b - mid && mid != a && mid != b;
+            exact.then_some((i, a, b, mid))
+        })?;
         let mut ring = s.ring.clone();
         ring.insert(i + 1, mid);
         let nb = s.neighbour[i];
@@ -543,6 +589,7 @@ impl Context<'_> {
             remove: None,
             cells: vec![self.code(s.unit), self.code(nb)],
             location: bbox([a, b]),
+            extra_rules: vec![],
             size_m: 0.0,
             description: format!(
                 "inserted a vertex at {:.7} {:.7} in segment {i} of cell {}, not in cell {}",
@@ -562,6 +609,7 @@ impl Context<'_> {
             remove: Some(s.unit),
             cells: vec![code.clone()],
             location: bbox(s.ring.iter().copied()),
+            extra_rules: vec![],
             size_m: 0.0,
             description: format!("removed interior cell {code}"),
         }
@@ -597,6 +645,7 @@ impl Context<'_> {
             remove: None,
             cells: std::iter::once(code).chain(neighbours).collect(),
             location: bbox([before.min(), before.max(), after.min(), after.max()]),
+            extra_rules: vec![],
             size_m: distance,
             description,
         })
@@ -659,6 +708,7 @@ impl Context<'_> {
             remove: None,
             cells: vec![self.code(s.unit), self.code(nb)],
             location: bbox(strip),
+            extra_rules: vec![],
             size_m: width,
             description: format!(
                 "moved {} inner vertices of cell {}'s boundary with cell {} inwards by {width:.2} m (segments {start}..{})",
@@ -703,6 +753,7 @@ impl Context<'_> {
             remove: None,
             cells: vec![code.clone(), self.code(s.unit), self.code(nb)],
             location: bbox(strip),
+            extra_rules: vec![],
             size_m: width,
             description: format!(
                 "cut a {width:.2} m strip of {len} segments off cell {} along cell {} as new cell {code}",
@@ -736,6 +787,7 @@ impl Context<'_> {
                 remove: None,
                 cells: vec![self.code(s.unit)],
                 location: bbox([s.at(v + n - 1), s.at(v), s.at(v + 1), s.at(v + 2)]),
+                extra_rules: vec![],
                 size_m: 0.0,
                 description: format!(
                     "swapped vertices {v} and {} of cell {}: the ring crosses itself",
@@ -772,6 +824,7 @@ impl Context<'_> {
             remove: None,
             cells: vec![kept.code.clone(), renamed.code.clone()],
             location,
+            extra_rules: vec![],
             size_m: 0.0,
             description: format!("gave cell {} the code of cell {}", renamed.code, kept.code),
         })
@@ -815,6 +868,7 @@ impl Context<'_> {
             remove: None,
             cells: vec![code.clone(), cell.code.clone()],
             location: self.boxes[c],
+            extra_rules: vec![],
             size_m: 0.0,
             description: format!(
                 "renamed cell {} to {code}, which breaks the layout under village {parent}",
@@ -870,6 +924,7 @@ impl Context<'_> {
             remove: Some(giver_index),
             cells: vec![taker.code.clone(), gift.code.clone()],
             location: self.boxes[giver],
+            extra_rules: vec![],
             size_m: 0.0,
             description: format!(
                 "gave cell {}'s polygon to cell {}, which it does not touch",
