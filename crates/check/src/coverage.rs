@@ -29,6 +29,12 @@ use crate::validity::fmt;
 /// the data: 1 cm².
 const NOISE_M2: f64 = 1e-4;
 
+/// Faces thinner than this on average (2 x area / perimeter, metres) are two
+/// boundaries that coincide up to the precision of the data (a vertex a fraction of a
+/// millimetre off its neighbour's segment, as rounding to 9 decimals leaves it): an
+/// unmatched edge, not a gap or an overlap.
+const COINCIDENT_M: f64 = 1e-3;
+
 struct Boxed {
     member: usize,
     envelope: AABB<[f64; 2]>,
@@ -241,8 +247,8 @@ pub(crate) fn check_level(
             continue;
         }
         let Some(area) = cycle_area_m2(cycle) else {
-            // Too thin to be an area: two boundaries that coincide up to rounding but
-            // not vertex for vertex (a vertex a hair off its neighbour's segment).
+            // Too thin to be an area: two boundaries that coincide up to the data's
+            // precision but not vertex for vertex.
             let around = member_ids(&cycle.faces);
             for (i, &a) in around.iter().enumerate() {
                 for &b in &around[i + 1..] {
@@ -366,10 +372,13 @@ fn overlaps(
     }
 }
 
+/// The area of a face in m², or `None` when it is too small or too thin to be an
+/// area (see [`NOISE_M2`] and [`COINCIDENT_M`]).
 fn cycle_area_m2(cycle: &Cycle) -> Option<f64> {
     let (mx, my) = metres_per_degree_at(cycle.ring[0]);
     let area = cycle.area2.abs() / 2.0 * mx * my;
-    (area >= NOISE_M2).then_some(area)
+    let width = 2.0 * area / ring_length_m(&cycle.ring).max(f64::MIN_POSITIVE);
+    (area >= NOISE_M2 && width >= COINCIDENT_M).then_some(area)
 }
 
 fn pair_key(a: usize, b: usize) -> (usize, usize) {

@@ -3,18 +3,19 @@
 //! Cell codes end in a sequence number inside their village. Staff expect to find
 //! cell 001 in the north-west and read on like a page: rows from north to south,
 //! each row from west to east. Cells are not on a grid, so rows are bands of
-//! latitude as tall as a typical cell.
+//! latitude as tall as the median unit.
+//!
+//! Each unit is placed by a point inside it (a centroid can fall outside a crescent):
+//! the midpoint of the longest stretch of its largest part along the horizontal line
+//! through the middle of its bounding box, the same point geo's `InteriorPoint` picks
+//! for a polygon, found here in one pass over the segments instead of a sweep (a
+//! 5,900-cell city: milliseconds instead of a second).
 
-use geo::{Area, BoundingRect, InteriorPoint};
-use geo_types::{Coord, MultiPolygon};
+use geo_types::{Coord, MultiPolygon, Polygon};
 
-/// The reading order of sibling units: for each input position, its 1-based
-/// sequence number.
-///
-/// Each unit is placed by an interior point (always inside it, unlike a centroid).
-/// Units are sorted north to south and cut into bands whose height is the median
-/// unit height; within a band they run west to east. Ties are broken by input
-/// position, so the order is deterministic.
+/// For each unit, its 1-based sequence number among `units`: rows of latitude as
+/// tall as the median unit, north to south, each row west to east. Ties are broken by
+/// input position, so the order is deterministic.
 #[must_use]
 pub fn reading_order(units: &[&MultiPolygon<f64>]) -> Vec<u32> {
     if units.is_empty() {
@@ -22,26 +23,32 @@ pub fn reading_order(units: &[&MultiPolygon<f64>]) -> Vec<u32> {
     }
     let anchors: Vec<Coord<f64>> = units
         .iter()
-        .map(|mp| {
-            largest_part_point(mp).unwrap_or_default()
-        })
+        .map(|mp| anchor(mp).unwrap_or_default())
         .collect();
     let mut heights: Vec<f64> = units
         .iter()
-        .filter_map(|mp| mp.bounding_rect().map(|r| r.height()))
+        .filter_map(|mp| {
+            bounds(mp.0.iter().flat_map(|p| p.exterior().0.iter())).map(|(lo, hi)| hi.y - lo.y)
+        })
         .collect();
     heights.sort_by(f64::total_cmp);
-    let band = heights.get(heights.len() / 2).copied().unwrap_or(0.0).max(f64::MIN_POSITIVE);
+    let band = heights
+        .get(heights.len() / 2)
+        .copied()
+        .unwrap_or(0.0)
+        .max(f64::MIN_POSITIVE);
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by(|&a, &b| anchors[b].y.total_cmp(&anchors[a].y).then(a.cmp(&b)));
     let mut rows: Vec<Vec<usize>> = Vec::new();
     let mut top = f64::INFINITY;
     for i in order {
-        if rows.is_empty() || anchors[i].y < top - band {
-            top = anchors[i].y;
-            rows.push(Vec::new());
+        match rows.last_mut() {
+            Some(row) if anchors[i].y >= top - band => row.push(i),
+            _ => {
+                top = anchors[i].y;
+                rows.push(vec![i]);
+            }
         }
-        rows.last_mut().expect("a row exists").push(i);
     }
     let mut seq = vec![0; units.len()];
     let mut next = 1;
@@ -55,9 +62,86 @@ pub fn reading_order(units: &[&MultiPolygon<f64>]) -> Vec<u32> {
     seq
 }
 
-fn largest_part_point(mp: &MultiPolygon<f64>) -> Option<Coord<f64>> {
-    let biggest = mp.0.iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
-    biggest.interior_point().map(|p| p.0)
+/// Lower-left and upper-right corners of some points.
+fn bounds<'a>(points: impl Iterator<Item = &'a Coord<f64>>) -> Option<(Coord<f64>, Coord<f64>)> {
+    points.fold(None, |acc, &p| {
+        Some(match acc {
+            None => (p, p),
+            Some((lo, hi)) => (
+                Coord {
+                    x: lo.x.min(p.x),
+                    y: lo.y.min(p.y),
+                },
+                Coord {
+                    x: hi.x.max(p.x),
+                    y: hi.y.max(p.y),
+                },
+            ),
+        })
+    })
+}
+
+/// The interior point of the largest part, as geo's `InteriorPoint` for a polygon
+/// finds it.
+fn anchor(mp: &MultiPolygon<f64>) -> Option<Coord<f64>> {
+    let largest = mp.0.iter().max_by(|a, b| area(a).total_cmp(&area(b)))?;
+    interior_point(largest)
+}
+
+/// Unsigned area of a polygon, holes excluded.
+fn area(p: &Polygon<f64>) -> f64 {
+    let twice = |r: &[Coord<f64>]| {
+        r.windows(2)
+            .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+            .sum::<f64>()
+    };
+    let holes: f64 = p.interiors().iter().map(|r| twice(&r.0).abs()).sum();
+    (twice(&p.exterior().0).abs() - holes) / 2.0
+}
+
+/// The midpoint of the longest stretch inside the polygon along the horizontal line
+/// through the middle of its bounding box (moved half-way to the nearest vertex
+/// when a vertex lies on it, as geo does).
+fn interior_point(p: &Polygon<f64>) -> Option<Coord<f64>> {
+    let rings = || std::iter::once(p.exterior()).chain(p.interiors());
+    let coords = || rings().flat_map(|r| r.0.iter());
+    let (lo, hi) = bounds(coords())?;
+    let mut y = (lo.y + hi.y) / 2.0;
+    if coords().any(|c| c.y == y) {
+        let closest = coords()
+            .filter(|c| c.y != y)
+            .min_by(|a, b| (a.y - y).abs().total_cmp(&(b.y - y).abs()));
+        if let Some(c) = closest {
+            y = (y + c.y) / 2.0;
+        }
+    }
+    let mut xs: Vec<f64> = Vec::new();
+    for r in rings() {
+        for w in r.0.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if (a.y < y) != (b.y < y) || a.y == y || b.y == y {
+                if a.y == b.y {
+                    xs.extend([a.x, b.x]);
+                } else {
+                    xs.push(a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y));
+                }
+            }
+        }
+    }
+    xs.sort_by(f64::total_cmp);
+    // Crossings alternate between entering and leaving: stretches 0-1, 2-3, ... are
+    // inside. Ties keep the westernmost, like geo's stable sort.
+    let mut best: Option<(f64, f64)> = None;
+    for pair in xs.chunks_exact(2) {
+        let len = pair[1] - pair[0];
+        if best.is_none_or(|(l, _)| len > l) {
+            best = Some((len, (pair[0] + pair[1]) / 2.0));
+        }
+    }
+    match best {
+        Some((_, x)) => Some(Coord { x, y }),
+        None => p.exterior().0.first().copied(),
+    }
 }
 
 #[cfg(test)]
@@ -67,15 +151,23 @@ mod tests {
     use super::*;
 
     fn sq(x: f64, y: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x, y: y), (x: x + 1., y: y), (x: x + 1., y: y + 1.), (x: x, y: y + 1.)]])
+        MultiPolygon(vec![
+            polygon![(x: x, y: y), (x: x + 1., y: y), (x: x + 1., y: y + 1.), (x: x, y: y + 1.)],
+        ])
     }
 
     #[test]
     fn reads_like_a_page() {
-        // A 2 x 2 block given in scrambled order; the top row is slightly uneven.
         let cells = [sq(1., 0.), sq(0., 1.1), sq(0., 0.), sq(1., 1.)];
         let refs: Vec<_> = cells.iter().collect();
-        // north-west = 1, north-east = 2, south-west = 3, south-east = 4
         assert_eq!(reading_order(&refs), vec![4, 1, 3, 2]);
+    }
+
+    #[test]
+    fn finds_the_widest_stretch_of_a_u() {
+        // A U: the line y = 1.5 crosses both arms; the right arm is wider.
+        let u = polygon![(x: 0., y: 0.), (x: 5., y: 0.), (x: 5., y: 3.), (x: 2., y: 3.), (x: 2., y: 1.),
+            (x: 1., y: 1.), (x: 1., y: 3.), (x: 0., y: 3.)];
+        assert_eq!(interior_point(&u), Some(Coord { x: 3.5, y: 1.5 }));
     }
 }

@@ -6,7 +6,7 @@ use geo_types::{MultiPolygon, Polygon};
 
 use crate::hierarchy::{LevelCounts, Tree, build_tree, merge_cells};
 use crate::lattice::{Block, Lattice, LatticeSpec};
-use crate::reading::reading_order;
+use citygrid_model::sequence::reading_order;
 use crate::rng::SplitMix64;
 
 /// The code of the synthetic city: Guiyang's GB/T 2260 code.

@@ -135,7 +135,9 @@ fn extra_vertex_changes_no_area() {
                 .flat_map(|s| ends(*s))
                 .all(|c| contains(&d.location, c))
         );
-        assert_eq!(overlap(now, by_code(&after)[&d.cells[1]]), 0.0);
+        // geo's overlay snaps to its own grid, so a T-vertex shows as noise there
+        // (~1e-13 deg², a thousandth of a m²) even though it is exactly collinear.
+        assert!(overlap(now, by_code(&after)[&d.cells[1]]) < 1e-9 * a0);
     }
 }
 

@@ -17,7 +17,6 @@ mod city; // the SynthCity builder: lattice + hierarchy + codes -> units
 mod damage; // one deliberate defect applied to a clean partition, and where it is
 mod hierarchy; // guillotine cuts into districts, townships, villages; cell merges
 mod lattice; // the jittered centre-dense lattice, wiggly edges and block rings
-mod reading; // the model's north-west-first reading order, in linear time
 mod ring; // planar helpers: metric frame, bounding boxes, simple-ring test
 mod rng; // SplitMix64, the crate's own deterministic generator
 #[cfg(test)]
