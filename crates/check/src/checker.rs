@@ -4,16 +4,17 @@ use std::sync::Arc;
 
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{Geometry, MultiPolygon, Point};
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use citygrid_model::measure::planar_area_m2;
+use citygrid_model::measure::{frame_for, planar_area_m2_in};
 use citygrid_model::{Level, Partition, Unit, UnitCode};
 
 use crate::codes::check_codes;
 use crate::coverage::{Context, LevelOutcome, Reference, check_level, check_nesting};
 use crate::options::CheckOptions;
 use crate::report::{Report, Rule, Size, Violation};
-use crate::shape::width;
+use crate::shape::width_in;
 use crate::validity::{all_finite, defects, fmt};
 
 /// Checks partitions against every rule.
@@ -55,13 +56,27 @@ impl Checker {
 
     /// Checks a whole set of units of any levels, as read from a file (codes may
     /// repeat, geometry may be broken), against an optional city boundary.
+    ///
+    /// The rules on each unit alone run in parallel with the coverage rules, on all
+    /// cores (set `RAYON_NUM_THREADS=1` for one).
     #[must_use]
     pub fn check(&self, units: &[Arc<Unit>], boundary: Option<&MultiPolygon<f64>>) -> Report {
         let all: Vec<usize> = (0..units.len()).collect();
-        let mut out = Vec::new();
-        check_codes(units, &self.options, &mut out);
-        let usable = self.check_units(units, &all, &mut out);
-        self.check_coverage(units, &usable, boundary, &mut out);
+        let usable: Vec<bool> = units.iter().map(|u| !u.geometry.0.is_empty() && all_finite(&u.geometry)).collect();
+        let (mut out, coverage) = rayon::join(
+            || {
+                let mut out = Vec::new();
+                check_codes(units, &self.options, &mut out);
+                self.check_units(units, &all, &mut out);
+                out
+            },
+            || {
+                let mut out = Vec::new();
+                self.check_coverage(units, &usable, boundary, &mut out);
+                out
+            },
+        );
+        out.extend(coverage);
         finish(units, out)
     }
 
@@ -165,48 +180,48 @@ impl Checker {
         report
     }
 
-    /// Geometry, shape and part-count rules for each unit on its own; returns which
-    /// units have geometry fit for the coverage rules.
-    fn check_units(&self, units: &[Arc<Unit>], ids: &[usize], out: &mut Vec<Violation>) -> Vec<bool> {
-        let mut usable = vec![false; units.len()];
-        for &i in ids {
-            let u = &units[i];
-            let finite = all_finite(&u.geometry);
-            for d in defects(&u.geometry) {
-                out.push(Violation {
-                    rule: Rule::InvalidGeometry,
-                    codes: vec![u.code.clone()],
-                    location: d.at.map(|c| Geometry::Point(Point(c))),
-                    size: None,
-                    message: format!("{} {}: {}", u.level, u.code, d.message),
-                });
-            }
-            if !finite || u.geometry.0.is_empty() {
-                continue;
-            }
-            usable[i] = true;
-            if self.options.single_part.contains(&u.level) && u.geometry.0.len() > 1 {
-                out.push(Violation {
-                    rule: Rule::Multipart,
-                    codes: vec![u.code.clone()],
-                    location: Some(Geometry::MultiPolygon(u.geometry.clone())),
-                    size: None,
-                    message: format!("{} {} has {} separate parts; a {} must be one polygon", u.level, u.code, u.geometry.0.len(), u.level),
-                });
-            }
-            self.check_shape(u, out);
+    /// Geometry, shape and part-count rules for each unit on its own, in parallel.
+    fn check_units(&self, units: &[Arc<Unit>], ids: &[usize], out: &mut Vec<Violation>) {
+        let found: Vec<Vec<Violation>> = ids.par_iter().map(|&i| self.check_unit(&units[i])).collect();
+        out.extend(found.into_iter().flatten());
+    }
+
+    /// Geometry validity, part count and shape of one unit.
+    fn check_unit(&self, u: &Unit) -> Vec<Violation> {
+        let mut out = Vec::new();
+        for d in defects(&u.geometry) {
+            out.push(Violation {
+                rule: Rule::InvalidGeometry,
+                codes: vec![u.code.clone()],
+                location: d.at.map(|c| Geometry::Point(Point(c))),
+                size: None,
+                message: format!("{} {}: {}", u.level, u.code, d.message),
+            });
         }
-        usable
+        if u.geometry.0.is_empty() || !all_finite(&u.geometry) {
+            return out;
+        }
+        if self.options.single_part.contains(&u.level) && u.geometry.0.len() > 1 {
+            out.push(Violation {
+                rule: Rule::Multipart,
+                codes: vec![u.code.clone()],
+                location: Some(Geometry::MultiPolygon(u.geometry.clone())),
+                size: None,
+                message: format!("{} {} has {} separate parts; a {} must be one polygon", u.level, u.code, u.geometry.0.len(), u.level),
+            });
+        }
+        self.check_shape(u, &mut out);
+        out
     }
 
     fn check_shape(&self, u: &Unit, out: &mut Vec<Violation>) {
-        let area = planar_area_m2(&u.geometry);
-        let anchor = u.geometry.interior_point();
+        let Some(frame) = frame_for(&u.geometry) else { return };
+        let area = planar_area_m2_in(&u.geometry, &frame);
         if area < self.options.min_area_m2 {
             out.push(Violation {
                 rule: Rule::Sliver,
                 codes: vec![u.code.clone()],
-                location: anchor.map(Geometry::Point),
+                location: u.geometry.interior_point().map(Geometry::Point),
                 size: Some(Size::SquareMetres(area)),
                 message: format!("{} {} covers only {area:.2} m² (minimum {} m²)", u.level, u.code, self.options.min_area_m2),
             });
@@ -215,7 +230,7 @@ impl Checker {
         if self.options.min_width_m <= 0.0 {
             return;
         }
-        if let Some(w) = width(&u.geometry, self.options.min_width_m)
+        if let Some(w) = width_in(&u.geometry, &frame, self.options.min_width_m)
             && w.metres < self.options.min_width_m
         {
             out.push(Violation {

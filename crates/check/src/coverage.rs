@@ -162,7 +162,8 @@ impl Context<'_> {
 /// Directed segments of every ring of the given faces, oriented with the face on
 /// the left.
 fn directed(rings: &RingSet, layer: Layer, keep: impl Fn(u32) -> bool) -> Vec<Directed> {
-    (0..rings.segment_count() as u32)
+    rings
+        .segment_ids()
         .filter(|&s| keep(s))
         .map(|s| {
             let (a, b) = rings.segment(s);

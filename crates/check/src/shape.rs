@@ -56,7 +56,16 @@ impl Ord for Candidate {
 /// the full answer (to within 1% or 1 cm).
 #[must_use]
 pub fn width(mp: &MultiPolygon<f64>, enough: f64) -> Option<Width> {
-    let frame = frame_for(mp)?;
+    width_in(mp, &frame_for(mp)?, enough)
+}
+
+/// [`width`] in a metric frame the caller already has.
+#[must_use]
+pub fn width_in(mp: &MultiPolygon<f64>, frame: &LocalFrame, enough: f64) -> Option<Width> {
+    let frame = *frame;
+    if let Some(w) = quick_width(mp, &frame, enough) {
+        return Some(w);
+    }
     let rings: Vec<Vec<Vec<Coord<f64>>>> = mp
         .0
         .iter()
@@ -91,6 +100,37 @@ pub fn width(mp: &MultiPolygon<f64>, enough: f64) -> Option<Width> {
         centre: Coord { x: lon, y: lat },
         metres: 2.0 * r,
     })
+}
+
+/// Most units are plainly wide enough: a circle of diameter `enough` fits at the
+/// centroid of their largest part. Checked without copying any coordinates.
+fn quick_width(mp: &MultiPolygon<f64>, frame: &LocalFrame, enough: f64) -> Option<Width> {
+    let part = mp.0.iter().max_by_key(|p| p.exterior().0.len())?;
+    let c = area_centroid(&part.exterior().0);
+    if !pip::contains(mp, c) {
+        return None;
+    }
+    let (mx, my) = frame.metres_per_degree();
+    let m = |q: Coord<f64>| Coord { x: (q.x - c.x) * mx, y: (q.y - c.y) * my };
+    let mut nearest2 = f64::INFINITY;
+    for p in &mp.0 {
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            for w in r.0.windows(2) {
+                nearest2 = nearest2.min(origin_segment_distance2(m(w[0]), m(w[1])));
+            }
+        }
+    }
+    let nearest = nearest2.sqrt();
+    (2.0 * nearest >= enough).then_some(Width { centre: c, metres: 2.0 * nearest })
+}
+
+/// Squared distance from the origin to segment `a`-`b`.
+fn origin_segment_distance2(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let ab = b - a;
+    let len2 = ab.x * ab.x + ab.y * ab.y;
+    let t = if len2 > 0.0 { (-(a.x * ab.x + a.y * ab.y) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let (x, y) = (a.x + t * ab.x, a.y + t * ab.y);
+    x * x + y * y
 }
 
 fn to_m(frame: &LocalFrame, c: Coord<f64>) -> Coord<f64> {

@@ -11,7 +11,7 @@ use citygrid_model::RingSet;
 use citygrid_model::rings::SegId;
 
 use crate::pip;
-use crate::segment::{Meeting, meet};
+use crate::segment::{Meeting, meet, side};
 
 /// One defect of one unit's geometry.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +84,7 @@ pub fn defects(mp: &MultiPolygon<f64>) -> Vec<Defect> {
 
 /// Compares every pair of segments whose x-ranges overlap, in order of their west end.
 fn sweep(rings: &RingSet, usable: &[bool], out: &mut Vec<Defect>) {
-    let mut segs: Vec<(f64, f64, SegId)> = rings
+    let mut order: Vec<(u64, SegId)> = rings
         .rings
         .iter()
         .zip(usable)
@@ -92,15 +92,22 @@ fn sweep(rings: &RingSet, usable: &[bool], out: &mut Vec<Defect>) {
         .flat_map(|(r, _)| r.segments())
         .map(|s| {
             let (a, b) = rings.segment(s);
-            (a.x.min(b.x), a.x.max(b.x), s)
+            (ordered_bits(a.x.min(b.x)), s)
         })
         .collect();
-    segs.sort_by(|p, q| p.0.total_cmp(&q.0));
-    let mut active: Vec<(f64, SegId)> = Vec::new();
+    order.sort_unstable();
+    let segs = order.iter().map(|&(_, s)| {
+        let (a, b) = rings.segment(s);
+        ([a.x.min(b.x), a.x.max(b.x), a.y.min(b.y), a.y.max(b.y)], s)
+    });
+    let mut active: Vec<([f64; 4], SegId)> = Vec::new();
     let mut reported = 0usize;
-    for &(minx, maxx, s) in &segs {
-        active.retain(|&(end, _)| end >= minx);
-        for &(_, t) in &active {
+    for (bx, s) in segs {
+        active.retain(|(ax, _)| ax[1] >= bx[0]);
+        for &(ax, t) in &active {
+            if ax[2] > bx[3] || bx[2] > ax[3] {
+                continue;
+            }
             if let Some(d) = pair_defect(rings, s, t) {
                 out.push(d);
                 reported += 1;
@@ -113,19 +120,33 @@ fn sweep(rings: &RingSet, usable: &[bool], out: &mut Vec<Defect>) {
                 }
             }
         }
-        active.push((maxx, s));
+        active.push((bx, s));
     }
+}
+
+/// The bits of a finite f64 as a u64 that sorts in the same order.
+fn ordered_bits(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 0 { b | 1 << 63 } else { !b }
 }
 
 fn pair_defect(rings: &RingSet, s: SegId, t: SegId) -> Option<Defect> {
     let (a, b) = rings.segment(s);
     let (c, d) = rings.segment(t);
-    let m = meet(a, b, c, d);
-    if m == Meeting::Apart {
-        return None;
-    }
     let (rs, rt) = (rings.ring_of(s), rings.ring_of(t));
+    if rs == rt && (rings.next(s) == t || rings.next(t) == s) {
+        // Neighbours in a ring share a vertex; they are wrong only when the ring
+        // doubles back along itself there (a spike). One orientation test decides.
+        let (p, q, r) = if rings.next(s) == t { (a, b, d) } else { (c, d, b) };
+        let back = side(p, q, r) == 0 && (p.x - q.x) * (r.x - q.x) + (p.y - q.y) * (r.y - q.y) > 0.0;
+        return back.then(|| Defect {
+            message: format!("{} has a spike: it doubles back on itself at {}", ring_name(rs.polygon, rs.index), fmt(q)),
+            at: Some(q),
+        });
+    }
+    let m = meet(a, b, c, d);
     let at = match m {
+        Meeting::Apart => return None,
         Meeting::Cross(p) | Meeting::Touch(p) | Meeting::Along(p, _) => p,
         Meeting::SharedEnd => {
             if a == c || a == d {
@@ -134,36 +155,26 @@ fn pair_defect(rings: &RingSet, s: SegId, t: SegId) -> Option<Defect> {
                 b
             }
         }
-        Meeting::Apart => return None,
     };
     let name = ring_name(rs.polygon, rs.index);
     let message = if rs == rt {
-        let adjacent = rings.next(s) == t || rings.next(t) == s;
-        if adjacent {
-            if !matches!(m, Meeting::Along(..)) {
-                // Neighbouring segments share their common vertex, nothing more.
-                return None;
-            }
-            format!("{name} has a spike: it doubles back on itself at {}", fmt(at))
-        } else {
-            format!("{name} self-intersects at {}", fmt(at))
-        }
-    } else if rs.polygon == rt.polygon {
-        if matches!(m, Meeting::Cross(_) | Meeting::Along(..)) {
-            format!("{name} and {} cross at {}", ring_name(rt.polygon, rt.index), fmt(at))
-        } else {
-            return None;
-        }
-    } else if matches!(m, Meeting::Cross(_) | Meeting::Along(..)) {
-        format!("polygons {} and {} overlap or share a boundary at {}", rs.polygon, rt.polygon, fmt(at))
-    } else {
+        format!("{name} self-intersects at {}", fmt(at))
+    } else if !matches!(m, Meeting::Cross(_) | Meeting::Along(..)) {
+        // Rings and parts may touch at single points (OGC SFA 6.1.11.1).
         return None;
+    } else if rs.polygon == rt.polygon {
+        format!("{name} and {} cross at {}", ring_name(rt.polygon, rt.index), fmt(at))
+    } else {
+        format!("polygons {} and {} overlap or share a boundary at {}", rs.polygon, rt.polygon, fmt(at))
     };
     Some(Defect { message, at: Some(at) })
 }
 
 /// Holes must lie inside their shell, and parts must not lie inside one another.
 fn nesting(mp: &MultiPolygon<f64>, out: &mut Vec<Defect>) {
+    if mp.0.len() == 1 && mp.0[0].interiors().is_empty() {
+        return;
+    }
     let single = |p: &geo_types::Polygon<f64>| MultiPolygon(vec![geo_types::Polygon::new(p.exterior().clone(), vec![])]);
     for (pi, p) in mp.0.iter().enumerate() {
         let shell = single(p);

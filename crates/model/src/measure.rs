@@ -53,7 +53,12 @@ pub fn distance_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
 /// speed (it is about 20 times slower).
 #[must_use]
 pub fn planar_area_m2(mp: &MultiPolygon<f64>) -> f64 {
-    let Some(frame) = frame_for(mp) else { return 0.0 };
+    frame_for(mp).map_or(0.0, |frame| planar_area_m2_in(mp, &frame))
+}
+
+/// [`planar_area_m2`] in a frame the caller already has.
+#[must_use]
+pub fn planar_area_m2_in(mp: &MultiPolygon<f64>, frame: &LocalFrame) -> f64 {
     let (mx, my) = frame.metres_per_degree();
     let deg2: f64 = mp
         .0

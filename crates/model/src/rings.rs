@@ -28,7 +28,8 @@ pub struct Ring {
     pub index: u32,
     /// Position of its first vertex in [`RingSet::coords`].
     pub start: u32,
-    /// Number of vertices (the closing repeat is not stored).
+    /// Number of distinct vertices, equal to its number of segments (the closing
+    /// repeat follows them in [`RingSet::coords`]).
     pub len: u32,
 }
 
@@ -45,11 +46,13 @@ impl Ring {
     }
 }
 
-/// The rings of a set of faces in one array; segment `s` runs from `coords[s]` to the
-/// next vertex of the same ring.
+/// The rings of a set of faces in one array; segment `s` runs from `coords[s]` to
+/// `coords[s + 1]`. Each ring is stored closed (its first vertex repeated after its
+/// last), so a segment's end is found without looking up its ring; the position of
+/// each closing repeat is not a segment id.
 #[derive(Debug, Clone, Default)]
 pub struct RingSet {
-    /// All vertices, ring after ring, each ring without its closing repeat.
+    /// All vertices, ring after ring, each ring closed.
     pub coords: Vec<Coord<f64>>,
     /// The rings.
     pub rings: Vec<Ring>,
@@ -90,6 +93,9 @@ impl RingSet {
             ring.reverse();
         }
         let len = (self.coords.len() - start) as u32;
+        if len > 0 {
+            self.coords.push(self.coords[start]);
+        }
         let ring_id = self.rings.len() as u32;
         self.rings.push(Ring {
             face,
@@ -101,10 +107,16 @@ impl RingSet {
         self.ring_of.resize(self.coords.len(), ring_id);
     }
 
-    /// Number of segments (equal to the number of stored vertices).
+    /// One past the largest segment id: the size of a table indexed by segment id
+    /// (ids at closing repeats are unused).
     #[must_use]
     pub fn segment_count(&self) -> usize {
         self.coords.len()
+    }
+
+    /// Every segment id, ring after ring.
+    pub fn segment_ids(&self) -> impl Iterator<Item = SegId> + '_ {
+        self.rings.iter().flat_map(Ring::segments)
     }
 
     /// The ring a segment belongs to.
@@ -136,7 +148,7 @@ impl RingSet {
     /// The two end points of a segment.
     #[must_use]
     pub fn segment(&self, s: SegId) -> (Coord<f64>, Coord<f64>) {
-        (self.coords[s as usize], self.coords[self.next(s) as usize])
+        (self.coords[s as usize], self.coords[s as usize + 1])
     }
 }
 
@@ -192,54 +204,155 @@ pub enum ConflictKind {
 
 /// Pairs every segment with its reversed twin by exact end points.
 ///
-/// One hash lookup per segment; segments of zero length are skipped (they belong to
-/// degenerate rings, which a checker reports separately).
+/// A shared boundary is a chain of segments that two rings run in opposite
+/// directions, so once one pair is found by a hash lookup, the rest of the chain is
+/// paired by walking both rings in step and comparing coordinates, without hashing.
+/// Keys are 64-bit fingerprints of the end points, checked against the coordinates on
+/// every hit (a rare fingerprint collision goes to an exact second table). Segments of
+/// zero length are skipped (they belong to degenerate rings, which a checker reports
+/// separately).
 #[must_use]
 pub fn match_segments(rings: &RingSet) -> SegmentMatch {
     let n = rings.segment_count();
     let mut twin = vec![NO_SEG; n];
     let mut conflicts = Vec::new();
-    let mut seen: FxHashMap<[u64; 4], SegId> =
-        FxHashMap::with_capacity_and_hasher(n / 2 + 16, Default::default());
+    let mut seen = FingerprintTable::with_capacity(n / 2 + 16);
+    let mut exact: FxHashMap<[u64; 4], SegId> = FxHashMap::default();
+    let same = |s: SegId, key: &[u64; 4]| {
+        let (a, b) = rings.segment(s);
+        undirected_key(a, b) == *key
+    };
     for ring in &rings.rings {
         for s in ring.segments() {
+            if twin[s as usize] != NO_SEG {
+                continue; // paired by a walk
+            }
             let (a, b) = rings.segment(s);
             if a == b {
                 continue;
             }
-            let (ka, kb) = (coord_key(a), coord_key(b));
-            let key = if ka <= kb {
-                [ka[0], ka[1], kb[0], kb[1]]
-            } else {
-                [kb[0], kb[1], ka[0], ka[1]]
-            };
-            match seen.entry(key) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(s);
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    let t = *o.get();
-                    let kind = if twin[t as usize] != NO_SEG {
-                        ConflictKind::MoreThanTwo
-                    } else if rings.coords[t as usize] == a {
-                        ConflictKind::SameDirection
-                    } else if rings.face_of(t) == ring.face {
-                        ConflictKind::SameFace
-                    } else {
-                        twin[t as usize] = s;
-                        twin[s as usize] = t;
+            let key = undirected_key(a, b);
+            let fp = fingerprint(&key);
+            let found = match seen.get_or_insert(fp, s) {
+                None => continue,
+                Some(t) if same(t, &key) => t,
+                Some(_) => match exact.entry(key) {
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(s);
                         continue;
-                    };
-                    conflicts.push(SegmentConflict {
-                        first: t,
-                        second: s,
-                        kind,
-                    });
-                }
-            }
+                    }
+                    std::collections::hash_map::Entry::Occupied(o) => *o.get(),
+                },
+            };
+            let t = found;
+            let kind = if twin[t as usize] != NO_SEG {
+                ConflictKind::MoreThanTwo
+            } else if rings.coords[t as usize] == a {
+                ConflictKind::SameDirection
+            } else if rings.face_of(t) == ring.face {
+                ConflictKind::SameFace
+            } else {
+                twin[t as usize] = s;
+                twin[s as usize] = t;
+                walk(rings, &mut twin, s, t);
+                continue;
+            };
+            conflicts.push(SegmentConflict {
+                first: t,
+                second: s,
+                kind,
+            });
         }
     }
     SegmentMatch { twin, conflicts }
+}
+
+/// Pairs the segments after `s` with those before its twin `t` for as long as they
+/// are exact reverses of each other and unpaired.
+fn walk(rings: &RingSet, twin: &mut [SegId], s: SegId, t: SegId) {
+    let (mut s2, mut t2) = (rings.next(s), rings.prev(t));
+    while s2 != s && t2 != t && twin[s2 as usize] == NO_SEG && twin[t2 as usize] == NO_SEG {
+        let (a, b) = rings.segment(s2);
+        let (c, d) = rings.segment(t2);
+        if a != d || b != c || a == b || rings.face_of(s2) == rings.face_of(t2) {
+            return;
+        }
+        twin[s2 as usize] = t2;
+        twin[t2 as usize] = s2;
+        s2 = rings.next(s2);
+        t2 = rings.prev(t2);
+    }
+}
+
+/// An open-addressing table from 64-bit fingerprints to segments: the fingerprint is
+/// already a good hash, so no hashing is done again, and entries take 16 bytes.
+struct FingerprintTable {
+    slots: Vec<(u64, SegId)>,
+    mask: usize,
+    len: usize,
+}
+
+impl FingerprintTable {
+    fn with_capacity(n: usize) -> Self {
+        let size = (n + n / 2).next_power_of_two().max(16);
+        FingerprintTable {
+            slots: vec![(0, NO_SEG); size],
+            mask: size - 1,
+            len: 0,
+        }
+    }
+
+    /// The segment stored under `fp`, or `None` after storing `s` there.
+    fn get_or_insert(&mut self, fp: u64, s: SegId) -> Option<SegId> {
+        let fp = fp.max(1); // 0 marks an empty slot
+        let mut i = (fp as usize) & self.mask;
+        loop {
+            let (k, v) = self.slots[i];
+            if k == fp {
+                return Some(v);
+            }
+            if k == 0 {
+                self.slots[i] = (fp, s);
+                self.len += 1;
+                if self.len * 4 > self.slots.len() * 3 {
+                    self.grow();
+                }
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Doubles the table when it is three quarters full (inputs where few segments
+    /// pair up insert more than expected).
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        self.slots = vec![(0, NO_SEG); old.len() * 2];
+        self.mask = self.slots.len() - 1;
+        for (k, v) in old.into_iter().filter(|(k, _)| *k != 0) {
+            let mut i = (k as usize) & self.mask;
+            while self.slots[i].0 != 0 {
+                i = (i + 1) & self.mask;
+            }
+            self.slots[i] = (k, v);
+        }
+    }
+}
+
+/// The end points of a segment as bits, smaller point first.
+fn undirected_key(a: Coord<f64>, b: Coord<f64>) -> [u64; 4] {
+    let (ka, kb) = (coord_key(a), coord_key(b));
+    if ka <= kb { [ka[0], ka[1], kb[0], kb[1]] } else { [kb[0], kb[1], ka[0], ka[1]] }
+}
+
+/// A 64-bit fingerprint of a key (a multiply-xorshift mix of its words).
+fn fingerprint(key: &[u64; 4]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+    for &w in key {
+        h = (h ^ w).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 31;
+    }
+    h
 }
 
 #[cfg(test)]
@@ -258,9 +371,25 @@ mod tests {
         let cw = mp(polygon![(x: 0., y: 0.), (x: 0., y: 1.), (x: 0., y: 1.), (x: 1., y: 1.), (x: 1., y: 0.)]);
         let set = RingSet::build([&cw]);
         assert_eq!(set.rings[0].len, 4);
-        assert!(signed_area2(&[set.coords.clone(), vec![set.coords[0]]].concat()) > 0.0);
+        assert_eq!(set.coords.len(), 5, "stored closed");
+        assert!(signed_area2(&set.coords) > 0.0);
+        assert_eq!(set.segment(3), (set.coords[3], set.coords[0]));
         assert_eq!(set.next(3), 0);
         assert_eq!(set.prev(0), 3);
+    }
+
+    #[test]
+    fn many_segments_that_pair_with_nothing_fit() {
+        // 2,000 separate squares: every segment is inserted, none paired.
+        let squares: Vec<MultiPolygon<f64>> = (0..2000)
+            .map(|i| {
+                let x = f64::from(i) * 2.0;
+                mp(polygon![(x: x, y: 0.), (x: x + 1., y: 0.), (x: x + 1., y: 1.), (x: x, y: 1.)])
+            })
+            .collect();
+        let set = RingSet::build(&squares);
+        let m = match_segments(&set);
+        assert!(m.twin.iter().all(|&t| t == NO_SEG));
     }
 
     #[test]

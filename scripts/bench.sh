@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Benchmarks in release mode, each beside its peer tool in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cargo bench -j2 -p citygrid-benches --bench check -- "$@"
