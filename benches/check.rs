@@ -21,7 +21,10 @@ const CELLS: usize = 5_900;
 const VERTICES_PER_CELL: usize = 186;
 
 fn city() -> Vec<Unit> {
-    SynthCity::new(42).cells(CELLS).vertices_per_cell(VERTICES_PER_CELL).generate()
+    SynthCity::new(42)
+        .cells(CELLS)
+        .vertices_per_cell(VERTICES_PER_CELL)
+        .generate()
 }
 
 fn median(mut f: impl FnMut(), runs: usize) -> Duration {
@@ -42,11 +45,22 @@ fn geos(cells: &[Arc<Unit>]) -> Option<serde_json::Value> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join(format!("city-{CELLS}.geojson"));
-    std::fs::write(&path, citygrid_io::units_geojson(cells.iter().map(AsRef::as_ref), Crs::Wgs84)).ok()?;
+    std::fs::write(
+        &path,
+        citygrid_io::units_geojson(cells.iter().map(AsRef::as_ref), Crs::Wgs84),
+    )
+    .ok()?;
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geos/coverage.py");
-    let out = Command::new("python3").arg(script).arg(&path).output().ok()?;
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .ok()?;
     if !out.status.success() {
-        eprintln!("GEOS timing failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "GEOS timing failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()
@@ -54,31 +68,77 @@ fn geos(cells: &[Arc<Unit>]) -> Option<serde_json::Value> {
 
 fn bench(c: &mut Criterion) {
     let units: Vec<Arc<Unit>> = city().into_iter().map(Arc::new).collect();
-    let cells: Vec<Arc<Unit>> = units.iter().filter(|u| u.level == Level::Cell).cloned().collect();
+    let cells: Vec<Arc<Unit>> = units
+        .iter()
+        .filter(|u| u.level == Level::Cell)
+        .cloned()
+        .collect();
     let checker = Checker::new(CheckOptions::default());
-    let vertices: usize = cells.iter().map(|u| u.geometry.0.iter().map(|p| p.exterior().0.len() - 1).sum::<usize>()).sum();
-    assert!(checker.check(&cells, None).is_valid(), "the generated city must be valid");
+    let vertices: usize = cells
+        .iter()
+        .map(|u| {
+            u.geometry
+                .0
+                .iter()
+                .map(|p| p.exterior().0.len() - 1)
+                .sum::<usize>()
+        })
+        .sum();
+    assert!(
+        checker.check(&cells, None).is_valid(),
+        "the generated city must be valid"
+    );
 
-    let partition = Partition::new(units.iter().map(|u| (**u).clone()).collect(), CodeLayout::default()).expect("partition");
+    let partition = Partition::new(
+        units.iter().map(|u| (**u).clone()).collect(),
+        CodeLayout::default(),
+    )
+    .expect("partition");
     let one = [cells[cells.len() / 2].code.clone()];
 
     let ours_cells = median(|| drop(checker.check(&cells, None)), 7);
-    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a thread pool");
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread pool");
     let ours_cells_1 = one_thread.install(|| median(|| drop(checker.check(&cells, None)), 7));
     let ours_full = median(|| drop(checker.check(&units, None)), 5);
-    let ours_one = median(|| drop(checker.check_changed(&partition, &partition, &one)), 21);
-    println!("citygrid check, {} cells, {vertices} vertices (release; {} threads unless said):", cells.len(), rayon::current_num_threads());
-    println!("  cells only:                      {:>9.1} ms", ours_cells.as_secs_f64() * 1e3);
-    println!("  cells only, one thread:          {:>9.1} ms", ours_cells_1.as_secs_f64() * 1e3);
-    println!("  whole hierarchy ({} units):    {:>9.1} ms", units.len(), ours_full.as_secs_f64() * 1e3);
-    println!("  incremental, one cell:           {:>9.3} ms", ours_one.as_secs_f64() * 1e3);
+    let ours_one = median(
+        || drop(checker.check_changed(&partition, &partition, &one)),
+        21,
+    );
+    println!(
+        "citygrid check, {} cells, {vertices} vertices (release; {} threads unless said):",
+        cells.len(),
+        rayon::current_num_threads()
+    );
+    println!(
+        "  cells only:                      {:>9.1} ms",
+        ours_cells.as_secs_f64() * 1e3
+    );
+    println!(
+        "  cells only, one thread:          {:>9.1} ms",
+        ours_cells_1.as_secs_f64() * 1e3
+    );
+    println!(
+        "  whole hierarchy ({} units):    {:>9.1} ms",
+        units.len(),
+        ours_full.as_secs_f64() * 1e3
+    );
+    println!(
+        "  incremental, one cell:           {:>9.3} ms",
+        ours_one.as_secs_f64() * 1e3
+    );
     match geos(&cells) {
         Some(g) => {
             let edges = g["coverage_invalid_edges_s"].as_f64().unwrap_or(f64::NAN);
             let valid = g["is_valid_s"].as_f64().unwrap_or(f64::NAN);
             println!("GEOS {} (shapely {}), same cells:", g["geos"], g["shapely"]);
             println!("  coverage_invalid_edges:          {:>9.1} ms", edges * 1e3);
-            println!("  coverage_invalid_edges+is_valid: {:>9.1} ms", (edges + valid) * 1e3);
+            println!(
+                "  coverage_invalid_edges+is_valid: {:>9.1} ms",
+                (edges + valid) * 1e3
+            );
             println!(
                 "ratio: citygrid check (all rules) is {:.1}x faster than GEOS coverage validation ({:.1}x on one thread), {:.1}x than coverage validation + is_valid ({:.1}x on one thread)",
                 edges / ours_cells.as_secs_f64(),
@@ -87,14 +147,18 @@ fn bench(c: &mut Criterion) {
                 (edges + valid) / ours_cells_1.as_secs_f64(),
             );
         }
-        None => println!("GEOS comparison skipped: python3 with shapely >= 2.1 is needed (scripts/setup.sh installs it)"),
+        None => println!(
+            "GEOS comparison skipped: python3 with shapely >= 2.1 is needed (scripts/setup.sh installs it)"
+        ),
     }
 
     let mut g = c.benchmark_group("check");
     g.sample_size(10);
     g.bench_function("cells_5900", |b| b.iter(|| checker.check(&cells, None)));
     g.bench_function("hierarchy_5900", |b| b.iter(|| checker.check(&units, None)));
-    g.bench_function("incremental_one_cell", |b| b.iter(|| checker.check_changed(&partition, &partition, &one)));
+    g.bench_function("incremental_one_cell", |b| {
+        b.iter(|| checker.check_changed(&partition, &partition, &one))
+    });
     g.finish();
 }
 

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export CARGO_TERM_COLOR=never
+cargo fmt --all --check
+cargo clippy -j2 --workspace --all-targets -- -D warnings
 cargo build -j2 --workspace --bins
 cargo test -j2 --workspace
 # Independent implementations: the fixture must be what they compute today, and

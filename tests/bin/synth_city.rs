@@ -29,18 +29,44 @@ fn run() -> Result<(), String> {
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match a.as_str() {
-            "--cells" => cells = value("--cells")?.parse().map_err(|e| format!("--cells: {e}"))?,
-            "--vertices" => vertices = value("--vertices")?.parse().map_err(|e| format!("--vertices: {e}"))?,
-            "--seed" => seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--extent-km" => extent = value("--extent-km")?.parse().map_err(|e| format!("--extent-km: {e}"))?,
-            "--damage" => kind = Some(value("--damage")?.parse().map_err(|e| format!("--damage: {e:?}"))?),
+            "--cells" => {
+                cells = value("--cells")?
+                    .parse()
+                    .map_err(|e| format!("--cells: {e}"))?
+            }
+            "--vertices" => {
+                vertices = value("--vertices")?
+                    .parse()
+                    .map_err(|e| format!("--vertices: {e}"))?
+            }
+            "--seed" => {
+                seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
+            "--extent-km" => {
+                extent = value("--extent-km")?
+                    .parse()
+                    .map_err(|e| format!("--extent-km: {e}"))?
+            }
+            "--damage" => {
+                kind = Some(
+                    value("--damage")?
+                        .parse()
+                        .map_err(|e| format!("--damage: {e:?}"))?,
+                )
+            }
             "--cells-only" => cells_only = true,
             other if out.is_none() && !other.starts_with('-') => out = Some(other.to_string()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
     let out = out.ok_or("usage: synth-city OUT.geojson [--cells N] [--vertices V] [--seed S] [--extent-km W] [--damage KIND] [--cells-only]")?;
-    let mut units = SynthCity::new(seed).cells(cells).vertices_per_cell(vertices).extent_km(extent, extent).generate();
+    let mut units = SynthCity::new(seed)
+        .cells(cells)
+        .vertices_per_cell(vertices)
+        .extent_km(extent, extent)
+        .generate();
     let done = match kind {
         Some(k) => Some(damage(&mut units, k, seed).map_err(|e| format!("{e}"))?),
         None => None,
@@ -48,7 +74,8 @@ fn run() -> Result<(), String> {
     if cells_only {
         units.retain(|u| u.level == Level::Cell);
     }
-    std::fs::write(&out, citygrid_io::units_geojson(&units, Crs::Wgs84)).map_err(|e| format!("{out}: {e}"))?;
+    std::fs::write(&out, citygrid_io::units_geojson(&units, Crs::Wgs84))
+        .map_err(|e| format!("{out}: {e}"))?;
     let info = match done {
         Some(d) => serde_json::json!({
             "units": units.len(),

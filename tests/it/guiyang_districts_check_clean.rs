@@ -11,7 +11,9 @@ use citygrid_model::measure::area_m2;
 use citygrid_model::{Level, Unit};
 
 fn data(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/guiyang-amap").join(file)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data/guiyang-amap")
+        .join(file)
 }
 
 /// adcode, name, km² from the data's README (GEOS areas of the same geometry).
@@ -32,7 +34,8 @@ fn districts() -> Vec<Arc<Unit>> {
     DISTRICTS
         .iter()
         .map(|(code, name, _)| {
-            let geometry = read_boundary(&data(&format!("{code}.geojson")), Some(Crs::Gcj02)).unwrap();
+            let geometry =
+                read_boundary(&data(&format!("{code}.geojson")), Some(Crs::Gcj02)).unwrap();
             Arc::new(
                 Unit::new(code.parse().unwrap(), Level::District, geometry)
                     .with_name(*name)
@@ -55,7 +58,11 @@ fn district_areas_match_the_published_table_within_half_a_percent() {
     for (unit, (code, _, km2)) in districts().iter().zip(DISTRICTS) {
         let measured = area_m2(&unit.geometry) / 1e6;
         let off = (measured - km2).abs() / km2;
-        assert!(off < 0.005, "{code}: {measured:.1} km² vs {km2} km² ({:.3}%)", off * 100.0);
+        assert!(
+            off < 0.005,
+            "{code}: {measured:.1} km² vs {km2} km² ({:.3}%)",
+            off * 100.0
+        );
     }
 }
 

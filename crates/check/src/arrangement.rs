@@ -197,7 +197,10 @@ type Splits = Vec<Vec<Coord<f64>>>;
 
 /// Finds every pair of leftovers that meet (and, with a tolerance, nearly meet), and
 /// the points where each must be split.
-fn node(leftovers: &[Leftover], near: NearTolerance) -> (Vec<Contact>, Vec<(usize, usize, f64)>, Splits) {
+fn node(
+    leftovers: &[Leftover],
+    near: NearTolerance,
+) -> (Vec<Contact>, Vec<(usize, usize, f64)>, Splits) {
     let (mx, my) = near.metres_per_degree;
     let pad = if near.metres > 0.0 {
         (near.metres / mx.min(my)).max(0.0)
@@ -226,7 +229,8 @@ fn node(leftovers: &[Leftover], near: NearTolerance) -> (Vec<Contact>, Vec<(usiz
         }
         let (s, t) = (&leftovers[i], &leftovers[j]);
         let m = meet(s.a, s.b, t.a, t.b);
-        let different = s.faces.iter().any(|f| !t.faces.contains(f)) || t.faces.iter().any(|f| !s.faces.contains(f));
+        let different = s.faces.iter().any(|f| !t.faces.contains(f))
+            || t.faces.iter().any(|f| !s.faces.contains(f));
         match m {
             Meeting::Apart => {
                 if pad > 0.0 && different && !s.faces.is_empty() && !t.faces.is_empty() {
@@ -348,8 +352,20 @@ fn polygonize(pieces: &[Piece], excess_at: &mut impl FnMut(Coord<f64>) -> i32) -
     };
     let ends: Vec<(u32, u32)> = pieces.iter().map(|p| (vertex(p.a), vertex(p.b))).collect();
     let n_half = pieces.len() * 2;
-    let origin = |h: usize| if h % 2 == 0 { ends[h / 2].0 } else { ends[h / 2].1 };
-    let target = |h: usize| if h % 2 == 0 { ends[h / 2].1 } else { ends[h / 2].0 };
+    let origin = |h: usize| {
+        if h.is_multiple_of(2) {
+            ends[h / 2].0
+        } else {
+            ends[h / 2].1
+        }
+    };
+    let target = |h: usize| {
+        if h.is_multiple_of(2) {
+            ends[h / 2].1
+        } else {
+            ends[h / 2].0
+        }
+    };
     let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); verts.len()];
     for h in 0..n_half {
         outgoing[origin(h) as usize].push(h);
@@ -475,20 +491,31 @@ mod tests {
 
     /// W - R from a brute-force list of squares, for anchoring.
     fn counts(units: &[[f64; 4]], reference: &[[f64; 4]]) -> impl FnMut(Coord<f64>) -> i32 {
-        let inside = |r: &[f64; 4], p: Coord<f64>| p.x > r[0] && p.x < r[2] && p.y > r[1] && p.y < r[3];
+        let inside =
+            |r: &[f64; 4], p: Coord<f64>| p.x > r[0] && p.x < r[2] && p.y > r[1] && p.y < r[3];
         let (u, r) = (units.to_vec(), reference.to_vec());
-        move |p| u.iter().filter(|q| inside(q, p)).count() as i32 - r.iter().filter(|q| inside(q, p)).count() as i32
+        move |p| {
+            u.iter().filter(|q| inside(q, p)).count() as i32
+                - r.iter().filter(|q| inside(q, p)).count() as i32
+        }
     }
 
     fn sq(face: FaceId, layer: Layer, r: [f64; 4]) -> Vec<Directed> {
-        ring(face, layer, &[(r[0], r[1]), (r[2], r[1]), (r[2], r[3]), (r[0], r[3])])
+        ring(
+            face,
+            layer,
+            &[(r[0], r[1]), (r[2], r[1]), (r[2], r[3]), (r[0], r[3])],
+        )
     }
 
     #[test]
     fn a_clean_pair_leaves_only_the_outline() {
         let a = [0., 0., 1., 1.];
         let b = [1., 0., 2., 1.];
-        let segs: Vec<_> = sq(0, Layer::Units, a).into_iter().chain(sq(1, Layer::Units, b)).collect();
+        let segs: Vec<_> = sq(0, Layer::Units, a)
+            .into_iter()
+            .chain(sq(1, Layer::Units, b))
+            .collect();
         let arr = Arrangement::build(segs, TOL, counts(&[a, b], &[]));
         assert_eq!(arr.leftovers.len(), 6);
         assert!(arr.contacts.is_empty());
@@ -502,11 +529,21 @@ mod tests {
     fn overlapping_squares_make_a_face_covered_twice() {
         let a = [0., 0., 2., 2.];
         let b = [1., 1., 3., 3.];
-        let segs: Vec<_> = sq(0, Layer::Units, a).into_iter().chain(sq(1, Layer::Units, b)).collect();
+        let segs: Vec<_> = sq(0, Layer::Units, a)
+            .into_iter()
+            .chain(sq(1, Layer::Units, b))
+            .collect();
         let arr = Arrangement::build(segs, TOL, counts(&[a, b], &[]));
-        let twice: Vec<_> = arr.cycles.iter().filter(|c| c.area2 > 0.0 && c.excess == 2).collect();
+        let twice: Vec<_> = arr
+            .cycles
+            .iter()
+            .filter(|c| c.area2 > 0.0 && c.excess == 2)
+            .collect();
         assert_eq!(twice.len(), 1);
-        assert!((twice[0].area2 - 2.0).abs() < 1e-12, "the overlap is the 1x1 square");
+        assert!(
+            (twice[0].area2 - 2.0).abs() < 1e-12,
+            "the overlap is the 1x1 square"
+        );
         assert_eq!(arr.contacts.len(), 2, "two crossings");
     }
 
@@ -521,7 +558,11 @@ mod tests {
         }
         segs.extend(sq(0, Layer::Reference, whole));
         let arr = Arrangement::build(segs, TOL, counts(&cells, &[whole]));
-        let gaps: Vec<_> = arr.cycles.iter().filter(|c| c.area2 > 0.0 && c.excess < 0).collect();
+        let gaps: Vec<_> = arr
+            .cycles
+            .iter()
+            .filter(|c| c.area2 > 0.0 && c.excess < 0)
+            .collect();
         assert_eq!(gaps.len(), 1);
         assert!((gaps[0].area2 - 2.0).abs() < 1e-12);
         let mut faces = gaps[0].faces.clone();
@@ -533,7 +574,11 @@ mod tests {
     fn a_t_junction_cancels_but_is_a_contact() {
         // b's left side has an extra vertex at (1, 0.5): no area changes.
         let a = sq(0, Layer::Units, [0., 0., 1., 1.]);
-        let b = ring(1, Layer::Units, &[(1., 0.), (2., 0.), (2., 1.), (1., 1.), (1., 0.5)]);
+        let b = ring(
+            1,
+            Layer::Units,
+            &[(1., 0.), (2., 0.), (2., 1.), (1., 1.), (1., 0.5)],
+        );
         let cells = [[0., 0., 1., 1.], [1., 0., 2., 1.]];
         let arr = Arrangement::build(a.into_iter().chain(b), TOL, counts(&cells, &[]));
         assert_eq!(arr.contacts.len(), 2);
@@ -544,7 +589,10 @@ mod tests {
     fn near_segments_of_different_units_are_found() {
         let a = [0., 0., 1., 1.];
         let b = [1.1, 0., 2., 1.];
-        let segs: Vec<_> = sq(0, Layer::Units, a).into_iter().chain(sq(1, Layer::Units, b)).collect();
+        let segs: Vec<_> = sq(0, Layer::Units, a)
+            .into_iter()
+            .chain(sq(1, Layer::Units, b))
+            .collect();
         let tol = NearTolerance {
             metres_per_degree: (1.0, 1.0),
             metres: 0.2,

@@ -62,7 +62,10 @@ impl Checker {
     #[must_use]
     pub fn check(&self, units: &[Arc<Unit>], boundary: Option<&MultiPolygon<f64>>) -> Report {
         let all: Vec<usize> = (0..units.len()).collect();
-        let usable: Vec<bool> = units.iter().map(|u| !u.geometry.0.is_empty() && all_finite(&u.geometry)).collect();
+        let usable: Vec<bool> = units
+            .iter()
+            .map(|u| !u.geometry.0.is_empty() && all_finite(&u.geometry))
+            .collect();
         let (mut out, coverage) = rayon::join(
             || {
                 let mut out = Vec::new();
@@ -82,7 +85,11 @@ impl Checker {
 
     /// Checks a partition version against an optional city boundary.
     #[must_use]
-    pub fn check_partition(&self, partition: &Partition, boundary: Option<&MultiPolygon<f64>>) -> Report {
+    pub fn check_partition(
+        &self,
+        partition: &Partition,
+        boundary: Option<&MultiPolygon<f64>>,
+    ) -> Report {
         self.check(partition.units(), boundary)
     }
 
@@ -97,11 +104,19 @@ impl Checker {
     /// the edited area (an edit may move boundaries between units, never the area
     /// they cover together).
     #[must_use]
-    pub fn check_changed(&self, before: &Partition, after: &Partition, changed: &[UnitCode]) -> Report {
+    pub fn check_changed(
+        &self,
+        before: &Partition,
+        after: &Partition,
+        changed: &[UnitCode],
+    ) -> Report {
         let changed: FxHashSet<&UnitCode> = changed.iter().collect();
         let mut out = Vec::new();
         // Rules about the changed units on their own.
-        let edited: Vec<Arc<Unit>> = changed.iter().filter_map(|c| after.get(c).cloned()).collect();
+        let edited: Vec<Arc<Unit>> = changed
+            .iter()
+            .filter_map(|c| after.get(c).cloned())
+            .collect();
         let all: Vec<usize> = (0..edited.len()).collect();
         check_codes(&edited, &self.options, &mut out);
         self.check_units(&edited, &all, &mut out);
@@ -125,13 +140,23 @@ impl Checker {
                     .map(|id| p.unit(id))
                     .filter(|u| {
                         changed.contains(&u.code)
-                            || u.geometry.bounding_rect().is_some_and(|b| rects.iter().any(|r| intersects(r, &b)))
+                            || u.geometry
+                                .bounding_rect()
+                                .is_some_and(|b| rects.iter().any(|r| intersects(r, &b)))
                     })
                     .cloned()
                     .collect()
             };
             let (old, new) = (pick(before), pick(after));
-            let old_units: Vec<Arc<Unit>> = old.iter().map(|u| Arc::new(Unit { level: Level::City, ..(**u).clone() })).collect();
+            let old_units: Vec<Arc<Unit>> = old
+                .iter()
+                .map(|u| {
+                    Arc::new(Unit {
+                        level: Level::City,
+                        ..(**u).clone()
+                    })
+                })
+                .collect();
             // The old neighbourhood, as the reference level above the new one.
             let mut combined = old_units;
             let first_new = combined.len();
@@ -141,8 +166,18 @@ impl Checker {
                 options: &self.options,
                 has_parent: vec![true; combined.len()],
             };
-            let above = check_level(&ctx, (0..first_new).collect(), Reference::None, &mut Vec::new());
-            check_level(&ctx, (first_new..combined.len()).collect(), Reference::Level(&above), &mut out);
+            let above = check_level(
+                &ctx,
+                (0..first_new).collect(),
+                Reference::None,
+                &mut Vec::new(),
+            );
+            check_level(
+                &ctx,
+                (first_new..combined.len()).collect(),
+                Reference::Level(&above),
+                &mut out,
+            );
             // Nesting of the changed units in their parents, and of children in
             // changed parents.
             let mut parents: Vec<&UnitCode> = Vec::new();
@@ -158,7 +193,11 @@ impl Checker {
             parents.dedup();
             for p in parents {
                 if let Some(pid) = after.id_of(p) {
-                    let kids: Vec<Arc<Unit>> = after.children_of(pid).iter().map(|&c| after.unit(c).clone()).collect();
+                    let kids: Vec<Arc<Unit>> = after
+                        .children_of(pid)
+                        .iter()
+                        .map(|&c| after.unit(c).clone())
+                        .collect();
                     if kids.is_empty() {
                         continue;
                     }
@@ -170,7 +209,8 @@ impl Checker {
                         has_parent: vec![true; set.len()],
                     };
                     let kid_ids: Vec<usize> = (1..set.len()).collect();
-                    let level_out = check_level(&ctx, kid_ids.clone(), Reference::None, &mut Vec::new());
+                    let level_out =
+                        check_level(&ctx, kid_ids.clone(), Reference::None, &mut Vec::new());
                     check_nesting(&ctx, 0, &kid_ids, &level_out, &mut out);
                 }
             }
@@ -182,7 +222,10 @@ impl Checker {
 
     /// Geometry, shape and part-count rules for each unit on its own, in parallel.
     fn check_units(&self, units: &[Arc<Unit>], ids: &[usize], out: &mut Vec<Violation>) {
-        let found: Vec<Vec<Violation>> = ids.par_iter().map(|&i| self.check_unit(&units[i])).collect();
+        let found: Vec<Vec<Violation>> = ids
+            .par_iter()
+            .map(|&i| self.check_unit(&units[i]))
+            .collect();
         out.extend(found.into_iter().flatten());
     }
 
@@ -207,7 +250,13 @@ impl Checker {
                 codes: vec![u.code.clone()],
                 location: Some(Geometry::MultiPolygon(u.geometry.clone())),
                 size: None,
-                message: format!("{} {} has {} separate parts; a {} must be one polygon", u.level, u.code, u.geometry.0.len(), u.level),
+                message: format!(
+                    "{} {} has {} separate parts; a {} must be one polygon",
+                    u.level,
+                    u.code,
+                    u.geometry.0.len(),
+                    u.level
+                ),
             });
         }
         self.check_shape(u, &mut out);
@@ -215,7 +264,9 @@ impl Checker {
     }
 
     fn check_shape(&self, u: &Unit, out: &mut Vec<Violation>) {
-        let Some(frame) = frame_for(&u.geometry) else { return };
+        let Some(frame) = frame_for(&u.geometry) else {
+            return;
+        };
         let area = planar_area_m2_in(&u.geometry, &frame);
         if area < self.options.min_area_m2 {
             out.push(Violation {
@@ -223,7 +274,10 @@ impl Checker {
                 codes: vec![u.code.clone()],
                 location: u.geometry.interior_point().map(Geometry::Point),
                 size: Some(Size::SquareMetres(area)),
-                message: format!("{} {} covers only {area:.2} m² (minimum {} m²)", u.level, u.code, self.options.min_area_m2),
+                message: format!(
+                    "{} {} covers only {area:.2} m² (minimum {} m²)",
+                    u.level, u.code, self.options.min_area_m2
+                ),
             });
             return;
         }
@@ -277,7 +331,9 @@ impl Checker {
         };
         let mut outcomes: Vec<(Level, LevelOutcome)> = Vec::new();
         for level in Level::ALL {
-            let members: Vec<usize> = (0..units.len()).filter(|&i| usable[i] && units[i].level == level).collect();
+            let members: Vec<usize> = (0..units.len())
+                .filter(|&i| usable[i] && units[i].level == level)
+                .collect();
             if members.is_empty() {
                 continue;
             }
@@ -309,7 +365,10 @@ impl Checker {
 }
 
 fn intersects(a: &geo_types::Rect<f64>, b: &geo_types::Rect<f64>) -> bool {
-    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
 }
 
 fn finish(units: &[Arc<Unit>], violations: Vec<Violation>) -> Report {

@@ -21,16 +21,27 @@ pub(crate) fn check_codes(units: &[Arc<Unit>], options: &CheckOptions, out: &mut
     for (i, u) in units.iter().enumerate() {
         by_code.entry(&u.code).or_default().push(i);
     }
-    let mut dups: Vec<(&UnitCode, Vec<usize>)> = by_code.iter().filter(|(_, v)| v.len() > 1).map(|(c, v)| (*c, v.clone())).collect();
+    let mut dups: Vec<(&UnitCode, Vec<usize>)> = by_code
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(c, v)| (*c, v.clone()))
+        .collect();
     dups.sort();
     for (code, ids) in dups {
-        let points: Vec<geo_types::Point<f64>> = ids.iter().filter_map(|&i| units[i].geometry.interior_point()).collect();
+        let points: Vec<geo_types::Point<f64>> = ids
+            .iter()
+            .filter_map(|&i| units[i].geometry.interior_point())
+            .collect();
         out.push(Violation {
             rule: Rule::DuplicateCode,
             codes: vec![code.clone()],
             location: Some(Geometry::MultiPoint(geo_types::MultiPoint(points))),
             size: None,
-            message: format!("code {code} is used by {} units (features {})", ids.len(), join(&ids)),
+            message: format!(
+                "code {code} is used by {} units (features {})",
+                ids.len(),
+                join(&ids)
+            ),
         });
     }
     let layout = &options.layout;
@@ -57,5 +68,8 @@ pub(crate) fn check_codes(units: &[Arc<Unit>], options: &CheckOptions, out: &mut
 }
 
 fn join(ids: &[usize]) -> String {
-    ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

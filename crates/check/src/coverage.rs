@@ -71,7 +71,12 @@ impl UnitIndex {
     }
 
     /// Members (positions in the member list) containing `p`, half-open.
-    pub(crate) fn containing(&self, units: &[Arc<Unit>], members: &[usize], p: Coord<f64>) -> Vec<usize> {
+    pub(crate) fn containing(
+        &self,
+        units: &[Arc<Unit>],
+        members: &[usize],
+        p: Coord<f64>,
+    ) -> Vec<usize> {
         let mut out: Vec<usize> = self
             .tree
             .locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y]))
@@ -84,10 +89,15 @@ impl UnitIndex {
 
     /// Members whose box meets the box of `polygon`.
     fn near(&self, polygon: &Polygon<f64>) -> Vec<usize> {
-        let Some(r) = geo::BoundingRect::bounding_rect(polygon) else { return Vec::new() };
+        let Some(r) = geo::BoundingRect::bounding_rect(polygon) else {
+            return Vec::new();
+        };
         let mut out: Vec<usize> = self
             .tree
-            .locate_in_envelope_intersecting(&AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+            .locate_in_envelope_intersecting(&AABB::from_corners(
+                [r.min().x, r.min().y],
+                [r.max().x, r.max().y],
+            ))
             .map(|b| b.member)
             .collect();
         out.sort_unstable();
@@ -96,13 +106,20 @@ impl UnitIndex {
 }
 
 /// The part of `face` inside each unit that covers some of it, with its area.
-fn pieces(ctx: &Context<'_>, index: &UnitIndex, members: &[usize], face: &Polygon<f64>) -> Vec<(usize, MultiPolygon<f64>, f64)> {
+fn pieces(
+    ctx: &Context<'_>,
+    index: &UnitIndex,
+    members: &[usize],
+    face: &Polygon<f64>,
+) -> Vec<(usize, MultiPolygon<f64>, f64)> {
     index
         .near(face)
         .into_iter()
         .filter_map(|m| {
             let u = members[m];
-            let piece = ctx.units[u].geometry.intersection(&MultiPolygon(vec![face.clone()]));
+            let piece = ctx.units[u]
+                .geometry
+                .intersection(&MultiPolygon(vec![face.clone()]));
             let area = planar_area_m2(&piece);
             (area >= NOISE_M2).then_some((u, piece, area))
         })
@@ -141,7 +158,10 @@ pub(crate) struct Context<'a> {
 
 impl Context<'_> {
     fn codes(&self, ids: impl IntoIterator<Item = usize>) -> Vec<UnitCode> {
-        let mut c: Vec<UnitCode> = ids.into_iter().map(|i| self.units[i].code.clone()).collect();
+        let mut c: Vec<UnitCode> = ids
+            .into_iter()
+            .map(|i| self.units[i].code.clone())
+            .collect();
         c.sort();
         c.dedup();
         c
@@ -149,7 +169,9 @@ impl Context<'_> {
 
     fn names(&self, ids: &[usize]) -> String {
         let codes = self.codes(ids.iter().copied());
-        let level = ids.first().map_or("unit", |&i| self.units[i].level.as_str());
+        let level = ids
+            .first()
+            .map_or("unit", |&i| self.units[i].level.as_str());
         let list: Vec<String> = codes.iter().map(ToString::to_string).collect();
         match list.len() {
             0 => "no unit".to_string(),
@@ -182,13 +204,37 @@ fn metres_per_degree_at(c: Coord<f64>) -> (f64, f64) {
 }
 
 fn centre(members: &[usize], units: &[Arc<Unit>]) -> Coord<f64> {
-    let rects = members.iter().filter_map(|&u| geo::BoundingRect::bounding_rect(&units[u].geometry));
-    let (mut lo, mut hi) = (Coord { x: f64::INFINITY, y: f64::INFINITY }, Coord { x: f64::NEG_INFINITY, y: f64::NEG_INFINITY });
+    let rects = members
+        .iter()
+        .filter_map(|&u| geo::BoundingRect::bounding_rect(&units[u].geometry));
+    let (mut lo, mut hi) = (
+        Coord {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        },
+        Coord {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        },
+    );
     for r in rects {
-        lo = Coord { x: lo.x.min(r.min().x), y: lo.y.min(r.min().y) };
-        hi = Coord { x: hi.x.max(r.max().x), y: hi.y.max(r.max().y) };
+        lo = Coord {
+            x: lo.x.min(r.min().x),
+            y: lo.y.min(r.min().y),
+        };
+        hi = Coord {
+            x: hi.x.max(r.max().x),
+            y: hi.y.max(r.max().y),
+        };
     }
-    if lo.x.is_finite() { Coord { x: (lo.x + hi.x) / 2.0, y: (lo.y + hi.y) / 2.0 } } else { Coord::zero() }
+    if lo.x.is_finite() {
+        Coord {
+            x: (lo.x + hi.x) / 2.0,
+            y: (lo.y + hi.y) / 2.0,
+        }
+    } else {
+        Coord::zero()
+    }
 }
 
 /// Checks the units `members` (all of one level) as a coverage of `reference`.
@@ -213,7 +259,13 @@ pub(crate) fn check_level(
         }
     }
     let boundary = directed(&rings, Layer::Reference, |s| twin[s as usize] == NO_SEG);
-    let mut segments: Vec<Directed> = boundary.iter().map(|d| Directed { layer: Layer::Units, ..*d }).collect();
+    let mut segments: Vec<Directed> = boundary
+        .iter()
+        .map(|d| Directed {
+            layer: Layer::Units,
+            ..*d
+        })
+        .collect();
     let outline_rings;
     match &reference {
         Reference::None => {}
@@ -227,7 +279,9 @@ pub(crate) fn check_level(
         match &reference {
             Reference::None => 0,
             Reference::Outline(o) => i32::from(pip::contains(o, p)),
-            Reference::Level(above) => above.index.containing(units, &above.members, p).len() as i32,
+            Reference::Level(above) => {
+                above.index.containing(units, &above.members, p).len() as i32
+            }
         }
     };
     let mpd = metres_per_degree_at(centre(&members, units));
@@ -239,7 +293,8 @@ pub(crate) fn check_level(
         index.containing(units, &members, p).len() as i32 - reference_count(p)
     });
     let has_reference = !matches!(reference, Reference::None);
-    let member_ids = |faces: &[FaceId]| -> Vec<usize> { faces.iter().map(|&f| members[f as usize]).collect() };
+    let member_ids =
+        |faces: &[FaceId]| -> Vec<usize> { faces.iter().map(|&f| members[f as usize]).collect() };
     let mut gap_pairs: Vec<Vec<usize>> = Vec::new();
     let mut unmatched = Unmatched::new();
     for cycle in arr.cycles.iter().filter(|c| c.area2 > 0.0) {
@@ -253,7 +308,9 @@ pub(crate) fn check_level(
             let around = member_ids(&cycle.faces);
             for (i, &a) in around.iter().enumerate() {
                 for &b in &around[i + 1..] {
-                    let e = unmatched.entry(pair_key(a, b)).or_insert_with(|| (Vec::new(), 0.0, cycle.ring[0]));
+                    let e = unmatched
+                        .entry(pair_key(a, b))
+                        .or_insert_with(|| (Vec::new(), 0.0, cycle.ring[0]));
                     e.0.push(LineString(cycle.ring.clone()));
                     e.1 += ring_length_m(&cycle.ring) / 2.0;
                 }
@@ -262,22 +319,43 @@ pub(crate) fn check_level(
         };
         let polygon = Polygon::new(LineString(cycle.ring.clone()), vec![]);
         let ip = polygon.interior_point().map_or(cycle.ring[0], |p| p.0);
-        let inside: Vec<usize> = index.containing(units, &members, ip).into_iter().map(|m| members[m]).collect();
+        let inside: Vec<usize> = index
+            .containing(units, &members, ip)
+            .into_iter()
+            .map(|m| members[m])
+            .collect();
         let r = reference_count(ip);
         let w = inside.len() as i32;
-        let (w, r) = if w - r == cycle.excess { (w, r) } else { (cycle.excess.max(0) + r.min(1), r.min(1)) };
+        let (w, r) = if w - r == cycle.excess {
+            (w, r)
+        } else {
+            (cycle.excess.max(0) + r.min(1), r.min(1))
+        };
         let size = Some(Size::SquareMetres(area));
         let location = Some(Geometry::Polygon(polygon.clone()));
         let near_at = fmt(ip);
         if w >= 2 {
-            overlaps(ctx, &index, &members, &polygon, &inside, area, &near_at, &mut unmatched, out);
+            overlaps(
+                ctx,
+                &index,
+                &members,
+                &polygon,
+                &inside,
+                area,
+                &near_at,
+                &mut unmatched,
+                out,
+            );
         }
         if w < r || (!has_reference && w == 0) {
             let around = member_ids(&cycle.faces);
             let message = if around.is_empty() {
                 format!("a gap of {area:.2} m² that no unit covers near {near_at}")
             } else {
-                format!("a gap of {area:.2} m² between {} near {near_at}", ctx.names(&around))
+                format!(
+                    "a gap of {area:.2} m² between {} near {near_at}",
+                    ctx.names(&around)
+                )
             };
             gap_pairs.push(around.clone());
             out.push(Violation {
@@ -294,7 +372,10 @@ pub(crate) fn check_level(
             };
             let (what, report) = match reference {
                 Reference::Outline(_) => ("the boundary", true),
-                _ => ("the level above", inside.iter().all(|&u| !ctx.has_parent[u])),
+                _ => (
+                    "the level above",
+                    inside.iter().all(|&u| !ctx.has_parent[u]),
+                ),
             };
             if report {
                 out.push(Violation {
@@ -302,7 +383,10 @@ pub(crate) fn check_level(
                     codes: ctx.codes(inside.iter().copied()),
                     location,
                     size,
-                    message: format!("{} reach {area:.2} m² outside {what} near {near_at}", ctx.names(&inside)),
+                    message: format!(
+                        "{} reach {area:.2} m² outside {what} near {near_at}",
+                        ctx.names(&inside)
+                    ),
                 });
             }
         }
@@ -310,7 +394,11 @@ pub(crate) fn check_level(
     contacts(&arr, &members, &mut unmatched);
     report_unmatched(ctx, unmatched, out);
     narrow_gaps(ctx, &arr, &members, &gap_pairs, out);
-    let face_of = members.iter().enumerate().map(|(f, &u)| (u, f as u32)).collect();
+    let face_of = members
+        .iter()
+        .enumerate()
+        .map(|(f, &u)| (u, f as u32))
+        .collect();
     LevelOutcome {
         face_of,
         members,
@@ -347,12 +435,16 @@ fn overlaps(
             }
             found = true;
             // Each unit's boundary inside the other does not match: GEOS's invalid edges.
-            let entry = unmatched.entry(pair_key(*u, *v)).or_insert_with(|| (Vec::new(), 0.0, shared.0[0].exterior().0[0]));
+            let entry = unmatched
+                .entry(pair_key(*u, *v))
+                .or_insert_with(|| (Vec::new(), 0.0, shared.0[0].exterior().0[0]));
             for p in &shared.0 {
                 entry.1 += ring_length_m(&p.exterior().0) / 2.0;
                 entry.0.push(p.exterior().clone());
             }
-            let at = shared.interior_point().map_or(near_at.to_string(), |p| fmt(p.0));
+            let at = shared
+                .interior_point()
+                .map_or(near_at.to_string(), |p| fmt(p.0));
             out.push(Violation {
                 rule: Rule::Overlap,
                 codes: ctx.codes([*u, *v]),
@@ -368,7 +460,10 @@ fn overlaps(
             codes: ctx.codes(inside.iter().copied()),
             location: Some(Geometry::Polygon(face.clone())),
             size: Some(Size::SquareMetres(area)),
-            message: format!("{} overlap by {area:.2} m² near {near_at}", ctx.names(inside)),
+            message: format!(
+                "{} overlap by {area:.2} m² near {near_at}",
+                ctx.names(inside)
+            ),
         });
     }
 }
@@ -421,11 +516,15 @@ fn contacts(arr: &Arrangement, members: &[usize], unmatched: &mut Unmatched) {
                     continue;
                 }
                 let at = match c.meeting {
-                    crate::segment::Meeting::Cross(p) | crate::segment::Meeting::Touch(p) | crate::segment::Meeting::Along(p, _) => p,
+                    crate::segment::Meeting::Cross(p)
+                    | crate::segment::Meeting::Touch(p)
+                    | crate::segment::Meeting::Along(p, _) => p,
                     _ => s.a,
                 };
                 let key = pair_key(members[f as usize], members[g as usize]);
-                let e = unmatched.entry(key).or_insert_with(|| (Vec::new(), 0.0, at));
+                let e = unmatched
+                    .entry(key)
+                    .or_insert_with(|| (Vec::new(), 0.0, at));
                 let done = seen.entry(key).or_default();
                 for i in [c.first, c.second] {
                     if !done.contains(&i) {
@@ -474,9 +573,11 @@ fn narrow_gaps(
     }
     let mut used = Vec::new();
     for &(i, j, _) in &arr.near {
-        let enclosed = arr.leftovers[i].faces.iter().chain(&arr.leftovers[j].faces).all(|&f| {
-            gaps.iter().any(|g| g.contains(&members[f as usize]))
-        });
+        let enclosed = arr.leftovers[i]
+            .faces
+            .iter()
+            .chain(&arr.leftovers[j].faces)
+            .all(|&f| gaps.iter().any(|g| g.contains(&members[f as usize])));
         if enclosed {
             continue;
         }
@@ -489,7 +590,9 @@ fn narrow_gaps(
         if !used.contains(&(i, j)) {
             continue;
         }
-        let e = clusters.entry(find(&mut root, i)).or_insert_with(|| (Vec::new(), f64::INFINITY, arr.leftovers[i].a));
+        let e = clusters
+            .entry(find(&mut root, i))
+            .or_insert_with(|| (Vec::new(), f64::INFINITY, arr.leftovers[i].a));
         e.0.extend([i, j]);
         if d < e.1 {
             e.1 = d;
@@ -499,15 +602,24 @@ fn narrow_gaps(
     for (_, (mut segs, d, at)) in clusters {
         segs.sort_unstable();
         segs.dedup();
-        let mut ids: Vec<usize> = segs.iter().flat_map(|&i| arr.leftovers[i].faces.iter().map(|&f| members[f as usize])).collect();
+        let mut ids: Vec<usize> = segs
+            .iter()
+            .flat_map(|&i| arr.leftovers[i].faces.iter().map(|&f| members[f as usize]))
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         out.push(Violation {
             rule: Rule::Gap,
             codes: ctx.codes(ids.iter().copied()),
-            location: Some(Geometry::MultiLineString(MultiLineString(segs.iter().map(|&i| line_of(arr, i)).collect()))),
+            location: Some(Geometry::MultiLineString(MultiLineString(
+                segs.iter().map(|&i| line_of(arr, i)).collect(),
+            ))),
             size: Some(Size::Metres(d)),
-            message: format!("{} are {d:.2} m apart without touching near {}", ctx.names(&ids), fmt(at)),
+            message: format!(
+                "{} are {d:.2} m apart without touching near {}",
+                ctx.names(&ids),
+                fmt(at)
+            ),
         });
     }
 }
@@ -521,9 +633,13 @@ pub(crate) fn check_nesting(
     out: &mut Vec<Violation>,
 ) {
     let units = ctx.units;
-    let faces: Vec<u32> = children.iter().filter_map(|&c| level.face_of.get(&c).copied()).collect();
+    let faces: Vec<u32> = children
+        .iter()
+        .filter_map(|&c| level.face_of.get(&c).copied())
+        .collect();
     let parent_code = &units[parent].code;
-    let sibling = |face: u32| units[level.members[face as usize]].parent.as_ref() == Some(parent_code);
+    let sibling =
+        |face: u32| units[level.members[face as usize]].parent.as_ref() == Some(parent_code);
     let mut segments = Vec::new();
     for &f in &faces {
         for ring in &level.rings.rings[level.face_rings[f as usize].clone()] {
@@ -545,16 +661,24 @@ pub(crate) fn check_nesting(
     let parent_rings = RingSet::build([&units[parent].geometry]);
     segments.extend(directed(&parent_rings, Layer::Reference, |_| true));
     let inside_children = |p: Coord<f64>| -> Vec<usize> {
-        children.iter().copied().filter(|&c| pip::contains(&units[c].geometry, p)).collect()
+        children
+            .iter()
+            .copied()
+            .filter(|&c| pip::contains(&units[c].geometry, p))
+            .collect()
     };
     let in_parent = |p: Coord<f64>| i32::from(pip::contains(&units[parent].geometry, p));
     let near = NearTolerance {
         metres_per_degree: (1.0, 1.0),
         metres: 0.0,
     };
-    let arr = Arrangement::build(segments, near, |p| inside_children(p).len() as i32 - in_parent(p));
+    let arr = Arrangement::build(segments, near, |p| {
+        inside_children(p).len() as i32 - in_parent(p)
+    });
     for cycle in arr.cycles.iter().filter(|c| c.area2 > 0.0 && c.excess > 0) {
-        let Some(area) = cycle_area_m2(cycle) else { continue };
+        let Some(area) = cycle_area_m2(cycle) else {
+            continue;
+        };
         let polygon = Polygon::new(LineString(cycle.ring.clone()), vec![]);
         let ip = polygon.interior_point().map_or(cycle.ring[0], |p| p.0);
         if in_parent(ip) != 0 {
@@ -562,7 +686,11 @@ pub(crate) fn check_nesting(
         }
         let mut inside = inside_children(ip);
         if inside.is_empty() {
-            inside = cycle.faces.iter().map(|&f| level.members[f as usize]).collect();
+            inside = cycle
+                .faces
+                .iter()
+                .map(|&f| level.members[f as usize])
+                .collect();
         }
         let mut codes = ctx.codes(inside.iter().copied());
         codes.push(units[parent].code.clone());

@@ -49,8 +49,12 @@ mod tests {
 
     #[test]
     fn a_point_on_a_shared_edge_is_in_exactly_one_unit() {
-        let west = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)]]);
-        let east = MultiPolygon(vec![polygon![(x: 1., y: 0.), (x: 2., y: 0.), (x: 2., y: 1.), (x: 1., y: 1.)]]);
+        let west = MultiPolygon(vec![
+            polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)],
+        ]);
+        let east = MultiPolygon(vec![
+            polygon![(x: 1., y: 0.), (x: 2., y: 0.), (x: 2., y: 1.), (x: 1., y: 1.)],
+        ]);
         for p in [(1.0, 0.5), (1.0, 0.0), (0.5, 1.0), (1.0, 1.0)] {
             let p = Coord { x: p.0, y: p.1 };
             let n = usize::from(contains(&west, p)) + usize::from(contains(&east, p));

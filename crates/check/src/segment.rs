@@ -121,8 +121,14 @@ fn crossing_point(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) ->
         y: a.y + t * r.y,
     };
     Coord {
-        x: p.x.clamp(a.x.min(b.x).max(c.x.min(d.x)), a.x.max(b.x).min(c.x.max(d.x))),
-        y: p.y.clamp(a.y.min(b.y).max(c.y.min(d.y)), a.y.max(b.y).min(c.y.max(d.y))),
+        x: p.x.clamp(
+            a.x.min(b.x).max(c.x.min(d.x)),
+            a.x.max(b.x).min(c.x.max(d.x)),
+        ),
+        y: p.y.clamp(
+            a.y.min(b.y).max(c.y.min(d.y)),
+            a.y.max(b.y).min(c.y.max(d.y)),
+        ),
     }
 }
 
@@ -181,10 +187,16 @@ mod tests {
         assert_eq!(meet(a, b, c(1., -1.), c(1., 1.)), Meeting::Cross(c(1., 0.)));
         assert_eq!(meet(a, b, c(1., 0.), c(1., 1.)), Meeting::Touch(c(1., 0.)));
         assert_eq!(meet(a, b, c(2., 0.), c(3., 1.)), Meeting::SharedEnd);
-        assert_eq!(meet(a, b, c(1., 0.), c(3., 0.)), Meeting::Along(c(1., 0.), c(2., 0.)));
+        assert_eq!(
+            meet(a, b, c(1., 0.), c(3., 0.)),
+            Meeting::Along(c(1., 0.), c(2., 0.))
+        );
         assert_eq!(meet(a, b, c(2., 0.), c(3., 0.)), Meeting::SharedEnd);
         assert_eq!(meet(a, b, c(3., 0.), c(4., 0.)), Meeting::Apart);
-        assert_eq!(meet(a, b, c(2., 0.), c(0., 0.)), Meeting::Along(c(0., 0.), c(2., 0.)));
+        assert_eq!(
+            meet(a, b, c(2., 0.), c(0., 0.)),
+            Meeting::Along(c(0., 0.), c(2., 0.))
+        );
         // vertical collinear overlap
         assert_eq!(
             meet(c(0., 0.), c(0., 2.), c(0., 3.), c(0., 1.)),

@@ -66,21 +66,22 @@ pub fn width_in(mp: &MultiPolygon<f64>, frame: &LocalFrame, enough: f64) -> Opti
     if let Some(w) = quick_width(mp, &frame, enough) {
         return Some(w);
     }
-    let rings: Vec<Vec<Vec<Coord<f64>>>> = mp
-        .0
-        .iter()
-        .map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|r| r.0.iter().map(|c| to_m(&frame, *c)).collect())
-                .collect()
-        })
-        .collect();
+    let rings: Vec<Vec<Vec<Coord<f64>>>> =
+        mp.0.iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| r.0.iter().map(|c| to_m(&frame, *c)).collect())
+                    .collect()
+            })
+            .collect();
     let polys: Vec<MultiPolygon<f64>> = rings
         .iter()
         .map(|p| {
             let mut it = p.iter().map(|r| geo_types::LineString(r.clone()));
-            let shell = it.next().unwrap_or_else(|| geo_types::LineString(Vec::new()));
+            let shell = it
+                .next()
+                .unwrap_or_else(|| geo_types::LineString(Vec::new()));
             MultiPolygon(vec![geo_types::Polygon::new(shell, it.collect())])
         })
         .collect();
@@ -111,7 +112,10 @@ fn quick_width(mp: &MultiPolygon<f64>, frame: &LocalFrame, enough: f64) -> Optio
         return None;
     }
     let (mx, my) = frame.metres_per_degree();
-    let m = |q: Coord<f64>| Coord { x: (q.x - c.x) * mx, y: (q.y - c.y) * my };
+    let m = |q: Coord<f64>| Coord {
+        x: (q.x - c.x) * mx,
+        y: (q.y - c.y) * my,
+    };
     let mut nearest2 = f64::INFINITY;
     for p in &mp.0 {
         for r in std::iter::once(p.exterior()).chain(p.interiors()) {
@@ -121,14 +125,21 @@ fn quick_width(mp: &MultiPolygon<f64>, frame: &LocalFrame, enough: f64) -> Optio
         }
     }
     let nearest = nearest2.sqrt();
-    (2.0 * nearest >= enough).then_some(Width { centre: c, metres: 2.0 * nearest })
+    (2.0 * nearest >= enough).then_some(Width {
+        centre: c,
+        metres: 2.0 * nearest,
+    })
 }
 
 /// Squared distance from the origin to segment `a`-`b`.
 fn origin_segment_distance2(a: Coord<f64>, b: Coord<f64>) -> f64 {
     let ab = b - a;
     let len2 = ab.x * ab.x + ab.y * ab.y;
-    let t = if len2 > 0.0 { (-(a.x * ab.x + a.y * ab.y) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let t = if len2 > 0.0 {
+        (-(a.x * ab.x + a.y * ab.y) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let (x, y) = (a.x + t * ab.x, a.y + t * ab.y);
     x * x + y * y
 }
@@ -151,13 +162,28 @@ fn signed_distance(poly: &MultiPolygon<f64>, rings: &[Vec<Coord<f64>>], p: Coord
 /// The pole of inaccessibility of one polygon (metres), stopping early at `enough`.
 fn pole(poly: &MultiPolygon<f64>, rings: &[Vec<Coord<f64>>], enough: f64) -> (Coord<f64>, f64) {
     let shell = &rings[0];
-    let (mut min, mut max) = (Coord { x: f64::INFINITY, y: f64::INFINITY }, Coord { x: f64::NEG_INFINITY, y: f64::NEG_INFINITY });
+    let (mut min, mut max) = (
+        Coord {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        },
+        Coord {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        },
+    );
     for c in shell {
-        min = Coord { x: min.x.min(c.x), y: min.y.min(c.y) };
-        max = Coord { x: max.x.max(c.x), y: max.y.max(c.y) };
+        min = Coord {
+            x: min.x.min(c.x),
+            y: min.y.min(c.y),
+        };
+        max = Coord {
+            x: max.x.max(c.x),
+            y: max.y.max(c.y),
+        };
     }
     let size = (max.x - min.x).min(max.y - min.y);
-    if !(size > 0.0) {
+    if size.is_nan() || size <= 0.0 {
         return (min, 0.0);
     }
     let candidate = |centre: Coord<f64>, half: f64| {
@@ -169,7 +195,13 @@ fn pole(poly: &MultiPolygon<f64>, rings: &[Vec<Coord<f64>>], enough: f64) -> (Co
             potential: distance + half * std::f64::consts::SQRT_2,
         }
     };
-    let mut best = candidate(Coord { x: (min.x + max.x) / 2.0, y: (min.y + max.y) / 2.0 }, 0.0);
+    let mut best = candidate(
+        Coord {
+            x: (min.x + max.x) / 2.0,
+            y: (min.y + max.y) / 2.0,
+        },
+        0.0,
+    );
     let centroid = area_centroid(shell);
     let c = candidate(centroid, 0.0);
     if c.distance > best.distance {
@@ -185,7 +217,13 @@ fn pole(poly: &MultiPolygon<f64>, rings: &[Vec<Coord<f64>>], enough: f64) -> (Co
     while y < max.y {
         let mut x = min.x;
         while x < max.x {
-            queue.push(candidate(Coord { x: x + half, y: y + half }, half));
+            queue.push(candidate(
+                Coord {
+                    x: x + half,
+                    y: y + half,
+                },
+                half,
+            ));
             x += size;
         }
         y += size;
@@ -204,7 +242,13 @@ fn pole(poly: &MultiPolygon<f64>, rings: &[Vec<Coord<f64>>], enough: f64) -> (Co
         budget -= 1;
         let h = cell.half / 2.0;
         for (dx, dy) in [(-h, -h), (h, -h), (-h, h), (h, h)] {
-            queue.push(candidate(Coord { x: cell.centre.x + dx, y: cell.centre.y + dy }, h));
+            queue.push(candidate(
+                Coord {
+                    x: cell.centre.x + dx,
+                    y: cell.centre.y + dy,
+                },
+                h,
+            ));
         }
     }
     (best.centre, best.distance.max(0.0))
@@ -223,7 +267,10 @@ fn area_centroid(ring: &[Coord<f64>]) -> Coord<f64> {
     if a == 0.0 {
         return o;
     }
-    Coord { x: o.x + cx / (3.0 * a), y: o.y + cy / (3.0 * a) }
+    Coord {
+        x: o.x + cx / (3.0 * a),
+        y: o.y + cy / (3.0 * a),
+    }
 }
 
 #[cfg(test)]
@@ -235,7 +282,9 @@ mod tests {
     #[test]
     fn a_rectangle_is_as_wide_as_its_short_side() {
         // 0.001° of latitude is ~110.8 m near Guiyang; 0.01° of longitude ~995 m.
-        let r = MultiPolygon(vec![polygon![(x: 106.70, y: 26.60), (x: 106.71, y: 26.60), (x: 106.71, y: 26.601), (x: 106.70, y: 26.601)]]);
+        let r = MultiPolygon(vec![
+            polygon![(x: 106.70, y: 26.60), (x: 106.71, y: 26.60), (x: 106.71, y: 26.601), (x: 106.70, y: 26.601)],
+        ]);
         let w = width(&r, f64::INFINITY).unwrap();
         assert!((w.metres - 110.8).abs() < 1.5, "{}", w.metres);
     }
@@ -243,7 +292,9 @@ mod tests {
     #[test]
     fn an_l_shape_is_as_wide_as_its_arms() {
         // Arms 10 m wide and 100 m long (in degrees near the equator: 1e-4° ≈ 11 m).
-        let l = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 0.001, y: 0.), (x: 0.001, y: 0.0001), (x: 0.0001, y: 0.0001), (x: 0.0001, y: 0.001), (x: 0., y: 0.001)]]);
+        let l = MultiPolygon(vec![
+            polygon![(x: 0., y: 0.), (x: 0.001, y: 0.), (x: 0.001, y: 0.0001), (x: 0.0001, y: 0.0001), (x: 0.0001, y: 0.001), (x: 0., y: 0.001)],
+        ]);
         let w = width(&l, f64::INFINITY).unwrap();
         // A square corner of side ~11 m fits a circle of ~11 m diameter... a bit more at the elbow.
         assert!(w.metres > 10.5 && w.metres < 14.0, "{}", w.metres);
@@ -251,7 +302,9 @@ mod tests {
 
     #[test]
     fn stops_once_wide_enough() {
-        let r = MultiPolygon(vec![polygon![(x: 106.70, y: 26.60), (x: 106.71, y: 26.60), (x: 106.71, y: 26.61), (x: 106.70, y: 26.61)]]);
+        let r = MultiPolygon(vec![
+            polygon![(x: 106.70, y: 26.60), (x: 106.71, y: 26.60), (x: 106.71, y: 26.61), (x: 106.70, y: 26.61)],
+        ]);
         let w = width(&r, 5.0).unwrap();
         assert!(w.metres >= 5.0);
     }

@@ -53,11 +53,25 @@ pub fn defects(mp: &MultiPolygon<f64>) -> Vec<Defect> {
         return out;
     }
     for (pi, p) in mp.0.iter().enumerate() {
-        for (ri, r) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
-            if let Some((vi, _)) = r.0.iter().enumerate().find(|(_, c)| !(c.x.is_finite() && c.y.is_finite())) {
-                let at = r.0[..vi].iter().rev().find(|c| c.x.is_finite() && c.y.is_finite()).copied();
+        for (ri, r) in std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .enumerate()
+        {
+            if let Some((vi, _)) =
+                r.0.iter()
+                    .enumerate()
+                    .find(|(_, c)| !(c.x.is_finite() && c.y.is_finite()))
+            {
+                let at = r.0[..vi]
+                    .iter()
+                    .rev()
+                    .find(|c| c.x.is_finite() && c.y.is_finite())
+                    .copied();
                 out.push(Defect {
-                    message: format!("{} vertex {vi} is not a finite number", ring_name(pi as u32, ri as u32)),
+                    message: format!(
+                        "{} vertex {vi} is not a finite number",
+                        ring_name(pi as u32, ri as u32)
+                    ),
                     at,
                 });
             }
@@ -72,7 +86,10 @@ pub fn defects(mp: &MultiPolygon<f64>) -> Vec<Defect> {
         if r.len < 3 {
             usable[k] = false;
             out.push(Defect {
-                message: format!("{} has fewer than 3 distinct points", ring_name(r.polygon, r.index)),
+                message: format!(
+                    "{} has fewer than 3 distinct points",
+                    ring_name(r.polygon, r.index)
+                ),
                 at: rings.coords.get(r.start as usize).copied(),
             });
         }
@@ -137,10 +154,19 @@ fn pair_defect(rings: &RingSet, s: SegId, t: SegId) -> Option<Defect> {
     if rs == rt && (rings.next(s) == t || rings.next(t) == s) {
         // Neighbours in a ring share a vertex; they are wrong only when the ring
         // doubles back along itself there (a spike). One orientation test decides.
-        let (p, q, r) = if rings.next(s) == t { (a, b, d) } else { (c, d, b) };
-        let back = side(p, q, r) == 0 && (p.x - q.x) * (r.x - q.x) + (p.y - q.y) * (r.y - q.y) > 0.0;
+        let (p, q, r) = if rings.next(s) == t {
+            (a, b, d)
+        } else {
+            (c, d, b)
+        };
+        let back =
+            side(p, q, r) == 0 && (p.x - q.x) * (r.x - q.x) + (p.y - q.y) * (r.y - q.y) > 0.0;
         return back.then(|| Defect {
-            message: format!("{} has a spike: it doubles back on itself at {}", ring_name(rs.polygon, rs.index), fmt(q)),
+            message: format!(
+                "{} has a spike: it doubles back on itself at {}",
+                ring_name(rs.polygon, rs.index),
+                fmt(q)
+            ),
             at: Some(q),
         });
     }
@@ -163,11 +189,23 @@ fn pair_defect(rings: &RingSet, s: SegId, t: SegId) -> Option<Defect> {
         // Rings and parts may touch at single points (OGC SFA 6.1.11.1).
         return None;
     } else if rs.polygon == rt.polygon {
-        format!("{name} and {} cross at {}", ring_name(rt.polygon, rt.index), fmt(at))
+        format!(
+            "{name} and {} cross at {}",
+            ring_name(rt.polygon, rt.index),
+            fmt(at)
+        )
     } else {
-        format!("polygons {} and {} overlap or share a boundary at {}", rs.polygon, rt.polygon, fmt(at))
+        format!(
+            "polygons {} and {} overlap or share a boundary at {}",
+            rs.polygon,
+            rt.polygon,
+            fmt(at)
+        )
     };
-    Some(Defect { message, at: Some(at) })
+    Some(Defect {
+        message,
+        at: Some(at),
+    })
 }
 
 /// Holes must lie inside their shell, and parts must not lie inside one another.
@@ -175,7 +213,9 @@ fn nesting(mp: &MultiPolygon<f64>, out: &mut Vec<Defect>) {
     if mp.0.len() == 1 && mp.0[0].interiors().is_empty() {
         return;
     }
-    let single = |p: &geo_types::Polygon<f64>| MultiPolygon(vec![geo_types::Polygon::new(p.exterior().clone(), vec![])]);
+    let single = |p: &geo_types::Polygon<f64>| {
+        MultiPolygon(vec![geo_types::Polygon::new(p.exterior().clone(), vec![])])
+    };
     for (pi, p) in mp.0.iter().enumerate() {
         let shell = single(p);
         for (hi, h) in p.interiors().iter().enumerate() {
@@ -207,7 +247,8 @@ fn nesting(mp: &MultiPolygon<f64>, out: &mut Vec<Defect>) {
 }
 
 fn on_ring(p: Coord<f64>, ring: &[Coord<f64>]) -> bool {
-    ring.windows(2).any(|w| !matches!(meet(w[0], w[1], p, p), Meeting::Apart))
+    ring.windows(2)
+        .any(|w| !matches!(meet(w[0], w[1], p, p), Meeting::Apart))
 }
 
 /// A coordinate as users read it: longitude then latitude, 7 decimals (~1 cm).
@@ -228,12 +269,19 @@ mod tests {
 
     #[test]
     fn a_square_is_valid() {
-        assert!(defects(&one(polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)])).is_empty());
+        assert!(
+            defects(&one(
+                polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)]
+            ))
+            .is_empty()
+        );
     }
 
     #[test]
     fn a_bow_tie_self_intersects_at_its_centre() {
-        let d = defects(&one(polygon![(x: 0., y: 0.), (x: 2., y: 2.), (x: 2., y: 0.), (x: 0., y: 2.)]));
+        let d = defects(&one(
+            polygon![(x: 0., y: 0.), (x: 2., y: 2.), (x: 2., y: 0.), (x: 0., y: 2.)],
+        ));
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].at, Some(Coord { x: 1., y: 1. }));
         assert!(d[0].message.contains("self-intersects"), "{}", d[0].message);
@@ -245,14 +293,22 @@ mod tests {
         assert!(defects(&nan)[0].message.contains("not a finite number"));
         let short = one(polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 0., y: 0.)]);
         assert!(defects(&short)[0].message.contains("fewer than 3"));
-        let spike = one(polygon![(x: 0., y: 0.), (x: 2., y: 0.), (x: 3., y: 0.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 0., y: 2.)]);
-        assert!(defects(&spike).iter().any(|d| d.message.contains("spike") || d.message.contains("self-intersects")));
+        let spike = one(
+            polygon![(x: 0., y: 0.), (x: 2., y: 0.), (x: 3., y: 0.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 0., y: 2.)],
+        );
+        assert!(
+            defects(&spike)
+                .iter()
+                .any(|d| d.message.contains("spike") || d.message.contains("self-intersects"))
+        );
     }
 
     #[test]
     fn a_ring_touching_itself_at_a_vertex_is_invalid() {
         // Figure-of-eight through (1, 1).
-        let p = one(polygon![(x: 0., y: 0.), (x: 1., y: 1.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 1., y: 1.), (x: 0., y: 2.)]);
+        let p = one(
+            polygon![(x: 0., y: 0.), (x: 1., y: 1.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 1., y: 1.), (x: 0., y: 2.)],
+        );
         assert!(!defects(&p).is_empty());
     }
 
@@ -262,16 +318,28 @@ mod tests {
             exterior: [(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)],
             interiors: [[(x: 3., y: 3.), (x: 4., y: 3.), (x: 4., y: 4.)]],
         ));
-        assert!(defects(&outside).iter().any(|d| d.message.contains("outside its shell")));
+        assert!(
+            defects(&outside)
+                .iter()
+                .any(|d| d.message.contains("outside its shell"))
+        );
         let nested = MultiPolygon(vec![
             polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 0., y: 4.)],
             polygon![(x: 1., y: 1.), (x: 2., y: 1.), (x: 2., y: 2.), (x: 1., y: 2.)],
         ]);
-        assert!(defects(&nested).iter().any(|d| d.message.contains("inside polygon")));
+        assert!(
+            defects(&nested)
+                .iter()
+                .any(|d| d.message.contains("inside polygon"))
+        );
         let crossing_hole = one(polygon!(
             exterior: [(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 0., y: 4.)],
             interiors: [[(x: 1., y: 1.), (x: 5., y: 1.), (x: 5., y: 2.), (x: 1., y: 2.)]],
         ));
-        assert!(defects(&crossing_hole).iter().any(|d| d.message.contains("cross")));
+        assert!(
+            defects(&crossing_hole)
+                .iter()
+                .any(|d| d.message.contains("cross"))
+        );
     }
 }

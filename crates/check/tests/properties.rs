@@ -12,7 +12,11 @@ use citygrid_model::{CodeLayout, Level, Partition, Unit};
 use citygrid_synth::{Damage, DamageKind, SynthCity, damage};
 
 fn city(seed: u64, cells: usize, vertices: usize) -> Vec<Unit> {
-    SynthCity::new(seed).cells(cells).vertices_per_cell(vertices).extent_km(12.0, 10.0).generate()
+    SynthCity::new(seed)
+        .cells(cells)
+        .vertices_per_cell(vertices)
+        .extent_km(12.0, 10.0)
+        .generate()
 }
 
 fn shared(units: Vec<Unit>) -> Vec<Arc<Unit>> {
@@ -20,7 +24,12 @@ fn shared(units: Vec<Unit>) -> Vec<Arc<Unit>> {
 }
 
 fn outline(units: &[Arc<Unit>]) -> geo_types::MultiPolygon<f64> {
-    units.iter().find(|u| u.level == Level::City).expect("a city unit").geometry.clone()
+    units
+        .iter()
+        .find(|u| u.level == Level::City)
+        .expect("a city unit")
+        .geometry
+        .clone()
 }
 
 fn check(units: &[Arc<Unit>]) -> Report {
@@ -54,7 +63,12 @@ fn may_report(kind: DamageKind) -> Vec<Rule> {
         DamageKind::MoveVertex => vec![Rule::Overlap, Rule::Gap],
         DamageKind::ShiftCell => vec![Rule::Gap, Rule::UnmatchedEdge, Rule::OutsideParent],
         DamageKind::NarrowGap => vec![Rule::UnmatchedEdge],
-        DamageKind::BowTie => vec![Rule::UnmatchedEdge, Rule::Overlap, Rule::Gap, Rule::OutsideParent],
+        DamageKind::BowTie => vec![
+            Rule::UnmatchedEdge,
+            Rule::Overlap,
+            Rule::Gap,
+            Rule::OutsideParent,
+        ],
         _ => vec![],
     });
     if kind == DamageKind::MoveVertex {
@@ -67,7 +81,10 @@ fn may_report(kind: DamageKind) -> Vec<Rule> {
 fn grown(r: Rect<f64>) -> Rect<f64> {
     // A few metres of slack around the damage's box (1e-4° ≈ 10 m).
     let pad = 1e-4;
-    Rect::new((r.min().x - pad, r.min().y - pad), (r.max().x + pad, r.max().y + pad))
+    Rect::new(
+        (r.min().x - pad, r.min().y - pad),
+        (r.max().x + pad, r.max().y + pad),
+    )
 }
 
 fn found_at_place(report: &Report, d: &Damage) -> bool {
@@ -133,6 +150,16 @@ proptest! {
 fn an_unchanged_partition_passes_the_incremental_check() {
     let units = city(5, 120, 24);
     let p = Partition::new(units, CodeLayout::default()).unwrap();
-    let some: Vec<_> = p.units().iter().filter(|u| u.level == Level::Cell).take(5).map(|u| u.code.clone()).collect();
-    assert!(Checker::new(CheckOptions::default()).check_changed(&p, &p, &some).is_valid());
+    let some: Vec<_> = p
+        .units()
+        .iter()
+        .filter(|u| u.level == Level::Cell)
+        .take(5)
+        .map(|u| u.code.clone())
+        .collect();
+    assert!(
+        Checker::new(CheckOptions::default())
+            .check_changed(&p, &p, &some)
+            .is_valid()
+    );
 }

@@ -32,18 +32,30 @@ pub fn to_multipolygon(
     let polygons: Vec<&Vec<Vec<Position>>> = match value {
         GeometryValue::Polygon { coordinates } => vec![coordinates],
         GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
-        other => return Err(format!("geometry is a {}; expected Polygon or MultiPolygon", other.type_name())),
+        other => {
+            return Err(format!(
+                "geometry is a {}; expected Polygon or MultiPolygon",
+                other.type_name()
+            ));
+        }
     };
     let mut out = Vec::with_capacity(polygons.len());
     for (pi, rings) in polygons.into_iter().enumerate() {
         let mut converted = Vec::with_capacity(rings.len());
         for (ri, ring) in rings.iter().enumerate() {
-            let name = if ri == 0 { format!("polygon {pi} shell") } else { format!("polygon {pi} hole {}", ri - 1) };
+            let name = if ri == 0 {
+                format!("polygon {pi} shell")
+            } else {
+                format!("polygon {pi} hole {}", ri - 1)
+            };
             let mut coords = Vec::with_capacity(ring.len() + 1);
             for (vi, p) in ring.iter().enumerate() {
                 let s = p.as_slice();
                 if s.len() < 2 {
-                    return Err(format!("{name} position {vi} has {} numbers; expected at least 2", s.len()));
+                    return Err(format!(
+                        "{name} position {vi} has {} numbers; expected at least 2",
+                        s.len()
+                    ));
                 }
                 let (x, y) = transform
                     .to_wgs84(s[0], s[1])
@@ -52,14 +64,19 @@ pub fn to_multipolygon(
             }
             if coords.len() >= 2 && coords.first() != coords.last() {
                 defects.push(RingDefect {
-                    message: format!("{name} is not closed (its last position differs from its first)"),
+                    message: format!(
+                        "{name} is not closed (its last position differs from its first)"
+                    ),
                     at: coords.last().copied(),
                 });
                 coords.push(coords[0]);
             }
             if ring.len() < 4 {
                 defects.push(RingDefect {
-                    message: format!("{name} has {} positions; a closed ring needs at least 4", ring.len()),
+                    message: format!(
+                        "{name} has {} positions; a closed ring needs at least 4",
+                        ring.len()
+                    ),
                     at: coords.first().copied(),
                 });
             }
@@ -80,7 +97,10 @@ pub fn to_multipolygon(
 pub fn to_geojson(geometry: &Geometry<f64>, transform: &Transform) -> geojson::Geometry {
     let mut g = geometry.clone();
     geo::MapCoordsInPlace::map_coords_in_place(&mut g, |c| match transform.from_wgs84(c.x, c.y) {
-        Ok((x, y)) => Coord { x: round(x), y: round(y) },
+        Ok((x, y)) => Coord {
+            x: round(x),
+            y: round(y),
+        },
         Err(_) => c,
     });
     geojson::Geometry::from(&g)
@@ -88,5 +108,9 @@ pub fn to_geojson(geometry: &Geometry<f64>, transform: &Transform) -> geojson::G
 
 /// Keeps 9 decimals (0.1 mm in degrees): enough for any survey, and stable output.
 fn round(v: f64) -> f64 {
-    if v.abs() < 1e6 { (v * 1e9).round() / 1e9 } else { (v * 1e4).round() / 1e4 }
+    if v.abs() < 1e6 {
+        (v * 1e9).round() / 1e9
+    } else {
+        (v * 1e4).round() / 1e4
+    }
 }

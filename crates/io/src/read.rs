@@ -70,7 +70,12 @@ fn parse(text: &str, source_name: &str) -> Result<GeoJson> {
         source_name: source_name.to_string(),
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
+        message: e
+            .to_string()
+            .split(" at line")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     })
 }
 
@@ -116,7 +121,9 @@ pub fn parse_units(text: &str, source_name: &str, options: &ReadOptions) -> Resu
         GeoJson::Geometry(_) => {
             return Err(IoError::Content {
                 source_name: source_name.to_string(),
-                message: "is a bare geometry; expected a FeatureCollection of units with a code property".into(),
+                message:
+                    "is a bare geometry; expected a FeatureCollection of units with a code property"
+                        .into(),
             });
         }
     };
@@ -146,7 +153,11 @@ pub fn parse_units(text: &str, source_name: &str, options: &ReadOptions) -> Resu
             message: "has no features".into(),
         });
     }
-    Ok(Loaded { units, defects, crs })
+    Ok(Loaded {
+        units,
+        defects,
+        crs,
+    })
 }
 
 fn unit_of(
@@ -178,20 +189,34 @@ fn unit_of(
     })?;
     let code: UnitCode = raw_code.parse().map_err(|e| fail(None, format!("{e}")))?;
     let parent = match props.get(&options.parent_field).and_then(text) {
-        Some(p) if !p.is_empty() => Some(p.parse::<UnitCode>().map_err(|e| fail(Some(&raw_code), format!("parent: {e}")))?),
+        Some(p) if !p.is_empty() => Some(
+            p.parse::<UnitCode>()
+                .map_err(|e| fail(Some(&raw_code), format!("parent: {e}")))?,
+        ),
         _ => None,
     };
     let level = match props.get(&options.level_field).and_then(text) {
-        Some(l) => l.parse::<Level>().map_err(|e| fail(Some(&raw_code), e.to_string()))?,
+        Some(l) => l
+            .parse::<Level>()
+            .map_err(|e| fail(Some(&raw_code), e.to_string()))?,
         None => options.layout.level_of(&code).unwrap_or(Level::Cell),
     };
-    let name = props.get(&options.name_field).and_then(text).unwrap_or_default();
+    let name = props
+        .get(&options.name_field)
+        .and_then(text)
+        .unwrap_or_default();
     let Some(geometry) = &feature.geometry else {
         return Err(fail(Some(&raw_code), "has no geometry".into()));
     };
     let mut ring_defects = Vec::new();
-    let geometry = to_multipolygon(&geometry.value, transform, &mut ring_defects).map_err(|m| fail(Some(&raw_code), m))?;
-    let reserved = [&options.code_field, &options.name_field, &options.parent_field, &options.level_field];
+    let geometry = to_multipolygon(&geometry.value, transform, &mut ring_defects)
+        .map_err(|m| fail(Some(&raw_code), m))?;
+    let reserved = [
+        &options.code_field,
+        &options.name_field,
+        &options.parent_field,
+        &options.level_field,
+    ];
     let attributes: Attributes = props
         .iter()
         .filter(|(k, _)| !reserved.contains(k))
@@ -233,14 +258,18 @@ pub fn read_units(path: &Path, options: &ReadOptions) -> Result<Loaded> {
 pub fn read_boundary(path: &Path, crs: Option<Crs>) -> Result<MultiPolygon<f64>> {
     let source_name = path.display().to_string();
     let text = read_text(path)?;
-    let (geometries, foreign): (Vec<geojson::Geometry>, Option<JsonObject>) = match parse(&text, &source_name)? {
-        GeoJson::Geometry(g) => {
-            let f = g.foreign_members.clone();
-            (vec![g], f)
-        }
-        GeoJson::Feature(f) => (f.geometry.into_iter().collect(), None),
-        GeoJson::FeatureCollection(fc) => (fc.features.into_iter().filter_map(|f| f.geometry).collect(), fc.foreign_members),
-    };
+    let (geometries, foreign): (Vec<geojson::Geometry>, Option<JsonObject>) =
+        match parse(&text, &source_name)? {
+            GeoJson::Geometry(g) => {
+                let f = g.foreign_members.clone();
+                (vec![g], f)
+            }
+            GeoJson::Feature(f) => (f.geometry.into_iter().collect(), None),
+            GeoJson::FeatureCollection(fc) => (
+                fc.features.into_iter().filter_map(|f| f.geometry).collect(),
+                fc.foreign_members,
+            ),
+        };
     let crs = crs_of(foreign.as_ref(), crs, &source_name)?;
     let transform = Transform::new(crs).map_err(|e| IoError::Crs {
         source_name: source_name.clone(),
@@ -248,11 +277,13 @@ pub fn read_boundary(path: &Path, crs: Option<Crs>) -> Result<MultiPolygon<f64>>
     })?;
     let mut polygons = Vec::new();
     for (index, g) in geometries.iter().enumerate() {
-        let mp = to_multipolygon(&g.value, &transform, &mut Vec::new()).map_err(|message| IoError::Feature {
-            source_name: source_name.clone(),
-            index,
-            code: String::new(),
-            message,
+        let mp = to_multipolygon(&g.value, &transform, &mut Vec::new()).map_err(|message| {
+            IoError::Feature {
+                source_name: source_name.clone(),
+                index,
+                code: String::new(),
+                message,
+            }
         })?;
         polygons.extend(mp.0);
     }
@@ -269,38 +300,57 @@ pub fn read_boundary(path: &Path, crs: Option<Crs>) -> Result<MultiPolygon<f64>>
 mod tests {
     use super::*;
 
-    const SQUARE: &str = r#"[[[106.7,26.6],[106.701,26.6],[106.701,26.601],[106.7,26.601],[106.7,26.6]]]"#;
+    const SQUARE: &str =
+        r#"[[[106.7,26.6],[106.701,26.6],[106.701,26.601],[106.7,26.601],[106.7,26.6]]]"#;
 
     fn fc(features: &str) -> String {
         format!(r#"{{"type":"FeatureCollection","features":[{features}]}}"#)
     }
 
     fn feature(props: &str, coords: &str) -> String {
-        format!(r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Polygon","coordinates":{coords}}}}}"#)
+        format!(
+            r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Polygon","coordinates":{coords}}}}}"#
+        )
     }
 
     #[test]
     fn reads_codes_levels_parents_and_attributes() {
-        let text = fc(&feature(r#"{"code":"520102001001001","parent":520102001001,"name":"A","households":420}"#, SQUARE));
+        let text = fc(&feature(
+            r#"{"code":"520102001001001","parent":520102001001,"name":"A","households":420}"#,
+            SQUARE,
+        ));
         let loaded = parse_units(&text, "t", &ReadOptions::default()).unwrap();
         let u = &loaded.units[0];
         assert_eq!(u.level, Level::Cell);
         assert_eq!(u.parent.as_ref().unwrap().as_str(), "520102001001");
-        assert_eq!(u.attributes.get("households"), Some(&AttrValue::Number(420.0)));
+        assert_eq!(
+            u.attributes.get("households"),
+            Some(&AttrValue::Number(420.0))
+        );
         assert!(loaded.defects.is_empty());
     }
 
     #[test]
     fn names_the_line_of_broken_json() {
-        let err = parse_units("{\n\"type\": \"FeatureCollection\",\n\"features\": [,]}", "cells.geojson", &ReadOptions::default()).unwrap_err();
+        let err = parse_units(
+            "{\n\"type\": \"FeatureCollection\",\n\"features\": [,]}",
+            "cells.geojson",
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("cells.geojson: not valid GeoJSON at line 3"), "{msg}");
+        assert!(
+            msg.starts_with("cells.geojson: not valid GeoJSON at line 3"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn names_the_feature_without_a_code_and_lists_its_properties() {
         let text = fc(&feature(r#"{"CODE":"1","NAME":"x"}"#, SQUARE));
-        let msg = parse_units(&text, "c.geojson", &ReadOptions::default()).unwrap_err().to_string();
+        let msg = parse_units(&text, "c.geojson", &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             msg,
             r#"c.geojson: feature 0: no "code" property with a string or number (it has: CODE, NAME); name the code property with --code-field"#
@@ -310,11 +360,24 @@ mod tests {
     #[test]
     fn refuses_points_and_projected_numbers_declared_as_wgs84() {
         let point = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"1"},"geometry":{"type":"Point","coordinates":[1,2]}}]}"#;
-        let msg = parse_units(point, "p", &ReadOptions::default()).unwrap_err().to_string();
-        assert!(msg.contains("geometry is a Point; expected Polygon or MultiPolygon"), "{msg}");
-        let projected = fc(&feature(r#"{"code":"1"}"#, "[[[500000,2940000],[500100,2940000],[500100,2940100],[500000,2940000]]]"));
-        let msg = parse_units(&projected, "p", &ReadOptions::default()).unwrap_err().to_string();
-        assert!(msg.contains("feature 0 (code 1): polygon 0 shell position 0"), "{msg}");
+        let msg = parse_units(point, "p", &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("geometry is a Point; expected Polygon or MultiPolygon"),
+            "{msg}"
+        );
+        let projected = fc(&feature(
+            r#"{"code":"1"}"#,
+            "[[[500000,2940000],[500100,2940000],[500100,2940100],[500000,2940000]]]",
+        ));
+        let msg = parse_units(&projected, "p", &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("feature 0 (code 1): polygon 0 shell position 0"),
+            "{msg}"
+        );
         assert!(msg.contains("out of range"), "{msg}");
     }
 
@@ -322,22 +385,38 @@ mod tests {
     fn reads_a_declared_gauss_kruger_crs() {
         let text = format!(
             r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4545"}}}},"features":[{}]}}"#,
-            feature(r#"{"code":"1"}"#, "[[[500000,2940000],[500100,2940000],[500100,2940100],[500000,2940000]]]")
+            feature(
+                r#"{"code":"1"}"#,
+                "[[[500000,2940000],[500100,2940000],[500100,2940100],[500000,2940000]]]"
+            )
         );
         let loaded = parse_units(&text, "gk", &ReadOptions::default()).unwrap();
         assert_eq!(loaded.crs.to_string(), "epsg:4545");
         let c = loaded.units[0].geometry.0[0].exterior().0[0];
-        assert!((c.x - 108.0).abs() < 1e-9 && (c.y - 26.57).abs() < 0.01, "{c:?}");
+        assert!(
+            (c.x - 108.0).abs() < 1e-9 && (c.y - 26.57).abs() < 0.01,
+            "{c:?}"
+        );
     }
 
     #[test]
     fn reports_unclosed_and_short_rings_as_defects() {
         let open = "[[[106.7,26.6],[106.701,26.6],[106.701,26.601],[106.7,26.601]]]";
-        let loaded = parse_units(&fc(&feature(r#"{"code":"1"}"#, open)), "o", &ReadOptions::default()).unwrap();
+        let loaded = parse_units(
+            &fc(&feature(r#"{"code":"1"}"#, open)),
+            "o",
+            &ReadOptions::default(),
+        )
+        .unwrap();
         assert_eq!(loaded.defects.len(), 1);
         assert!(loaded.defects[0].message.contains("not closed"));
         let short = "[[[106.7,26.6],[106.701,26.6],[106.7,26.6]]]";
-        let loaded = parse_units(&fc(&feature(r#"{"code":"1"}"#, short)), "s", &ReadOptions::default()).unwrap();
+        let loaded = parse_units(
+            &fc(&feature(r#"{"code":"1"}"#, short)),
+            "s",
+            &ReadOptions::default(),
+        )
+        .unwrap();
         assert!(loaded.defects[0].message.contains("needs at least 4"));
     }
 }

@@ -21,7 +21,10 @@ fn crs_member(crs: Crs) -> Option<JsonObject> {
     }
     let mut m = JsonObject::new();
     let name = crs.ogc_urn().unwrap_or_else(|| crs.to_string());
-    m.insert("crs".into(), json!({"type": "name", "properties": {"name": name}}));
+    m.insert(
+        "crs".into(),
+        json!({"type": "name", "properties": {"name": name}}),
+    );
     Some(m)
 }
 
@@ -45,7 +48,12 @@ pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) ->
             props.insert("code".into(), json!(u.code.as_str()));
             props.insert("name".into(), json!(u.name));
             props.insert("level".into(), json!(u.level.as_str()));
-            props.insert("parent".into(), u.parent.as_ref().map_or(JsonValue::Null, |p| json!(p.as_str())));
+            props.insert(
+                "parent".into(),
+                u.parent
+                    .as_ref()
+                    .map_or(JsonValue::Null, |p| json!(p.as_str())),
+            );
             for (k, v) in &u.attributes {
                 props.insert(k.clone(), attr(v));
             }
@@ -132,7 +140,16 @@ pub fn report_geojson(report: &Report, crs: Crs) -> String {
             let mut props = JsonObject::new();
             props.insert("id".into(), json!(i + 1));
             props.insert("rule".into(), json!(v.rule.name()));
-            props.insert("cells".into(), json!(v.codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")));
+            props.insert(
+                "cells".into(),
+                json!(
+                    v.codes
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            );
             let (value, unit) = match v.size {
                 Some(Size::Metres(x)) => (json!(round(x)), json!("m")),
                 Some(Size::SquareMetres(x)) => (json!(round(x)), json!("m2")),

@@ -151,12 +151,21 @@ impl CodeLayout {
         for (i, l) in levels.iter().enumerate() {
             if l.significant > l.digits || l.digits == 0 || l.digits > 18 {
                 return Err(ModelError::InvalidLayout {
-                    reason: format!("level {} has {} significant of {} digits", Level::ALL[i], l.significant, l.digits),
+                    reason: format!(
+                        "level {} has {} significant of {} digits",
+                        Level::ALL[i],
+                        l.significant,
+                        l.digits
+                    ),
                 });
             }
             if i > 0 && l.significant <= levels[i - 1].significant {
                 return Err(ModelError::InvalidLayout {
-                    reason: format!("level {} does not extend the code of {}", Level::ALL[i], Level::ALL[i - 1]),
+                    reason: format!(
+                        "level {} does not extend the code of {}",
+                        Level::ALL[i],
+                        Level::ALL[i - 1]
+                    ),
                 });
             }
         }
@@ -247,10 +256,13 @@ impl CodeLayout {
         };
         let sig = usize::from(self.levels[parent_level.index()].significant);
         let width = usize::from(self.levels[child.index()].digits).saturating_sub(sig);
-        let prefix = parent.as_str().get(..sig).ok_or_else(|| ModelError::InvalidCode {
-            code: parent.to_string(),
-            reason: "it is shorter than its level's significant digits",
-        })?;
+        let prefix = parent
+            .as_str()
+            .get(..sig)
+            .ok_or_else(|| ModelError::InvalidCode {
+                code: parent.to_string(),
+                reason: "it is shorter than its level's significant digits",
+            })?;
         let seq_text = format!("{seq:0width$}");
         if seq == 0 || seq_text.len() > width {
             return Err(ModelError::SequenceOverflow {
@@ -298,31 +310,53 @@ mod tests {
         let l = CodeLayout::default();
         let city = code("520100");
         let district = code("520102");
-        assert_eq!(l.check(&district, Level::District, Some((&city, Level::City))), Ok(()));
+        assert_eq!(
+            l.check(&district, Level::District, Some((&city, Level::City))),
+            Ok(())
+        );
         assert_eq!(
             l.check(&code("530102"), Level::District, Some((&city, Level::City))),
-            Err(CodeProblem::NotPrefixedByParent { prefix: "5201".into() })
+            Err(CodeProblem::NotPrefixedByParent {
+                prefix: "5201".into()
+            })
         );
         assert_eq!(
             l.check(&code("5201020011"), Level::Township, None),
-            Err(CodeProblem::WrongLength { expected: 9, found: 10 })
+            Err(CodeProblem::WrongLength {
+                expected: 9,
+                found: 10
+            })
         );
-        assert_eq!(l.check(&code("52010200x"), Level::Township, None), Err(CodeProblem::NotDigits));
+        assert_eq!(
+            l.check(&code("52010200x"), Level::Township, None),
+            Err(CodeProblem::NotDigits)
+        );
     }
 
     #[test]
     fn builds_child_codes() {
         let l = CodeLayout::default();
         let village = code("520102001001");
-        assert_eq!(l.child_code(&village, Level::Village, 7).unwrap().as_str(), "520102001001007");
+        assert_eq!(
+            l.child_code(&village, Level::Village, 7).unwrap().as_str(),
+            "520102001001007"
+        );
         assert!(l.child_code(&village, Level::Village, 1000).is_err());
         assert!(l.child_code(&village, Level::Village, 0).is_err());
-        assert_eq!(l.child_code(&code("520100"), Level::City, 2).unwrap().as_str(), "520102");
+        assert_eq!(
+            l.child_code(&code("520100"), Level::City, 2)
+                .unwrap()
+                .as_str(),
+            "520102"
+        );
     }
 
     #[test]
     fn refuses_layouts_that_cannot_nest() {
-        let d = |digits, significant| LevelDigits { digits, significant };
+        let d = |digits, significant| LevelDigits {
+            digits,
+            significant,
+        };
         assert!(CodeLayout::new([d(6, 4), d(6, 6), d(9, 9), d(12, 12), d(15, 15)]).is_ok());
         assert!(CodeLayout::new([d(6, 6), d(6, 6), d(9, 9), d(12, 12), d(15, 15)]).is_err());
         assert!(CodeLayout::new([d(6, 7), d(6, 6), d(9, 9), d(12, 12), d(15, 15)]).is_err());

@@ -60,15 +60,18 @@ pub fn planar_area_m2(mp: &MultiPolygon<f64>) -> f64 {
 #[must_use]
 pub fn planar_area_m2_in(mp: &MultiPolygon<f64>, frame: &LocalFrame) -> f64 {
     let (mx, my) = frame.metres_per_degree();
-    let deg2: f64 = mp
-        .0
-        .iter()
-        .map(|p| {
-            let shell = crate::rings::signed_area2(&p.exterior().0).abs();
-            let holes: f64 = p.interiors().iter().map(|h| crate::rings::signed_area2(&h.0).abs()).sum();
-            (shell - holes) / 2.0
-        })
-        .sum();
+    let deg2: f64 =
+        mp.0.iter()
+            .map(|p| {
+                let shell = crate::rings::signed_area2(&p.exterior().0).abs();
+                let holes: f64 = p
+                    .interiors()
+                    .iter()
+                    .map(|h| crate::rings::signed_area2(&h.0).abs())
+                    .sum();
+                (shell - holes) / 2.0
+            })
+            .sum();
     deg2 * mx * my
 }
 
@@ -82,7 +85,9 @@ mod tests {
     fn one_degree_square_at_the_equator() {
         // 1° x 1° at the equator: 110.574 km (meridian) x 111.320 km (equator)
         // ≈ 12,308.8 km² on WGS84.
-        let sq = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)]]);
+        let sq = MultiPolygon(vec![
+            polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)],
+        ]);
         let km2 = area_m2(&sq) / 1e6;
         assert!((km2 - 12_308.8).abs() < 1.0, "{km2}");
     }
@@ -97,7 +102,9 @@ mod tests {
 
     #[test]
     fn planar_area_agrees_with_geodesic_for_a_cell() {
-        let cell = MultiPolygon(vec![polygon![(x: 106.70, y: 26.60), (x: 106.71, y: 26.60), (x: 106.71, y: 26.61), (x: 106.70, y: 26.61)]]);
+        let cell = MultiPolygon(vec![
+            polygon![(x: 106.70, y: 26.60), (x: 106.71, y: 26.60), (x: 106.71, y: 26.61), (x: 106.70, y: 26.61)],
+        ]);
         let (fast, exact) = (planar_area_m2(&cell), area_m2(&cell));
         assert!(((fast - exact) / exact).abs() < 1e-5, "{fast} vs {exact}");
     }

@@ -44,12 +44,18 @@ impl Partition {
     ///
     /// # Errors
     /// As [`Partition::new`].
-    pub fn from_shared(mut units: Vec<Arc<Unit>>, layout: CodeLayout, version: u64) -> Result<Self> {
+    pub fn from_shared(
+        mut units: Vec<Arc<Unit>>,
+        layout: CodeLayout,
+        version: u64,
+    ) -> Result<Self> {
         units.sort_by(|a, b| (a.level, &a.code).cmp(&(b.level, &b.code)));
         let mut by_code = FxHashMap::with_capacity_and_hasher(units.len(), Default::default());
         for (i, u) in units.iter().enumerate() {
             if by_code.insert(u.code.clone(), i as UnitId).is_some() {
-                return Err(ModelError::DuplicateCode { code: u.code.clone() });
+                return Err(ModelError::DuplicateCode {
+                    code: u.code.clone(),
+                });
             }
         }
         if !units.iter().any(|u| u.level == Level::Cell) {
@@ -93,8 +99,10 @@ impl Partition {
     /// # Errors
     /// As [`Partition::new`] for the resulting set of units.
     pub fn with_changes(&self, changed: Vec<Unit>, removed: &[UnitCode]) -> Result<Self> {
-        let mut replaced: FxHashMap<UnitCode, Arc<Unit>> =
-            changed.into_iter().map(|u| (u.code.clone(), Arc::new(u))).collect();
+        let mut replaced: FxHashMap<UnitCode, Arc<Unit>> = changed
+            .into_iter()
+            .map(|u| (u.code.clone(), Arc::new(u)))
+            .collect();
         let mut units: Vec<Arc<Unit>> = Vec::with_capacity(self.units.len() + replaced.len());
         for u in &self.units {
             if removed.contains(&u.code) {
@@ -177,7 +185,9 @@ mod tests {
     use super::*;
 
     fn square(x: f64, y: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x, y: y), (x: x + 1.0, y: y), (x: x + 1.0, y: y + 1.0), (x: x, y: y + 1.0)]])
+        MultiPolygon(vec![
+            polygon![(x: x, y: y), (x: x + 1.0, y: y), (x: x + 1.0, y: y + 1.0), (x: x, y: y + 1.0)],
+        ])
     }
 
     fn unit(code: &str, level: Level, parent: Option<&str>, x: f64) -> Unit {
@@ -204,7 +214,10 @@ mod tests {
     #[test]
     fn indexes_levels_parents_and_children() {
         let p = sample();
-        let cells: Vec<_> = p.level_ids(Level::Cell).map(|id| p.unit(id).code.to_string()).collect();
+        let cells: Vec<_> = p
+            .level_ids(Level::Cell)
+            .map(|id| p.unit(id).code.to_string())
+            .collect();
         assert_eq!(cells, ["520102001001001", "520102001001002"]);
         let cell = p.id_of(&"520102001001002".parse().unwrap()).unwrap();
         let chain: Vec<_> = p.ancestors(cell).map(|id| p.unit(id).level).collect();
@@ -217,14 +230,23 @@ mod tests {
     #[test]
     fn refuses_duplicates_and_dangling_parents() {
         let dup = Partition::new(
-            vec![unit("1", Level::Cell, None, 0.0), unit("1", Level::Cell, None, 1.0)],
+            vec![
+                unit("1", Level::Cell, None, 0.0),
+                unit("1", Level::Cell, None, 1.0),
+            ],
             CodeLayout::default(),
         );
         assert!(matches!(dup, Err(ModelError::DuplicateCode { .. })));
-        let dangling = Partition::new(vec![unit("1", Level::Cell, Some("9"), 0.0)], CodeLayout::default());
+        let dangling = Partition::new(
+            vec![unit("1", Level::Cell, Some("9"), 0.0)],
+            CodeLayout::default(),
+        );
         assert!(matches!(dangling, Err(ModelError::BadParent { .. })));
         let upside_down = Partition::new(
-            vec![unit("1", Level::Cell, None, 0.0), unit("2", Level::District, Some("1"), 0.0)],
+            vec![
+                unit("1", Level::Cell, None, 0.0),
+                unit("2", Level::District, Some("1"), 0.0),
+            ],
             CodeLayout::default(),
         );
         assert!(matches!(upside_down, Err(ModelError::BadParent { .. })));
@@ -240,7 +262,7 @@ mod tests {
         let code2: UnitCode = "520102001001002".parse().unwrap();
         assert!(Arc::ptr_eq(p.get(&code1).unwrap(), q.get(&code1).unwrap()));
         assert!(!Arc::ptr_eq(p.get(&code2).unwrap(), q.get(&code2).unwrap()));
-        let r = q.with_changes(vec![], &[code2.clone()]).unwrap();
+        let r = q.with_changes(vec![], std::slice::from_ref(&code2)).unwrap();
         assert!(r.get(&code2).is_none());
         assert_eq!(r.units().len(), 3);
     }

@@ -135,14 +135,22 @@ impl RingSet {
     #[must_use]
     pub fn next(&self, s: SegId) -> SegId {
         let r = self.ring_of(s);
-        if s + 1 == r.start + r.len { r.start } else { s + 1 }
+        if s + 1 == r.start + r.len {
+            r.start
+        } else {
+            s + 1
+        }
     }
 
     /// The segment before `s` in its ring.
     #[must_use]
     pub fn prev(&self, s: SegId) -> SegId {
         let r = self.ring_of(s);
-        if s == r.start { r.start + r.len - 1 } else { s - 1 }
+        if s == r.start {
+            r.start + r.len - 1
+        } else {
+            s - 1
+        }
     }
 
     /// The two end points of a segment.
@@ -342,7 +350,11 @@ impl FingerprintTable {
 /// The end points of a segment as bits, smaller point first.
 fn undirected_key(a: Coord<f64>, b: Coord<f64>) -> [u64; 4] {
     let (ka, kb) = (coord_key(a), coord_key(b));
-    if ka <= kb { [ka[0], ka[1], kb[0], kb[1]] } else { [kb[0], kb[1], ka[0], ka[1]] }
+    if ka <= kb {
+        [ka[0], ka[1], kb[0], kb[1]]
+    } else {
+        [kb[0], kb[1], ka[0], ka[1]]
+    }
 }
 
 /// A 64-bit fingerprint of a key (a multiply-xorshift mix of its words).
@@ -368,7 +380,9 @@ mod tests {
     #[test]
     fn orients_shells_ccw_and_drops_repeats() {
         // Clockwise square with a repeated vertex.
-        let cw = mp(polygon![(x: 0., y: 0.), (x: 0., y: 1.), (x: 0., y: 1.), (x: 1., y: 1.), (x: 1., y: 0.)]);
+        let cw = mp(
+            polygon![(x: 0., y: 0.), (x: 0., y: 1.), (x: 0., y: 1.), (x: 1., y: 1.), (x: 1., y: 0.)],
+        );
         let set = RingSet::build([&cw]);
         assert_eq!(set.rings[0].len, 4);
         assert_eq!(set.coords.len(), 5, "stored closed");
@@ -403,7 +417,15 @@ mod tests {
         // a copy of `a` lies on the same side of every segment: overlaps.
         let set = RingSet::build([&a, &b, &a]);
         let m = match_segments(&set);
-        assert!(m.conflicts.iter().any(|c| c.kind == ConflictKind::SameDirection));
-        assert!(m.conflicts.iter().any(|c| c.kind == ConflictKind::MoreThanTwo));
+        assert!(
+            m.conflicts
+                .iter()
+                .any(|c| c.kind == ConflictKind::SameDirection)
+        );
+        assert!(
+            m.conflicts
+                .iter()
+                .any(|c| c.kind == ConflictKind::MoreThanTwo)
+        );
     }
 }

@@ -97,7 +97,10 @@ impl Topology {
             if ring.len < 2 {
                 continue;
             }
-            let first = ring.segments().find(|&s| is_node[s as usize]).unwrap_or(ring.start);
+            let first = ring
+                .segments()
+                .find(|&s| is_node[s as usize])
+                .unwrap_or(ring.start);
             let mut uses = Vec::new();
             let mut s = first;
             loop {
@@ -111,12 +114,20 @@ impl Topology {
                 }
                 let last = *chain.last().expect("a chain has a segment");
                 let tw = twin[last as usize];
-                let known = if tw == NO_SEG { u32::MAX } else { edge_of_seg[tw as usize] };
+                let known = if tw == NO_SEG {
+                    u32::MAX
+                } else {
+                    edge_of_seg[tw as usize]
+                };
                 let edge = if known != u32::MAX {
-                    uses.push(EdgeUse { edge: known, forward: false });
+                    uses.push(EdgeUse {
+                        edge: known,
+                        forward: false,
+                    });
                     known
                 } else {
-                    let mut coords: Vec<Coord<f64>> = chain.iter().map(|&c| rings.coords[c as usize]).collect();
+                    let mut coords: Vec<Coord<f64>> =
+                        chain.iter().map(|&c| rings.coords[c as usize]).collect();
                     coords.push(rings.coords[t as usize]);
                     let mut node = |c: Coord<f64>| {
                         let next = node_ids.len() as NodeId;
@@ -127,7 +138,11 @@ impl Topology {
                     };
                     let start = node(coords[0]);
                     let end = node(*coords.last().expect("two points"));
-                    let right = if tw == NO_SEG { OUTSIDE } else { rings.face_of(tw) };
+                    let right = if tw == NO_SEG {
+                        OUTSIDE
+                    } else {
+                        rings.face_of(tw)
+                    };
                     let id = topo.edges.len() as EdgeId;
                     topo.edges.push(Edge {
                         coords,
@@ -136,7 +151,10 @@ impl Topology {
                         start,
                         end,
                     });
-                    uses.push(EdgeUse { edge: id, forward: true });
+                    uses.push(EdgeUse {
+                        edge: id,
+                        forward: true,
+                    });
                     id
                 };
                 for &c in &chain {
@@ -185,10 +203,10 @@ impl Topology {
                 out.extend(c.iter().rev().skip(skip));
             }
         }
-        if out.first() != out.last() {
-            if let Some(&f) = out.first() {
-                out.push(f);
-            }
+        if out.first() != out.last()
+            && let Some(&f) = out.first()
+        {
+            out.push(f);
         }
         out
     }
@@ -227,7 +245,9 @@ fn find_nodes(rings: &RingSet, twin: &[SegId]) -> Vec<bool> {
             let (ts, tp) = (twin[s as usize], twin[p as usize]);
             is_node[s as usize] = match (ts == NO_SEG, tp == NO_SEG) {
                 (true, true) => {
-                    *outer_starts.entry(coord_key(rings.coords[s as usize])).or_default() += 1;
+                    *outer_starts
+                        .entry(coord_key(rings.coords[s as usize]))
+                        .or_default() += 1;
                     false
                 }
                 (false, false) => rings.face_of(ts) != rings.face_of(tp) || rings.next(ts) != tp,
@@ -267,13 +287,16 @@ mod tests {
     use super::*;
 
     fn sq(x: f64, y: f64, w: f64, h: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + h), (x: x, y: y + h)]])
+        MultiPolygon(vec![
+            polygon![(x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + h), (x: x, y: y + h)],
+        ])
     }
 
     fn closed_ring_eq(a: &[Coord<f64>], b: &[Coord<f64>]) -> bool {
         // Same cycle, possibly starting elsewhere.
         let (a, b) = (&a[..a.len() - 1], &b[..b.len() - 1]);
-        a.len() == b.len() && (0..a.len()).any(|k| (0..a.len()).all(|i| a[(i + k) % a.len()] == b[i]))
+        a.len() == b.len()
+            && (0..a.len()).any(|k| (0..a.len()).all(|i| a[(i + k) % a.len()] == b[i]))
     }
 
     #[test]
@@ -281,7 +304,9 @@ mod tests {
         // A T-shape: two cells on the bottom, one long cell on top.
         let a = sq(0., 0., 1., 1.);
         let b = sq(1., 0., 1., 1.);
-        let c = MultiPolygon(vec![polygon![(x: 0., y: 1.), (x: 1., y: 1.), (x: 2., y: 1.), (x: 2., y: 2.), (x: 0., y: 2.)]]);
+        let c = MultiPolygon(vec![
+            polygon![(x: 0., y: 1.), (x: 1., y: 1.), (x: 2., y: 1.), (x: 2., y: 2.), (x: 0., y: 2.)],
+        ]);
         let t = Topology::build([&a, &b, &c]).unwrap();
         // Nodes: (1,0) where a, b and outside meet; (1,1) where a, b, c meet;
         // (0,1) and (2,1) where two cells and the outside meet.
@@ -293,7 +318,10 @@ mod tests {
         assert_eq!(t.neighbours(0), vec![1, 2]);
         for (i, f) in [a, b, c].iter().enumerate() {
             let rebuilt = t.face_geometry(i as FaceId);
-            assert!(closed_ring_eq(&rebuilt.0[0].exterior().0, &f.0[0].exterior().0));
+            assert!(closed_ring_eq(
+                &rebuilt.0[0].exterior().0,
+                &f.0[0].exterior().0
+            ));
         }
     }
 

@@ -6,8 +6,8 @@ use geo_types::{MultiPolygon, Polygon};
 
 use crate::hierarchy::{LevelCounts, Tree, build_tree, merge_cells};
 use crate::lattice::{Block, Lattice, LatticeSpec};
-use citygrid_model::sequence::reading_order;
 use crate::rng::SplitMix64;
+use citygrid_model::sequence::reading_order;
 
 /// The code of the synthetic city: Guiyang's GB/T 2260 code.
 pub const CITY_CODE: &str = "520100";

@@ -117,7 +117,11 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let mut report = Checker::new(options).check(&units, boundary.as_ref());
     report.violations.extend(loaded.defects);
     report.sort();
-    tracing::info!(violations = report.violations.len(), elapsed_ms = t.elapsed().as_millis() as u64, "checked");
+    tracing::info!(
+        violations = report.violations.len(),
+        elapsed_ms = t.elapsed().as_millis() as u64,
+        "checked"
+    );
     let crs = args.output_crs.unwrap_or(loaded.crs);
     let text = match args.format {
         Format::Text => text_report(&report, args, crs),
@@ -125,10 +129,17 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         Format::Geojson => report_geojson(&report, crs) + "\n",
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout().write_all(text.as_bytes()).context("cannot write to standard output")?,
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("cannot write to standard output")?,
     }
-    Ok(if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn text_report(report: &Report, args: &CheckArgs, crs: Crs) -> String {
@@ -147,10 +158,19 @@ fn text_report(report: &Report, args: &CheckArgs, crs: Crs) -> String {
         .filter(|r| report.count(**r) > 0)
         .map(|r| format!("{} {}", report.count(*r), r))
         .collect();
-    s.push_str(&format!("INVALID: {} problems ({})\n\n", report.violations.len(), counts.join(", ")));
+    s.push_str(&format!(
+        "INVALID: {} problems ({})\n\n",
+        report.violations.len(),
+        counts.join(", ")
+    ));
     for v in &report.violations {
         let size = v.size.map(|z| z.to_string()).unwrap_or_default();
-        s.push_str(&format!("{:<17} {:>14}  {}\n", v.rule.name(), size, v.message));
+        s.push_str(&format!(
+            "{:<17} {:>14}  {}\n",
+            v.rule.name(),
+            size,
+            v.message
+        ));
     }
     s
 }

@@ -36,16 +36,31 @@ pub struct ConvertArgs {
 
 /// Converts the file.
 pub fn run(args: &ConvertArgs) -> Result<()> {
-    let text = std::fs::read_to_string(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
-    let mut gj: GeoJson = serde_json::from_str(&text).with_context(|| format!("{} is not valid GeoJSON", args.input.display()))?;
+    let text = std::fs::read_to_string(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let mut gj: GeoJson = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid GeoJSON", args.input.display()))?;
     let declared = match &gj {
-        GeoJson::FeatureCollection(fc) => fc.foreign_members.as_ref().and_then(|m| m.get("crs").cloned()),
-        GeoJson::Geometry(g) => g.foreign_members.as_ref().and_then(|m| m.get("crs").cloned()),
-        GeoJson::Feature(f) => f.foreign_members.as_ref().and_then(|m| m.get("crs").cloned()),
+        GeoJson::FeatureCollection(fc) => fc
+            .foreign_members
+            .as_ref()
+            .and_then(|m| m.get("crs").cloned()),
+        GeoJson::Geometry(g) => g
+            .foreign_members
+            .as_ref()
+            .and_then(|m| m.get("crs").cloned()),
+        GeoJson::Feature(f) => f
+            .foreign_members
+            .as_ref()
+            .and_then(|m| m.get("crs").cloned()),
     };
     let from = match (args.from, declared) {
         (Some(c), _) => c,
-        (None, Some(JsonValue::Object(o))) => match o.get("properties").and_then(|p| p.get("name")).and_then(JsonValue::as_str) {
+        (None, Some(JsonValue::Object(o))) => match o
+            .get("properties")
+            .and_then(|p| p.get("name"))
+            .and_then(JsonValue::as_str)
+        {
             Some(name) => name.parse()?,
             None => Crs::Wgs84,
         },
@@ -59,7 +74,9 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
             return;
         };
         geom.map_coords_in_place(|c| {
-            let moved = src.to_wgs84(c.x, c.y).and_then(|(lon, lat)| dst.from_wgs84(lon, lat));
+            let moved = src
+                .to_wgs84(c.x, c.y)
+                .and_then(|(lon, lat)| dst.from_wgs84(lon, lat));
             match moved {
                 Ok((x, y)) => geo_types::Coord { x, y },
                 Err(e) => {
@@ -93,7 +110,8 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     if let Some(e) = failure.into_inner() {
         bail!("{}: {e}", args.input.display());
     }
-    std::fs::write(&args.output, gj.to_string() + "\n").with_context(|| format!("cannot write {}", args.output.display()))?;
+    std::fs::write(&args.output, gj.to_string() + "\n")
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
     Ok(())
 }
 
@@ -102,7 +120,10 @@ fn set_crs(members: &mut Option<geojson::JsonObject>, crs: Crs) {
     m.remove("crs");
     if crs != Crs::Wgs84 {
         let name = crs.ogc_urn().unwrap_or_else(|| crs.to_string());
-        m.insert("crs".into(), serde_json::json!({"type": "name", "properties": {"name": name}}));
+        m.insert(
+            "crs".into(),
+            serde_json::json!({"type": "name", "properties": {"name": name}}),
+        );
     }
     if m.is_empty() {
         *members = None;
