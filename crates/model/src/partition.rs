@@ -262,7 +262,9 @@ mod tests {
         let code2: UnitCode = "520102001001002".parse().unwrap();
         assert!(Arc::ptr_eq(p.get(&code1).unwrap(), q.get(&code1).unwrap()));
         assert!(!Arc::ptr_eq(p.get(&code2).unwrap(), q.get(&code2).unwrap()));
-        let r = q.with_changes(vec![], std::slice::from_ref(&code2)).unwrap();
+        let r = q
+            .with_changes(vec![], std::slice::from_ref(&code2))
+            .unwrap();
         assert!(r.get(&code2).is_none());
         assert_eq!(r.units().len(), 3);
     }
