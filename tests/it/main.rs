@@ -2,3 +2,5 @@
 //! together on real and generated data. Each module's name reads as a sentence.
 
 mod guiyang_districts_check_clean;
+mod the_citygrid_command;
+mod topology_of_generated_cities;

@@ -13,6 +13,10 @@
 
 use geo_types::{Coord, MultiPolygon, Polygon};
 
+use crate::code::{CodeLayout, UnitCode};
+use crate::error::Result;
+use crate::level::Level;
+
 /// For each unit, its 1-based sequence number among `units`: rows of latitude as
 /// tall as the median unit, north to south, each row west to east. Ties are broken by
 /// input position, so the order is deterministic.
@@ -60,6 +64,25 @@ pub fn reading_order(units: &[&MultiPolygon<f64>]) -> Vec<u32> {
         }
     }
     seq
+}
+
+/// Codes for the children of one parent, numbered in reading order: the parent's
+/// significant digits and the child's sequence number (cells of village
+/// 520102001001 get 520102001001001, 520102001001002, ... from the north-west).
+///
+/// # Errors
+/// [`crate::ModelError::SequenceOverflow`] when there are more children than the
+/// child level's digits can number (999 cells in a village).
+pub fn child_codes(
+    layout: &CodeLayout,
+    parent: &UnitCode,
+    parent_level: Level,
+    children: &[&MultiPolygon<f64>],
+) -> Result<Vec<UnitCode>> {
+    reading_order(children)
+        .into_iter()
+        .map(|seq| layout.child_code(parent, parent_level, seq))
+        .collect()
 }
 
 /// Lower-left and upper-right corners of some points.
@@ -161,6 +184,24 @@ mod tests {
         let cells = [sq(1., 0.), sq(0., 1.1), sq(0., 0.), sq(1., 1.)];
         let refs: Vec<_> = cells.iter().collect();
         assert_eq!(reading_order(&refs), vec![4, 1, 3, 2]);
+    }
+
+    #[test]
+    fn numbers_cells_of_a_village_from_the_north_west() {
+        let cells = [sq(1., 0.), sq(0., 1.1), sq(0., 0.), sq(1., 1.)];
+        let refs: Vec<_> = cells.iter().collect();
+        let village: UnitCode = "520102001001".parse().unwrap();
+        let codes = child_codes(&CodeLayout::default(), &village, Level::Village, &refs).unwrap();
+        let codes: Vec<_> = codes.iter().map(UnitCode::as_str).collect();
+        assert_eq!(
+            codes,
+            [
+                "520102001001004",
+                "520102001001001",
+                "520102001001003",
+                "520102001001002"
+            ]
+        );
     }
 
     #[test]
