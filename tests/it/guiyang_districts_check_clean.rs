@@ -58,6 +58,10 @@ fn district_areas_match_the_published_table_within_half_a_percent() {
     for (unit, (code, _, km2)) in districts().iter().zip(DISTRICTS) {
         let measured = area_m2(&unit.geometry) / 1e6;
         let off = (measured - km2).abs() / km2;
+        println!(
+            "{code}: {measured:.1} km² (published {km2}, {:+.3}%)",
+            (measured - km2) / km2 * 100.0
+        );
         assert!(
             off < 0.005,
             "{code}: {measured:.1} km² vs {km2} km² ({:.3}%)",

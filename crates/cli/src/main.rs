@@ -26,6 +26,7 @@ struct Cli {
 enum Command {
     Check(commands::check::CheckArgs),
     Convert(commands::convert::ConvertArgs),
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Convert(args) => commands::convert::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

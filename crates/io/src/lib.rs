@@ -9,4 +9,4 @@ pub mod write; // units and reports to GeoJSON and JSON
 
 pub use error::{IoError, Result};
 pub use read::{Loaded, ReadOptions, parse_units, read_boundary, read_units};
-pub use write::{report_geojson, report_json, units_geojson};
+pub use write::{attr, report_geojson, report_json, units_geojson};

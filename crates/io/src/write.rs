@@ -28,8 +28,12 @@ fn crs_member(crs: Crs) -> Option<JsonObject> {
     Some(m)
 }
 
-fn attr(v: &AttrValue) -> JsonValue {
+/// An attribute as JSON; whole numbers are written without a fraction (420, not
+/// 420.0), as they came.
+#[must_use]
+pub fn attr(v: &AttrValue) -> JsonValue {
     match v {
+        AttrValue::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => json!(*n as i64),
         AttrValue::Number(n) => json!(n),
         AttrValue::Text(t) => json!(t),
         AttrValue::Bool(b) => json!(b),

@@ -2,3 +2,4 @@
 
 pub mod check; // citygrid check
 pub mod convert; // citygrid convert
+pub mod serve; // citygrid serve

@@ -1,0 +1,57 @@
+//! `citygrid serve`: the HTTP API on a partition.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use citygrid_server::Config;
+
+/// Serve point-in-cell lookups, cells and units over HTTP.
+///
+/// Without arguments it serves the bundled demo city on http://127.0.0.1:8080.
+/// Settings come from defaults, then --config FILE (TOML), then the flags here.
+/// The API is described at /docs and /openapi.json.
+///
+/// Examples:
+///
+///   citygrid serve
+///
+///   citygrid serve --partition my-city.geojson --bind 0.0.0.0:8080
+///
+///   curl 'http://127.0.0.1:8080/v1/lookup?lon=106.71&lat=26.58'
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ServeArgs {
+    /// The partition to serve (GeoJSON of cells and the units above them).
+    #[arg(long)]
+    pub partition: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    /// A TOML file with any of: bind, partition, cors_origins, max_batch_points,
+    /// max_body_bytes, max_near_m.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Starts the server and runs until SIGINT or SIGTERM.
+pub fn run(args: &ServeArgs) -> Result<()> {
+    let mut config = match &args.config {
+        Some(path) => Config::from_toml_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(p) = &args.partition {
+        config.partition.clone_from(p);
+    }
+    if let Some(b) = args.bind {
+        config.bind = b;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(citygrid_server::serve(config))?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Server settings: defaults, a TOML file, and command-line overrides on top.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::ServerError;
+
+/// Settings of a running server.
+///
+/// A TOML file may set any of them; unknown keys are refused so a typo is not
+/// silently ignored:
+///
+/// ```toml
+/// bind = "0.0.0.0:8080"
+/// partition = "data/guiyang/partition.geojson"
+/// cors_origins = ["https://map.example.gov.cn"]
+/// max_batch_points = 100000
+/// ```
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub bind: SocketAddr,
+    /// The partition to serve: a GeoJSON FeatureCollection of cells and the units
+    /// above them (as `citygrid export` writes it).
+    pub partition: PathBuf,
+    /// Origins allowed by CORS; `["*"]` allows any (the API is read-only).
+    pub cors_origins: Vec<String>,
+    /// Most points in one batch lookup; more is refused with 413.
+    pub max_batch_points: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Largest `near` distance (metres) a lookup may ask for.
+    pub max_near_m: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            partition: PathBuf::from("data/guiyang/partition.geojson"),
+            cors_origins: vec!["*".to_string()],
+            max_batch_points: 100_000,
+            max_body_bytes: 16 * 1024 * 1024,
+            max_near_m: 5_000.0,
+        }
+    }
+}
+
+impl Config {
+    /// Reads settings from a TOML file; absent keys keep their defaults.
+    ///
+    /// # Errors
+    /// [`ServerError::Config`] naming the file and the problem (unreadable, not
+    /// TOML, unknown key, wrong type).
+    pub fn from_toml_file(path: &Path) -> Result<Config, ServerError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ServerError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        toml::from_str(&text).map_err(|e| ServerError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string().trim().to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_sets_some_keys_and_refuses_unknown_ones() {
+        let dir = std::env::temp_dir().join(format!("citygrid-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(&good, "bind = \"0.0.0.0:9000\"\nmax_batch_points = 10\n").unwrap();
+        let c = Config::from_toml_file(&good).unwrap();
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.max_batch_points, 10);
+        assert_eq!(c.cors_origins, vec!["*"]);
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "bnd = \"0.0.0.0:9000\"\n").unwrap();
+        let msg = Config::from_toml_file(&bad).unwrap_err().to_string();
+        assert!(
+            msg.contains("bad.toml") && msg.contains("unknown field `bnd`"),
+            "{msg}"
+        );
+    }
+}

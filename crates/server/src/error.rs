@@ -1,0 +1,97 @@
+//! Errors: [`ApiError`] answers a request in JSON; [`ServerError`] stops a start.
+
+use std::path::PathBuf;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// A request the server cannot answer as asked. 4xx variants explain the caller's
+/// mistake; the 5xx one sends a generic message and is logged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// Malformed or out-of-range input.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing at that code or place.
+    #[error("{0}")]
+    NotFound(String),
+    /// A body or batch over the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A failure on our side.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let status = self.status();
+        let body = json!({"error": {"status": status.as_u16(), "kind": self.kind(), "message": self.to_string()}});
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The configuration file is unusable.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// There is no partition file.
+    #[error(
+        "no partition at {path}: pass --partition FILE, a GeoJSON of cells and the units above them"
+    )]
+    Missing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The partition could not be read.
+    #[error(transparent)]
+    Read(#[from] citygrid_io::IoError),
+    /// The partition is not a consistent hierarchy.
+    #[error("{path}: {source}; run `citygrid check` on it")]
+    Partition {
+        /// The file.
+        path: PathBuf,
+        /// What the model refused.
+        source: citygrid_model::ModelError,
+    },
+    /// A cell could not be indexed.
+    #[error(transparent)]
+    Index(#[from] citygrid_index::IndexError),
+    /// The address could not be bound, or serving failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,137 @@
+//! `GET /v1/cells/{code}` (one unit as a GeoJSON Feature) and `GET /v1/cells`
+//! (units in a box, paged).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use geo_types::{Geometry, Rect};
+use serde_json::{Value, json};
+
+use citygrid_crs::Transform;
+use citygrid_io::geometry::to_geojson;
+use citygrid_model::{Level, UnitCode, UnitId};
+
+use crate::city::{City, attributes_json};
+use crate::error::ApiError;
+use crate::routes::crs_param;
+use crate::server::AppState;
+
+/// Most features in one page.
+const MAX_LIMIT: usize = 1_000;
+
+fn feature(city: &City, id: UnitId, transform: &Transform) -> Value {
+    let u = city.partition.unit(id);
+    json!({
+        "type": "Feature",
+        "id": u.code.numeric().map_or_else(|| json!(u.code.as_str()), |n| json!(n)),
+        "geometry": to_geojson(&Geometry::MultiPolygon(u.geometry.clone()), transform),
+        "properties": {
+            "code": u.code.as_str(),
+            "name": u.name,
+            "level": u.level.as_str(),
+            "parent": u.parent.as_ref().map(UnitCode::as_str),
+            "attributes": attributes_json(&u.attributes),
+        },
+    })
+}
+
+/// `GET /v1/cells/{code}[?crs=..]`: any unit by code, as a Feature.
+pub async fn one(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, transform) = crs_param(query.get("crs").map(String::as_str))?;
+    let code: UnitCode = code
+        .parse()
+        .map_err(|e| ApiError::BadRequest(format!("{e}")))?;
+    let id = state
+        .city
+        .partition
+        .id_of(&code)
+        .ok_or_else(|| ApiError::NotFound(format!("no unit with code {code}")))?;
+    Ok(Json(feature(&state.city, id, &transform)))
+}
+
+/// `GET /v1/cells?bbox=minlon,minlat,maxlon,maxlat[&level=cell][&limit=100][&offset=0][&crs=..]`.
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, transform) = crs_param(query.get("crs").map(String::as_str))?;
+    let level = match query.get("level") {
+        None => Level::Cell,
+        Some(l) => l
+            .parse::<Level>()
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?,
+    };
+    let bbox = match query.get("bbox") {
+        None => Rect::new((-180.0, -90.0), (180.0, 90.0)),
+        Some(text) => parse_bbox(text, &transform)?,
+    };
+    let limit = match query.get("limit") {
+        None => 100,
+        Some(t) => t
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| (1..=MAX_LIMIT).contains(&n))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "limit={t:?} must be a whole number from 1 to {MAX_LIMIT}"
+                ))
+            })?,
+    };
+    let offset = match query.get("offset") {
+        None => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| ApiError::BadRequest(format!("offset={t:?} must be a whole number")))?,
+    };
+    let city = &state.city;
+    let matched: Vec<UnitId> = city.in_box(level, bbox).collect();
+    let page: Vec<Value> = matched
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|&id| feature(city, id, &transform))
+        .collect();
+    let returned = page.len();
+    let next = (offset + returned < matched.len()).then(|| offset + returned);
+    Ok(Json(json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched.len(),
+        "numberReturned": returned,
+        "next_offset": next,
+        "features": page,
+    })))
+}
+
+/// `minx,miny,maxx,maxy` in the request's CRS, as a WGS84 box.
+fn parse_bbox(text: &str, transform: &Transform) -> Result<Rect<f64>, ApiError> {
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "bbox={text:?} must be four numbers minlon,minlat,maxlon,maxlat"
+        ))
+    };
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|s| s.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    if v.len() != 4 || v.iter().any(|x| !x.is_finite()) {
+        return Err(bad());
+    }
+    if v[0] > v[2] || v[1] > v[3] {
+        return Err(ApiError::BadRequest(format!(
+            "bbox={text:?}: min must not exceed max"
+        )));
+    }
+    let a = transform
+        .to_wgs84(v[0], v[1])
+        .map_err(|e| ApiError::BadRequest(format!("bbox: {e}")))?;
+    let b = transform
+        .to_wgs84(v[2], v[3])
+        .map_err(|e| ApiError::BadRequest(format!("bbox: {e}")))?;
+    Ok(Rect::new(a, b))
+}

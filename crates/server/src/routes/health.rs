@@ -1,0 +1,36 @@
+//! `GET /healthz` (the process answers), `GET /readyz` (a partition is loaded and
+//! indexed) and `GET /metrics` (Prometheus).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+
+use crate::server::AppState;
+
+/// Liveness.
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Readiness: what is being served.
+pub async fn readyz(State(state): State<AppState>) -> Json<Value> {
+    let city = &state.city;
+    Json(json!({
+        "status": "ready",
+        "source": city.source,
+        "version": city.partition.version(),
+        "units": city.partition.units().len(),
+        "cells": city.cell_count(),
+        "index_bytes": city.index.memory_bytes(),
+    }))
+}
+
+/// Metrics in the Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(state.city.cell_count()),
+    )
+}

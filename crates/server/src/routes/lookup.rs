@@ -1,0 +1,205 @@
+//! `GET /v1/lookup` (one point) and `POST /v1/lookup` (a batch, or a GeoJSON
+//! FeatureCollection of points): which cell, with its chain of parents.
+//!
+//! A point exactly on a boundary shared by two cells belongs to exactly one of them,
+//! always the same (the index's half-open rule), so a case is routed the same way
+//! every time.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use citygrid_crs::Transform;
+use citygrid_model::UnitId;
+
+use crate::error::ApiError;
+use crate::routes::{crs_param, number};
+use crate::server::AppState;
+
+fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// `GET /v1/lookup?lon=..&lat=..[&crs=..][&near=METRES]`.
+pub async fn get(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let (crs, transform) = crs_param(query.get("crs").map(String::as_str))?;
+    let (x, y) = (number(&query, "lon")?, number(&query, "lat")?);
+    let near = match query.get("near") {
+        None => None,
+        Some(_) => {
+            let m = number(&query, "near")?;
+            if !(0.0..=state.config.max_near_m).contains(&m) {
+                return Err(ApiError::BadRequest(format!(
+                    "near={m} is outside 0..{} metres",
+                    state.config.max_near_m
+                )));
+            }
+            Some(m)
+        }
+    };
+    let (lon, lat) = transform
+        .to_wgs84(x, y)
+        .map_err(|e| ApiError::BadRequest(format!("lon, lat: {e}")))?;
+    let city = &state.city;
+    let found = city.index.lookup(lon, lat);
+    state.metrics.points(1, u64::from(found.is_none()));
+    let point = format!(r#""point":{{"lon":{lon},"lat":{lat},"input":[{x},{y}],"crs":"{crs}"}}"#);
+    if let Some(id) = found {
+        return Ok(json_response(format!(
+            r#"{{{point},"cell":{}}}"#,
+            city.answer(id)
+        )));
+    }
+    if let Some(max) = near
+        && let Some(near) = city.index.lookup_near(lon, lat, max)
+    {
+        let (id, d) = (near.cell, near.distance_m);
+        return Ok(json_response(format!(
+            r#"{{{point},"cell":{},"outside":true,"distance_m":{:.2}}}"#,
+            city.answer(id),
+            d
+        )));
+    }
+    Err(ApiError::NotFound(format!(
+        "point {x} {y} ({crs}) is outside the city"
+    )))
+}
+
+/// `POST /v1/lookup` with `{"crs": "..", "points": [[x, y], ...], "fields": "all" |
+/// "code"}`, or a GeoJSON FeatureCollection of points.
+pub async fn post(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+    let limit = state.config.max_body_bytes;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::TooLarge(format!(
+            "request body is over the limit of {limit} bytes; send fewer points per request"
+        ))
+    })?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
+    if value.get("type").and_then(Value::as_str) == Some("FeatureCollection") {
+        return feature_collection(&state, value);
+    }
+    let Some(obj) = value.as_object() else {
+        return Err(ApiError::BadRequest("body must be an object {\"crs\": .., \"points\": [[lon, lat], ..]} or a GeoJSON FeatureCollection".into()));
+    };
+    let (_, transform) = crs_param(obj.get("crs").map(|c| c.as_str().unwrap_or("")))?;
+    let codes_only = match obj.get("fields").map(|f| f.as_str()) {
+        None | Some(Some("all")) => false,
+        Some(Some("code")) => true,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "fields must be \"all\" or \"code\"".into(),
+            ));
+        }
+    };
+    let points = obj.get("points").and_then(Value::as_array).ok_or_else(|| {
+        ApiError::BadRequest("missing \"points\": an array of [lon, lat] pairs".into())
+    })?;
+    check_count(&state, points.len())?;
+    let mut wgs = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        wgs.push(
+            point(p, &transform).map_err(|m| ApiError::BadRequest(format!("points[{i}]: {m}")))?,
+        );
+    }
+    let mut found = Vec::with_capacity(wgs.len());
+    state.city.index.lookup_batch(&wgs, &mut found);
+    let outside = found.iter().filter(|f| f.is_none()).count() as u64;
+    state.metrics.points(found.len() as u64, outside);
+    let mut out = String::with_capacity(found.len() * if codes_only { 20 } else { 200 } + 16);
+    out.push_str(r#"{"results":["#);
+    for (i, f) in found.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match f {
+            None => out.push_str("null"),
+            Some(id) if codes_only => {
+                let _ = write!(out, "\"{}\"", state.city.partition.unit(*id).code);
+            }
+            Some(id) => out.push_str(state.city.answer(*id)),
+        }
+    }
+    out.push_str("]}");
+    Ok(json_response(out))
+}
+
+fn check_count(state: &AppState, n: usize) -> Result<(), ApiError> {
+    let max = state.config.max_batch_points;
+    if n > max {
+        return Err(ApiError::TooLarge(format!(
+            "{n} points is over the limit of {max} points per request; split the batch"
+        )));
+    }
+    Ok(())
+}
+
+/// A `[x, y]` position in the request's CRS, as WGS84.
+fn point(p: &Value, transform: &Transform) -> Result<(f64, f64), String> {
+    let pair = p
+        .as_array()
+        .filter(|a| a.len() >= 2)
+        .ok_or("expected [lon, lat]")?;
+    let x = pair[0].as_f64().ok_or("lon is not a number")?;
+    let y = pair[1].as_f64().ok_or("lat is not a number")?;
+    transform.to_wgs84(x, y).map_err(|e| e.to_string())
+}
+
+/// Answers a FeatureCollection of points with the same features and a `cell`
+/// property (the code, or null outside the city).
+fn feature_collection(state: &AppState, mut fc: Value) -> Result<Response, ApiError> {
+    let crs = fc
+        .get("crs")
+        .and_then(|c| c.get("properties"))
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let (_, transform) = crs_param(crs.as_deref())?;
+    let features = fc
+        .get_mut("features")
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| ApiError::BadRequest("FeatureCollection has no features array".into()))?;
+    check_count(state, features.len())?;
+    let mut wgs = Vec::with_capacity(features.len());
+    for (i, f) in features.iter().enumerate() {
+        let g = f
+            .get("geometry")
+            .ok_or_else(|| ApiError::BadRequest(format!("features[{i}]: no geometry")))?;
+        if g.get("type").and_then(Value::as_str) != Some("Point") {
+            return Err(ApiError::BadRequest(format!(
+                "features[{i}]: geometry must be a Point"
+            )));
+        }
+        let c = g.get("coordinates").unwrap_or(&Value::Null);
+        wgs.push(
+            point(c, &transform)
+                .map_err(|m| ApiError::BadRequest(format!("features[{i}]: {m}")))?,
+        );
+    }
+    let mut found: Vec<Option<UnitId>> = Vec::with_capacity(wgs.len());
+    state.city.index.lookup_batch(&wgs, &mut found);
+    state.metrics.points(
+        found.len() as u64,
+        found.iter().filter(|f| f.is_none()).count() as u64,
+    );
+    for (f, id) in features.iter_mut().zip(found) {
+        let code = id.map_or(Value::Null, |id| {
+            json!(state.city.partition.unit(id).code.as_str())
+        });
+        match f.get_mut("properties") {
+            Some(Value::Object(props)) => {
+                props.insert("cell".into(), code);
+            }
+            _ => f["properties"] = json!({"cell": code}),
+        }
+    }
+    Ok(json_response(fc.to_string()))
+}

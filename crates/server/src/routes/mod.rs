@@ -1,0 +1,42 @@
+//! Handlers, one module per resource, and the helpers they share.
+
+pub mod cells; // GET /v1/cells, /v1/cells/{code}
+pub mod docs; // GET /openapi.json, /docs
+pub mod health; // GET /healthz, /readyz, /metrics
+pub mod lookup; // GET and POST /v1/lookup
+pub mod units; // GET /v1/units/{code}
+
+use std::collections::HashMap;
+
+use citygrid_crs::{Crs, Transform};
+
+use crate::error::ApiError;
+
+/// The coordinate system named by a `crs` parameter (WGS84 when absent).
+pub(crate) fn crs_param(value: Option<&str>) -> Result<(Crs, Transform), ApiError> {
+    let crs = match value {
+        None => Crs::Wgs84,
+        Some(text) => text
+            .parse::<Crs>()
+            .map_err(|e| ApiError::BadRequest(format!("crs: {e}")))?,
+    };
+    let transform = Transform::new(crs).map_err(|e| ApiError::BadRequest(format!("crs: {e}")))?;
+    Ok((crs, transform))
+}
+
+/// A required, finite number from a query string.
+pub(crate) fn number(query: &HashMap<String, String>, name: &str) -> Result<f64, ApiError> {
+    let text = query
+        .get(name)
+        .ok_or_else(|| ApiError::BadRequest(format!("missing query parameter {name}")))?;
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("{name}={text:?} is not a number")))?;
+    if !v.is_finite() {
+        return Err(ApiError::BadRequest(format!(
+            "{name}={text:?} is not a finite number"
+        )));
+    }
+    Ok(v)
+}

@@ -1,0 +1,41 @@
+//! `GET /v1/units/{code}`: a unit of any level with its parents and children.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+use citygrid_model::measure::area_m2;
+use citygrid_model::{UnitCode, UnitId};
+
+use crate::city::attributes_json;
+use crate::error::ApiError;
+use crate::server::AppState;
+
+/// Answers with code, name, level, attributes, area, ancestors (nearest first) and
+/// children.
+pub async fn one(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let code: UnitCode = code
+        .parse()
+        .map_err(|e| ApiError::BadRequest(format!("{e}")))?;
+    let p = &state.city.partition;
+    let id = p
+        .id_of(&code)
+        .ok_or_else(|| ApiError::NotFound(format!("no unit with code {code}")))?;
+    let brief = |id: UnitId| {
+        let u = p.unit(id);
+        json!({"level": u.level.as_str(), "code": u.code.as_str(), "name": u.name})
+    };
+    let u = p.unit(id);
+    Ok(Json(json!({
+        "code": u.code.as_str(),
+        "name": u.name,
+        "level": u.level.as_str(),
+        "attributes": attributes_json(&u.attributes),
+        "area_m2": (area_m2(&u.geometry) * 10.0).round() / 10.0,
+        "ancestors": p.ancestors(id).map(brief).collect::<Vec<_>>(),
+        "children": p.children_of(id).iter().map(|&c| brief(c)).collect::<Vec<_>>(),
+    })))
+}

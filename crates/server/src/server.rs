@@ -1,0 +1,133 @@
+//! The router, its layers, and serving until SIGINT or SIGTERM.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use crate::city::City;
+use crate::config::Config;
+use crate::error::{ApiError, ServerError};
+use crate::metrics::Metrics;
+use crate::routes::{cells, docs, health, lookup, units};
+
+/// What every handler sees: the city, the settings, the counters.
+#[derive(Clone)]
+pub struct AppState {
+    /// The partition served.
+    pub city: Arc<City>,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+/// All routes with their layers: metrics, CORS, gzip.
+pub fn router(state: AppState) -> Router {
+    let cors = if state.config.cors_origins.iter().any(|o| o == "*") {
+        CorsLayer::new().allow_origin(Any)
+    } else {
+        let origins: Vec<HeaderValue> = state
+            .config
+            .cors_origins
+            .iter()
+            .filter_map(|o| o.parse().ok())
+            .collect();
+        CorsLayer::new().allow_origin(AllowOrigin::list(origins))
+    }
+    .allow_methods([Method::GET, Method::POST])
+    .allow_headers(Any);
+    Router::new()
+        .route("/v1/lookup", get(lookup::get).post(lookup::post))
+        .route("/v1/cells", get(cells::list))
+        .route("/v1/cells/{code}", get(cells::one))
+        .route("/v1/units/{code}", get(units::one))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/openapi.json", get(docs::openapi))
+        .route("/docs", get(docs::page))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), count))
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(cors)
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "no such endpoint: {} {}; see /docs",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// Counts every request by route template and status, with its latency.
+async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "other".to_string(), |m| m.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// Loads the partition, binds, and serves until SIGINT or SIGTERM, finishing the
+/// requests in flight.
+///
+/// # Errors
+/// [`ServerError`] when the partition cannot be loaded or the address bound.
+pub async fn serve(config: Config) -> Result<(), ServerError> {
+    let started = Instant::now();
+    let city = City::load(&config.partition)?;
+    tracing::info!(
+        source = %city.source,
+        cells = city.cell_count(),
+        index_bytes = city.index.memory_bytes(),
+        load_ms = started.elapsed().as_millis() as u64,
+        "partition loaded"
+    );
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    let state = AppState {
+        city: Arc::new(city),
+        config: Arc::new(config),
+        metrics: Arc::new(Metrics::default()),
+    };
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,407 @@
+//! The real server on a free port, called over HTTP: answers, errors (snapshotted),
+//! limits, CORS, gzip, metrics, and the OpenAPI document matching the routes.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, OnceLock};
+
+use geo::InteriorPoint;
+use serde_json::{Value, json};
+
+use citygrid_model::{CodeLayout, Level, Partition};
+use citygrid_server::metrics::Metrics;
+use citygrid_server::{AppState, City, Config, router};
+use citygrid_synth::SynthCity;
+
+/// One server for all tests (a 300-cell generated city), started once.
+fn server() -> &'static (SocketAddr, Arc<City>) {
+    static SERVER: OnceLock<(SocketAddr, Arc<City>)> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let units = SynthCity::new(3)
+            .cells(300)
+            .vertices_per_cell(20)
+            .extent_km(10.0, 10.0)
+            .generate();
+        let partition = Partition::new(units, CodeLayout::default()).unwrap();
+        let city = Arc::new(City::new(partition, "generated".into()).unwrap());
+        let config = Config {
+            max_batch_points: 1_000,
+            max_body_bytes: 64 * 1024,
+            ..Config::default()
+        };
+        let state = AppState {
+            city: city.clone(),
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, router(state)).await.unwrap();
+            });
+        });
+        (rx.recv().unwrap(), city)
+    })
+}
+
+struct Reply {
+    status: u16,
+    headers: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .lines()
+            .find(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+            })
+            .map(|l| l.split_once(':').unwrap().1.trim().to_string())
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection.
+fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let (addr, _) = server();
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers end");
+    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
+        b = &b[line_end + 2 + size + 2..];
+    }
+}
+
+fn get(path: &str) -> Reply {
+    request("GET", path, &[], b"")
+}
+
+fn post(path: &str, body: &Value) -> Reply {
+    request(
+        "POST",
+        path,
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    )
+}
+
+/// A point inside a known cell, and that cell's code.
+fn known_point() -> ((f64, f64), String) {
+    let (_, city) = server();
+    let id = city.partition.level_ids(Level::Cell).nth(17).unwrap();
+    let u = city.partition.unit(id);
+    let p = u.geometry.interior_point().unwrap();
+    ((p.x(), p.y()), u.code.to_string())
+}
+
+#[test]
+fn a_point_resolves_to_its_cell_with_its_parents() {
+    let ((lon, lat), code) = known_point();
+    let r = get(&format!("/v1/lookup?lon={lon}&lat={lat}"));
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["cell"]["code"], code.as_str());
+    let levels: Vec<&str> = v["cell"]["ancestors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["village", "township", "district", "city"]);
+    assert!(v["cell"]["attributes"]["households"].is_number());
+}
+
+#[test]
+fn gcj02_and_bd09_points_resolve_like_their_wgs84_originals() {
+    let ((lon, lat), code) = known_point();
+    for crs in ["gcj02", "bd09", "epsg:3857", "epsg:4545"] {
+        let t = citygrid_crs::Transform::new(crs.parse().unwrap()).unwrap();
+        let (x, y) = t.from_wgs84(lon, lat).unwrap();
+        let r = get(&format!("/v1/lookup?lon={x}&lat={y}&crs={crs}"));
+        assert_eq!(r.status, 200, "{crs}: {}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.json()["cell"]["code"], code.as_str(), "{crs}");
+    }
+}
+
+#[test]
+fn outside_the_city_is_404_or_the_nearest_cell_when_asked() {
+    let r = get("/v1/lookup?lon=100.0&lat=20.0");
+    assert_eq!(r.status, 404);
+    insta::assert_json_snapshot!("outside", r.json());
+    // Just west of the city's west edge.
+    let (_, city) = server();
+    let west = city
+        .partition
+        .units()
+        .iter()
+        .filter(|u| u.level == Level::Cell)
+        .flat_map(|u| u.geometry.0[0].exterior().0.iter())
+        .map(|c| c.x)
+        .fold(f64::INFINITY, f64::min);
+    let r = get(&format!(
+        "/v1/lookup?lon={}&lat=26.6&near=500",
+        west - 0.001
+    ));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(v["outside"], true);
+    assert!(v["distance_m"].as_f64().unwrap() < 500.0);
+}
+
+#[test]
+fn a_batch_answers_in_input_order_with_nulls_outside() {
+    let ((lon, lat), code) = known_point();
+    let r = post(
+        "/v1/lookup",
+        &json!({"points": [[lon, lat], [100.0, 20.0], [lon, lat]]}),
+    );
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["code"], code.as_str());
+    assert!(results[1].is_null());
+    let codes = post(
+        "/v1/lookup",
+        &json!({"fields": "code", "points": [[lon, lat], [100.0, 20.0]]}),
+    )
+    .json();
+    assert_eq!(codes["results"], json!([code, null]));
+}
+
+#[test]
+fn a_feature_collection_comes_back_with_cell_codes() {
+    let ((lon, lat), code) = known_point();
+    let fc = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"case": 12345}, "geometry": {"type": "Point", "coordinates": [lon, lat]}},
+        {"type": "Feature", "properties": null, "geometry": {"type": "Point", "coordinates": [100.0, 20.0]}}
+    ]});
+    let v = post("/v1/lookup", &fc).json();
+    assert_eq!(v["features"][0]["properties"]["case"], 12345);
+    assert_eq!(v["features"][0]["properties"]["cell"], code.as_str());
+    assert!(v["features"][1]["properties"]["cell"].is_null());
+}
+
+#[test]
+fn malformed_requests_get_a_4xx_that_names_the_problem() {
+    let cases: Vec<(&str, Reply)> = vec![
+        ("missing_lat", get("/v1/lookup?lon=106.7")),
+        ("not_a_number", get("/v1/lookup?lon=abc&lat=26.6")),
+        ("nan", get("/v1/lookup?lon=NaN&lat=26.6")),
+        ("infinite", get("/v1/lookup?lon=inf&lat=26.6")),
+        ("out_of_range", get("/v1/lookup?lon=500000&lat=2940000")),
+        (
+            "unknown_crs",
+            get("/v1/lookup?lon=106.7&lat=26.6&crs=epsg:9999"),
+        ),
+        (
+            "near_too_far",
+            get("/v1/lookup?lon=106.7&lat=26.6&near=99999999"),
+        ),
+        (
+            "bad_json",
+            request("POST", "/v1/lookup", &[], b"{\"points\": [[1,2],]}"),
+        ),
+        ("not_an_object", post("/v1/lookup", &json!([1, 2]))),
+        ("no_points", post("/v1/lookup", &json!({"crs": "wgs84"}))),
+        (
+            "wrong_types",
+            post("/v1/lookup", &json!({"points": [[106.7, 26.6], ["a", 1]]})),
+        ),
+        (
+            "bad_fields",
+            post("/v1/lookup", &json!({"fields": "everything", "points": []})),
+        ),
+        (
+            "too_many_points",
+            post("/v1/lookup", &json!({"points": vec![[106.7, 26.6]; 1001]})),
+        ),
+        (
+            "not_points",
+            post(
+                "/v1/lookup",
+                &json!({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "LineString", "coordinates": []}}]}),
+            ),
+        ),
+        ("unknown_code", get("/v1/cells/520101999999999")),
+        ("bad_code", get("/v1/units/%20x")),
+        ("bad_bbox", get("/v1/cells?bbox=1,2,3")),
+        ("bad_level", get("/v1/cells?level=street-corner")),
+        ("bad_limit", get("/v1/cells?limit=0")),
+        ("no_such_route", get("/v2/everything")),
+    ];
+    for (name, r) in cases {
+        assert!((400..500).contains(&r.status), "{name}: {}", r.status);
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("application/json"),
+            "{name}"
+        );
+        insta::assert_json_snapshot!(name, r.json());
+    }
+}
+
+#[test]
+fn a_huge_body_is_refused_with_the_limit_in_the_message() {
+    let body = vec![b' '; 70 * 1024];
+    let r = request("POST", "/v1/lookup", &[], &body);
+    assert_eq!(r.status, 413);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("65536 bytes")
+    );
+}
+
+#[test]
+fn cells_come_as_geojson_features_and_pages() {
+    let (_, code) = known_point();
+    let f = get(&format!("/v1/cells/{code}")).json();
+    assert_eq!(f["type"], "Feature");
+    assert_eq!(f["properties"]["code"], code.as_str());
+    assert_eq!(f["geometry"]["type"], "MultiPolygon");
+    let page = get("/v1/cells?bbox=106.0,26.0,107.5,27.5&limit=50").json();
+    assert_eq!(page["numberReturned"], 50);
+    assert_eq!(page["next_offset"], 50);
+    let all = page["numberMatched"].as_u64().unwrap();
+    let last = get(&format!(
+        "/v1/cells?bbox=106.0,26.0,107.5,27.5&limit=50&offset={}",
+        all - 10
+    ))
+    .json();
+    assert_eq!(last["numberReturned"], 10);
+    assert!(last["next_offset"].is_null());
+    let districts = get("/v1/cells?level=district").json();
+    assert!(districts["numberMatched"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn units_list_their_ancestors_and_children() {
+    let (_, code) = known_point();
+    let village = &code[..12];
+    let v = get(&format!("/v1/units/{village}")).json();
+    assert_eq!(v["level"], "village");
+    assert!(
+        v["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == code.as_str())
+    );
+    assert_eq!(v["ancestors"][0]["level"], "township");
+    assert!(v["area_m2"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn operations_endpoints_answer() {
+    assert_eq!(get("/healthz").json()["status"], "ok");
+    let ready = get("/readyz").json();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["cells"], 300);
+    get("/v1/lookup?lon=100&lat=20");
+    let m = get("/metrics");
+    let text = String::from_utf8_lossy(&m.body);
+    assert!(
+        text.contains("citygrid_http_requests_total{route=\"/v1/lookup\",status=\"4xx\"}"),
+        "{text}"
+    );
+    assert!(text.contains("citygrid_cells 300"));
+}
+
+#[test]
+fn gzip_and_cors_are_on() {
+    let r = request(
+        "GET",
+        "/v1/cells?limit=100",
+        &[
+            ("Accept-Encoding", "gzip"),
+            ("Origin", "https://map.example"),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(
+        r.header("access-control-allow-origin").as_deref(),
+        Some("*")
+    );
+}
+
+#[test]
+fn the_openapi_document_lists_exactly_the_routes() {
+    let doc = get("/openapi.json").json();
+    let mut documented: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    documented.sort();
+    let mut served = vec![
+        "/docs",
+        "/healthz",
+        "/metrics",
+        "/openapi.json",
+        "/readyz",
+        "/v1/cells",
+        "/v1/cells/{code}",
+        "/v1/lookup",
+        "/v1/units/{code}",
+    ];
+    served.sort_unstable();
+    assert_eq!(documented, served);
+    for path in served.iter().filter(|p| !p.contains('{')) {
+        assert_ne!(get(path).status, 404, "{path} is documented but not served");
+    }
+    assert_eq!(
+        get("/docs").header("content-type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+}
