@@ -204,37 +204,13 @@ fn metres_per_degree_at(c: Coord<f64>) -> (f64, f64) {
 }
 
 fn centre(members: &[usize], units: &[Arc<Unit>]) -> Coord<f64> {
-    let rects = members
+    let corners: Vec<geo_types::Point<f64>> = members
         .iter()
-        .filter_map(|&u| geo::BoundingRect::bounding_rect(&units[u].geometry));
-    let (mut lo, mut hi) = (
-        Coord {
-            x: f64::INFINITY,
-            y: f64::INFINITY,
-        },
-        Coord {
-            x: f64::NEG_INFINITY,
-            y: f64::NEG_INFINITY,
-        },
-    );
-    for r in rects {
-        lo = Coord {
-            x: lo.x.min(r.min().x),
-            y: lo.y.min(r.min().y),
-        };
-        hi = Coord {
-            x: hi.x.max(r.max().x),
-            y: hi.y.max(r.max().y),
-        };
-    }
-    if lo.x.is_finite() {
-        Coord {
-            x: (lo.x + hi.x) / 2.0,
-            y: (lo.y + hi.y) / 2.0,
-        }
-    } else {
-        Coord::zero()
-    }
+        .filter_map(|&u| geo::BoundingRect::bounding_rect(&units[u].geometry))
+        .flat_map(|r| [r.min().into(), r.max().into()])
+        .collect();
+    geo::BoundingRect::bounding_rect(&geo_types::MultiPoint(corners))
+        .map_or_else(Coord::zero, |r| r.center())
 }
 
 /// Checks the units `members` (all of one level) as a coverage of `reference`.

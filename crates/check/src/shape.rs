@@ -161,27 +161,12 @@ fn signed_distance(poly: &MultiPolygon<f64>, rings: &[Vec<Coord<f64>>], p: Coord
 
 /// The pole of inaccessibility of one polygon (metres), stopping early at `enough`.
 fn pole(poly: &MultiPolygon<f64>, rings: &[Vec<Coord<f64>>], enough: f64) -> (Coord<f64>, f64) {
+    let Some(bounds) = geo::BoundingRect::bounding_rect(&geo_types::LineString(rings[0].clone()))
+    else {
+        return (Coord::zero(), 0.0);
+    };
+    let (min, max) = (bounds.min(), bounds.max());
     let shell = &rings[0];
-    let (mut min, mut max) = (
-        Coord {
-            x: f64::INFINITY,
-            y: f64::INFINITY,
-        },
-        Coord {
-            x: f64::NEG_INFINITY,
-            y: f64::NEG_INFINITY,
-        },
-    );
-    for c in shell {
-        min = Coord {
-            x: min.x.min(c.x),
-            y: min.y.min(c.y),
-        };
-        max = Coord {
-            x: max.x.max(c.x),
-            y: max.y.max(c.y),
-        };
-    }
     let size = (max.x - min.x).min(max.y - min.y);
     if size.is_nan() || size <= 0.0 {
         return (min, 0.0);

@@ -21,6 +21,10 @@ fn main() {
     for _ in 0..8 {
         let t = Instant::now();
         let index = CellIndex::new(&p).unwrap();
-        println!("build {:.0} ms {}", t.elapsed().as_secs_f64() * 1e3, index.memory_bytes());
+        println!(
+            "build {:.0} ms {}",
+            t.elapsed().as_secs_f64() * 1e3,
+            index.memory_bytes()
+        );
     }
 }

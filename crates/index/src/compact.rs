@@ -56,15 +56,14 @@ pub(crate) const GROUP_WORDS: usize = 3 * GROUP;
 const EMPTY: u32 = VALUE;
 
 /// A position in a tile's frame (see [`crate::grid::Grid::unit_x`]), rounded to the
-/// nearest unit and clamped to the frame (NaN, possible only in a degenerate grid of
-/// zero width, to 0), and whether it was clamped.
+/// nearest unit (half up) and clamped to the frame, and whether it lay outside the
+/// frame (NaN, possible only in a degenerate grid of zero width, counts as outside).
 fn quantize(u: f64) -> (u32, bool) {
-    let r = u.round();
-    if r.is_nan() {
-        (0, true)
-    } else {
-        (r.clamp(0.0, TOP) as u32, !(0.0..=TOP).contains(&r))
+    if u.is_nan() {
+        return (0, true);
     }
+    // Non-negative after the clamp, so truncation is the floor.
+    ((u.clamp(0.0, TOP) + 0.5) as u32, !(0.0..=TOP).contains(&u))
 }
 
 /// Four edges' y ranges and x ranges in a tile's frame, and their weights.
@@ -87,15 +86,15 @@ impl Group {
         }
     }
 
-    /// The compact copies of `edges` in the frame of a tile, given the functions from
-    /// x and y to the frame's (unrounded) units, as words: groups of
-    /// [`GROUP_WORDS`], the last one padded.
-    pub fn words(
+    /// Appends the compact copies of `edges` in the frame of a tile, given the
+    /// functions from x and y to the frame's (unrounded) units, to `out` as words:
+    /// groups of [`GROUP_WORDS`], the last one padded.
+    pub fn write(
         edges: &[Edge],
         unit_x: impl Fn(f64) -> f64,
         unit_y: impl Fn(f64) -> f64,
-    ) -> Vec<u32> {
-        let mut out = Vec::with_capacity(edges.len().div_ceil(GROUP) * GROUP_WORDS);
+        out: &mut Vec<u32>,
+    ) {
         for chunk in edges.chunks(GROUP) {
             let mut g = Group::empty();
             for (k, e) in chunk.iter().enumerate() {
@@ -113,7 +112,6 @@ impl Group {
             out.extend_from_slice(&g.x);
             out.extend_from_slice(&g.w);
         }
-        out
     }
 
     /// The group stored at `words[at..at + GROUP_WORDS]`.
@@ -207,7 +205,8 @@ mod tests {
             w: 5,
         };
         // the edge, a step (infinitely far east, forever up), and padding
-        let words = Group::words(&[e, Edge::step(20.5, 7)], ux, uy);
+        let mut words = Vec::new();
+        Group::write(&[e, Edge::step(20.5, 7)], ux, uy, &mut words);
         assert_eq!(words.len(), GROUP_WORDS);
         let g = Group::read(&words, 0);
         let at = |x: f64, y: f64| g.settle(ux(x) as i32, uy(y) as i32);

@@ -148,9 +148,7 @@ impl CellIndex {
     /// # Errors
     /// As [`CellIndex::new`].
     pub fn with_options(partition: &Partition, options: IndexOptions) -> Result<Self> {
-        let t0 = std::time::Instant::now();
         let input = cell_edges(partition)?;
-        eprintln!("cell_edges {:?}", t0.elapsed());
         let n_cells = input.cells.len();
         let shift = options.block_shift;
         let per_block = (1u32 << (2 * shift)) as f64;
@@ -159,12 +157,7 @@ impl CellIndex {
         let blocks = ((options.tiles_per_cell / per_block).max(1.0 / 16.0) * n_cells as f64)
             .min(f64::from(1u32 << 26) / per_block);
         let grid = Grid::new(input.bbox, blocks, shift);
-        let t0 = std::time::Instant::now();
         let tiles = tiles::build(&grid, &input.edges)?;
-        eprintln!("tiles {:?}", t0.elapsed());
-        let t0 = std::time::Instant::now();
-        let outline = Outline::new(input.outline, input.bbox);
-        eprintln!("outline {:?}", t0.elapsed());
         Ok(CellIndex {
             grid,
             blocks: tiles.blocks,
@@ -175,7 +168,7 @@ impl CellIndex {
             mixed_tiles: tiles.mixed_tiles,
             first_label: input.cells.start + 1,
             end_label: input.cells.end + 1,
-            outline,
+            outline: Outline::new(input.outline, input.bbox),
         })
     }
 

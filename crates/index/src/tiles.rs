@@ -47,15 +47,13 @@
 //!
 //! Row by row (in parallel), sweeping the row's columns from east to west: edges join
 //! the far set as the sweep passes west of their west end, and their steps are kept
-//! in an ordered map of the row's heights, where cancelled steps disappear. Edges
+//! in a sorted list of the row's heights, where cancelled steps disappear. Edges
 //! whose bounding box meets a tile but whose line passes east of it add their steps
 //! to that tile's alone.
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 
-use crate::compact::{GROUP_WORDS, Group};
+use crate::compact::{GROUP, GROUP_WORDS, Group};
 use crate::edges::{Edge, Label};
 use crate::error::{IndexError, Result};
 use crate::grid::Grid;
@@ -97,104 +95,95 @@ pub(crate) fn run_words(groups: u32) -> usize {
     HEADER + GROUP_WORDS * groups as usize
 }
 
-/// One row's share, with positions local to the row.
+/// One row's share: tile words that are labels or `MIXED | r` for the row's `r`-th
+/// run, and the runs, with positions local to the row.
 #[derive(Default)]
 struct Row {
     words: Vec<u32>,
+    /// Where each run starts in `runs`.
+    starts: Vec<u32>,
     runs: Vec<u32>,
+    /// Each run's exact edges: first and count.
+    exact_of: Vec<(u32, u32)>,
     exact: Vec<Edge>,
 }
 
 /// Builds every tile of `grid` from the labelled edges.
 ///
 /// # Errors
-/// [`IndexError::TooLarge`] when the runs take 2^31 words or more, or there are 2^31
-/// mixed blocks or more.
+/// [`IndexError::TooLarge`] when the arena takes 2^31 words or more, or the exact
+/// edges number 2^32 or more.
 pub(crate) fn build(grid: &Grid, edges: &[Edge]) -> Result<Tiles> {
-    let t0 = std::time::Instant::now();
     let by_row = rows(grid, edges);
-    eprintln!("  rows {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
     let rows: Vec<Row> = by_row
         .par_iter()
         .enumerate()
         .map(|(j, list)| row(grid, edges, j, list))
         .collect();
-    eprintln!("  row sweep {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
-    let n_runs: usize = rows.iter().map(|r| r.runs.len()).sum();
-    let n_exact: usize = rows.iter().map(|r| r.exact.len()).sum();
-    if n_runs >= MIXED as usize || n_exact >= u32::MAX as usize {
-        return Err(IndexError::TooLarge {
-            what: "edges stored in tiles",
-            limit: u64::from(MIXED - 1) / 4,
-        });
-    }
-    let mut runs = Vec::with_capacity(n_runs);
-    let mut exact = Vec::with_capacity(n_exact);
-    let mut words = Vec::with_capacity(grid.nx * grid.ny);
-    for mut r in rows {
-        let (r0, e0) = (runs.len() as u32, exact.len() as u32);
-        for w in &mut r.words {
-            if *w & MIXED != 0 {
-                r.runs[(*w & !MIXED) as usize + 2] += e0;
-                *w += r0;
-            }
-        }
-        words.extend_from_slice(&r.words);
-        runs.extend_from_slice(&r.runs);
-        exact.extend_from_slice(&r.exact);
-    }
-    eprintln!("  concat {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
-    let mut tiles = group(grid, &words, &runs)?;
-    eprintln!("  group {:?}", t0.elapsed());
-    tiles.exact = exact;
+    drop(by_row);
+    let mut tiles = group(grid, &rows)?;
     tiles.blocks.shrink_to_fit();
     tiles.arena.shrink_to_fit();
+    tiles.exact.shrink_to_fit();
     Ok(tiles)
 }
 
-/// Groups tile words (row-major over the whole grid, mixed ones pointing into `runs`)
-/// into blocks, and lays out the arena.
-fn group(grid: &Grid, words: &[u32], runs: &[u32]) -> Result<Tiles> {
+/// Groups the rows' tile words into blocks, and lays out the arena (and the exact
+/// edges) block by block.
+fn group(grid: &Grid, rows: &[Row]) -> Result<Tiles> {
     let side = 1usize << grid.shift;
+    let n_runs: usize = rows.iter().map(|r| r.runs.len()).sum();
+    let n_exact: usize = rows.iter().map(|r| r.exact.len()).sum();
+    if n_exact >= u32::MAX as usize {
+        return Err(IndexError::TooLarge {
+            what: "exact edges stored in tiles",
+            limit: u64::from(u32::MAX - 1),
+        });
+    }
     let mut t = Tiles {
         blocks: Vec::with_capacity(grid.bx * grid.by),
-        arena: vec![0; side * side + run_words(1)],
+        arena: Vec::with_capacity(side * side + run_words(1) + n_runs),
         dummy_run: side * side,
+        exact: Vec::with_capacity(n_exact),
         ..Tiles::default()
     };
-    // The empty run: no base, one group of padding.
-    t.arena[side * side + 1] = 1;
+    // A block of zeros, and the empty run: no base, one group of padding.
+    t.arena.resize(side * side, 0);
+    t.arena.extend_from_slice(&[0, 1, 0]);
     let pad = Group::empty();
-    let g = side * side + HEADER;
-    t.arena[g..g + GROUP_WORDS / 3].copy_from_slice(&pad.y);
-    let mut block = Vec::with_capacity(side * side);
+    for part in [&pad.y, &pad.x, &pad.w] {
+        t.arena.extend_from_slice(part);
+    }
     for bj in 0..grid.by {
         for bi in 0..grid.bx {
-            block.clear();
-            for j in bj * side..(bj + 1) * side {
-                let row = &words[j * grid.nx..(j + 1) * grid.nx];
-                block.extend_from_slice(&row[bi * side..(bi + 1) * side]);
-            }
-            let first = block[0];
-            if first & MIXED == 0 && block.iter().all(|&w| w == first) {
+            let tile = |k: usize| {
+                let (j, i) = (bj * side + k / side, bi * side + k % side);
+                (j, rows[j].words[i])
+            };
+            let first = tile(0).1;
+            if first & MIXED == 0 && (1..side * side).all(|k| tile(k).1 == first) {
                 t.blocks.push(first);
                 continue;
             }
             let at = t.arena.len();
             t.blocks.push(MIXED | at as u32);
             t.mixed_blocks += 1;
-            t.arena.extend_from_slice(&block);
-            for (k, &w) in block.iter().enumerate() {
+            t.arena.extend((0..side * side).map(|k| tile(k).1));
+            for k in 0..side * side {
+                let (j, w) = tile(k);
                 if w & MIXED == 0 {
                     continue;
                 }
-                let r = (w & !MIXED) as usize;
-                let len = run_words(runs[r + 1]);
+                let (row, r) = (&rows[j], (w & !MIXED) as usize);
+                let o = row.starts[r] as usize;
+                let len = run_words(row.runs[o + 1]);
+                let (first, count) = row.exact_of[r];
                 t.arena[at + k] = MIXED | t.arena.len() as u32;
-                t.arena.extend_from_slice(&runs[r..r + len]);
+                t.arena.extend_from_slice(&row.runs[o..o + len]);
+                let header = t.arena.len() - len;
+                t.arena[header + 2] = t.exact.len() as u32;
+                t.exact
+                    .extend_from_slice(&row.exact[first as usize..(first + count) as usize]);
                 t.mixed_tiles += 1;
             }
             if t.arena.len() >= MIXED as usize {
@@ -241,7 +230,8 @@ struct Far {
     lo: f64,
     hi: f64,
     base: Label,
-    steps: BTreeMap<u64, Label>,
+    /// Sorted by key, none zero: a handful at a time, so a sorted vector beats a map.
+    steps: Vec<(u64, Label)>,
 }
 
 impl Far {
@@ -258,10 +248,16 @@ impl Far {
             self.base = self.base.wrapping_add(w);
         } else if y <= self.hi {
             let k = key(y);
-            let v = self.steps.entry(k).or_insert(0);
-            *v = v.wrapping_add(w);
-            if *v == 0 {
-                self.steps.remove(&k);
+            match self.steps.binary_search_by_key(&k, |s| s.0) {
+                Ok(at) => {
+                    let v = self.steps[at].1.wrapping_add(w);
+                    if v == 0 {
+                        self.steps.remove(at);
+                    } else {
+                        self.steps[at].1 = v;
+                    }
+                }
+                Err(at) => self.steps.insert(at, (k, w)),
             }
         }
     }
@@ -330,7 +326,7 @@ fn row(grid: &Grid, edges: &[Edge], j: usize, list: &[u32]) -> Row {
         lo: band_lo,
         hi: band_hi,
         base: 0,
-        steps: BTreeMap::new(),
+        steps: Vec::new(),
     };
     let mut out = Row {
         words: vec![0; grid.nx],
@@ -359,13 +355,13 @@ fn row(grid: &Grid, edges: &[Edge], j: usize, list: &[u32]) -> Row {
         let through = here.partition_point(|n| n.1 == Side::Through);
         let mut base = far.base;
         steps.clear();
-        steps.extend(far.steps.iter().map(|(&k, &w)| (k, w)));
+        steps.extend_from_slice(&far.steps);
         if through < here.len() {
             let mut extra = Far {
                 lo: band_lo,
                 hi: band_hi,
                 base: 0,
-                steps: BTreeMap::new(),
+                steps: Vec::new(),
             };
             for &(_, _, k) in &here[through..] {
                 extra.add(&edges[k as usize]);
@@ -387,21 +383,24 @@ fn row(grid: &Grid, edges: &[Edge], j: usize, list: &[u32]) -> Row {
             out.words[i] = base;
             continue;
         }
-        let o = out.runs.len();
         let first = out.exact.len();
         out.exact
             .extend(here.iter().map(|&(_, _, k)| edges[k as usize]));
         out.exact
             .extend(steps.iter().map(|&(k, w)| Edge::step(unkey(k), w)));
-        let groups = Group::words(
+        let count = out.exact.len() - first;
+        out.words[i] = MIXED | out.starts.len() as u32;
+        out.starts.push(out.runs.len() as u32);
+        out.exact_of.push((first as u32, count as u32));
+        let groups = count.div_ceil(GROUP) as u32;
+        // The first exact edge is set when the run moves to the arena.
+        out.runs.extend_from_slice(&[base, groups, 0]);
+        Group::write(
             &out.exact[first..],
             |x| grid.unit_x(x, i as u32),
             |y| grid.unit_y(y, j as u32),
+            &mut out.runs,
         );
-        out.runs
-            .extend_from_slice(&[base, (groups.len() / GROUP_WORDS) as u32, first as u32]);
-        out.runs.extend_from_slice(&groups);
-        out.words[i] = MIXED | o as u32;
     }
     out
 }

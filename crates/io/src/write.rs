@@ -61,15 +61,26 @@ pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) ->
             for (k, v) in &u.attributes {
                 props.insert(k.clone(), attr(v));
             }
-            Feature {
-                bbox: None,
-                geometry: Some(to_geojson(&Geometry::MultiPolygon(u.geometry.clone()), &t)),
-                id: None,
-                properties: Some(props),
-                foreign_members: None,
-            }
+            feature(
+                Some(to_geojson(&Geometry::MultiPolygon(u.geometry.clone()), &t)),
+                props,
+            )
         })
         .collect();
+    collection(features, crs)
+}
+
+fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Feature {
+    Feature {
+        bbox: None,
+        geometry,
+        id: None,
+        properties: Some(properties),
+        foreign_members: None,
+    }
+}
+
+fn collection(features: Vec<Feature>, crs: Crs) -> String {
     FeatureCollection {
         bbox: None,
         features,
@@ -162,19 +173,8 @@ pub fn report_geojson(report: &Report, crs: Crs) -> String {
             props.insert("size".into(), value);
             props.insert("size_unit".into(), unit);
             props.insert("message".into(), json!(v.message));
-            Feature {
-                bbox: None,
-                geometry: v.location.as_ref().map(|g| to_geojson(g, &t)),
-                id: None,
-                properties: Some(props),
-                foreign_members: None,
-            }
+            feature(v.location.as_ref().map(|g| to_geojson(g, &t)), props)
         })
         .collect();
-    FeatureCollection {
-        bbox: None,
-        features,
-        foreign_members: crs_member(crs),
-    }
-    .to_string()
+    collection(features, crs)
 }
