@@ -8,43 +8,19 @@
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
 use citygrid_check::{CheckOptions, Checker};
 use citygrid_crs::Crs;
 use citygrid_model::{CodeLayout, Level, Partition, Unit};
-use citygrid_synth::SynthCity;
 
-const CELLS: usize = 5_900;
-const VERTICES_PER_CELL: usize = 186;
-
-fn city() -> Vec<Unit> {
-    SynthCity::new(42)
-        .cells(CELLS)
-        .vertices_per_cell(VERTICES_PER_CELL)
-        .generate()
-}
-
-fn median(mut f: impl FnMut(), runs: usize) -> Duration {
-    let mut t: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed()
-        })
-        .collect();
-    t.sort();
-    t[runs / 2]
-}
+use citygrid_benches::{CELLS, city, data_dir, median};
 
 /// Times GEOS on the same cells through shapely; `None` when Python or shapely is
 /// missing (the comparison is then skipped, loudly).
 fn geos(cells: &[Arc<Unit>]) -> Option<serde_json::Value> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
-    std::fs::create_dir_all(&dir).ok()?;
-    let path = dir.join(format!("city-{CELLS}.geojson"));
+    let path = data_dir().join(format!("city-{CELLS}.geojson"));
     std::fs::write(
         &path,
         citygrid_io::units_geojson(cells.iter().map(AsRef::as_ref), Crs::Wgs84),
@@ -74,16 +50,7 @@ fn bench(c: &mut Criterion) {
         .cloned()
         .collect();
     let checker = Checker::new(CheckOptions::default());
-    let vertices: usize = cells
-        .iter()
-        .map(|u| {
-            u.geometry
-                .0
-                .iter()
-                .map(|p| p.exterior().0.len() - 1)
-                .sum::<usize>()
-        })
-        .sum();
+    let vertices = citygrid_benches::shell_vertices(&cells);
     assert!(
         checker.check(&cells, None).is_valid(),
         "the generated city must be valid"

@@ -14,7 +14,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -22,38 +21,16 @@ use citygrid_crs::Crs;
 use citygrid_index::CellIndex;
 use citygrid_io::ReadOptions;
 use citygrid_model::{CodeLayout, Level, Partition, Unit, UnitId};
-use citygrid_synth::{SplitMix64, SynthCity};
+use citygrid_synth::SplitMix64;
 
-const CELLS: usize = 5_900;
-const VERTICES_PER_CELL: usize = 186;
+use citygrid_benches::{CELLS, data_dir, median};
 const POINTS: usize = 1_000_000;
-
-fn median(mut f: impl FnMut(), runs: usize) -> Duration {
-    let mut t: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed()
-        })
-        .collect();
-    t.sort();
-    t[runs / 2]
-}
-
-fn data_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
-    std::fs::create_dir_all(&dir).expect("target/bench-data");
-    dir
-}
 
 /// The generated city's cells, written as GeoJSON and read back: the coordinates
 /// both sides use, rounded to 9 decimals. Parents are dropped, as the file holds
 /// cells only.
 fn city(path: &Path) -> (Vec<Unit>, Partition) {
-    let units = SynthCity::new(42)
-        .cells(CELLS)
-        .vertices_per_cell(VERTICES_PER_CELL)
-        .generate();
+    let units = citygrid_benches::city();
     let cells = units.iter().filter(|u| u.level == Level::Cell);
     std::fs::write(path, citygrid_io::units_geojson(cells, Crs::Wgs84)).expect("write cells");
     let loaded = citygrid_io::read_units(path, &ReadOptions::default()).expect("read cells");
@@ -132,16 +109,7 @@ fn geos(cells: &Path, points: &[(f64, f64)]) -> Option<Geos> {
 fn bench(c: &mut Criterion) {
     let cells_path = data_dir().join(format!("index-city-{CELLS}.geojson"));
     let (in_file_order, partition) = city(&cells_path);
-    let vertices: usize = in_file_order
-        .iter()
-        .map(|u| {
-            u.geometry
-                .0
-                .iter()
-                .map(|p| p.exterior().0.len() - 1)
-                .sum::<usize>()
-        })
-        .sum();
+    let vertices = citygrid_benches::shell_vertices(&in_file_order);
     let build = median(|| drop(CellIndex::new(&partition).expect("an index")), 5);
     let one_thread = rayon::ThreadPoolBuilder::new()
         .num_threads(1)

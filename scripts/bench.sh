@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo bench -j2 -p citygrid-benches --bench check -- "$@"
+cargo bench -j2 -p citygrid-benches --bench index -- "$@"

@@ -1,1 +1,56 @@
-//! Benchmarks live in the bench targets; this library is empty on purpose.
+//! Helpers shared by the benchmarks (the benchmarks themselves are the bench
+//! targets beside this file): timing by median, the scratch folder for data handed
+//! to peer tools, and the Guiyang-sized generated city every benchmark uses.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use citygrid_model::Unit;
+use citygrid_synth::SynthCity;
+
+/// Cells of the benchmark city: Guiyang has 5,906.
+pub const CELLS: usize = 5_900;
+/// Vertices per cell ring: about 1.1 M vertices in all, as Guiyang's cells have.
+pub const VERTICES_PER_CELL: usize = 186;
+
+/// The benchmark city (seed 42), all levels.
+#[must_use]
+pub fn city() -> Vec<Unit> {
+    SynthCity::new(42)
+        .cells(CELLS)
+        .vertices_per_cell(VERTICES_PER_CELL)
+        .generate()
+}
+
+/// The median wall time of `runs` calls.
+pub fn median(mut f: impl FnMut(), runs: usize) -> Duration {
+    let mut t: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed()
+        })
+        .collect();
+    t.sort();
+    t[runs / 2]
+}
+
+/// `target/bench-data`, created if needed: where files for peer tools go.
+///
+/// # Panics
+/// When the folder cannot be created.
+#[must_use]
+pub fn data_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+    std::fs::create_dir_all(&dir).expect("target/bench-data");
+    dir
+}
+
+/// Vertices of the units' outer rings, closing repeats not counted.
+pub fn shell_vertices<'a>(units: impl IntoIterator<Item = &'a Unit>) -> usize {
+    units
+        .into_iter()
+        .flat_map(|u| u.geometry.0.iter())
+        .map(|p| p.exterior().0.len().saturating_sub(1))
+        .sum()
+}

@@ -5,13 +5,14 @@
 //! a tile's edges are read from wherever they are, and 40-byte exact edges for every
 //! tile of a Guiyang-sized city do not fit in the processor's cache. But most edge
 //! tests only need to know whether the point is above or below an edge's y range,
-//! or west or east of its x range, and for that a 16-bit fixed-point copy of the
+//! or west or east of its x range, and for that a 15-bit fixed-point copy of the
 //! ranges is enough whenever the point is not within a unit or so of them.
 //!
 //! Each tile has its own fixed-point frame: [`PER_TILE`] units per tile size, from
 //! one tile west (south) of the tile to one tile east (north) of it, 32,766 units in
-//! all (15 bits; a unit is a few millimetres for a Guiyang-sized city). Values beyond are clamped: a point of the tile is more than a tile from them,
-//! so they compare the same. A stored value is within half a unit of the true one
+//! all (a unit is about 7 mm with the default grid on a Guiyang-sized city). Values
+//! beyond are clamped: a point of the tile is more than a tile from them, so they
+//! compare the same. A stored value is within half a unit of the true one
 //! (plus rounding in the order of 1e-6 units); a test is settled when the point's
 //! unit is at least [`MARGIN`] units from every value it compares with, and
 //! otherwise the exact edge decides. The answer is therefore always the exact one;
@@ -24,7 +25,8 @@
 //! end heights, are left to the exact edge.
 //!
 //! Edges are stored in groups of four (padded with edges that settle to nothing),
-//! field by field, so that one group is tested at once without a branch per edge.
+//! field by field, so that one group is tested at once, without a branch per edge
+//! and in vector instructions where the compiler finds them.
 
 use crate::edges::{Edge, Label};
 
@@ -127,13 +129,14 @@ impl Group {
 
     /// What the group's settled edges add to a point in unit `(qx, qy)`, and a bit
     /// per edge that is not settled: the point is within the edge's x range (the
-    /// orientation test) or too near a stored value to tell. No branch: the four
-    /// edges are tested side by side.
+    /// orientation test, see [`Group::west_of`]) or too near a stored value to
+    /// tell. No branch: the four edges are tested side by side.
     #[inline(always)]
     pub fn settle(&self, qx: i32, qy: i32) -> (Label, u32) {
-        // Written lane by lane with all-ones masks, not booleans and branches, so the
-        // compiler can test the four edges with vector instructions.
-        let mask = |b: bool| u32::from(b).wrapping_neg();
+        // Comparisons as the sign of a difference (values are at most 16 bits, so no
+        // overflow): `a <= b` is `a - b - 1 < 0`. Lane by lane with all-ones masks and
+        // no booleans, so the compiler can test the four edges as one vector.
+        let neg = |v: i32| (v >> 31) as u32;
         let mut add = [0 as Label; GROUP];
         let mut open = [0u32; GROUP];
         for k in 0..GROUP {
@@ -141,10 +144,10 @@ impl Group {
             let hi = (self.y[k] >> 16) as i32;
             let west_end = (self.x[k] & VALUE) as i32;
             let east_end = ((self.x[k] >> 16) & VALUE) as i32;
-            let out = mask(qy + MARGIN <= lo) | mask(qy >= hi + MARGIN);
-            let within = mask(qy >= lo + MARGIN) & mask(qy + MARGIN <= hi);
-            let west = within & mask(qx + MARGIN <= west_end);
-            let east = within & mask(qx >= east_end + MARGIN);
+            let out = neg(qy + MARGIN - 1 - lo) | neg(hi + MARGIN - 1 - qy);
+            let within = neg(lo + MARGIN - 1 - qy) & neg(qy + MARGIN - 1 - hi);
+            let west = within & neg(qx + MARGIN - 1 - west_end);
+            let east = within & neg(east_end + MARGIN - 1 - qx);
             add[k] = self.w[k] & west;
             open[k] = !(out | west | east) & (1 << k);
         }

@@ -33,9 +33,9 @@ pub(crate) type Label = u32;
 
 /// One upward edge and the label it adds to points strictly west of it.
 ///
-/// `lo_y < hi_y`. The fields are laid out for the lookup loop: one edge is 40 bytes.
+/// `lo_y < hi_y`. Tiles keep compact copies for lookups (see `compact`); the exact
+/// edge decides only what a copy cannot.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[repr(C)]
 pub(crate) struct Edge {
     /// Lower end, x.
     pub lo_x: f64,
@@ -76,12 +76,10 @@ impl Edge {
 
     /// What this edge adds to the label of `(x, y)`: `w` when `lo_y <= y < hi_y` (lower
     /// end in, upper end out) and the point is strictly west of the edge, else 0.
-    #[inline(always)]
+    #[inline]
     pub fn contribution(&self, x: f64, y: f64) -> Label {
-        // Non-short-circuit `&`: random points make these branches unpredictable, so
-        // they are computed as masks. West of both ends is west of the edge, east of
-        // both is not; only a point within the edge's x range (rare: edges are short
-        // next to tiles) needs the orientation test.
+        // West of both ends is west of the edge, east of both is not; only a point
+        // within the edge's x range needs the orientation test.
         let in_y = (y >= self.lo_y) & (y < self.hi_y);
         let west = (x < self.lo_x) & (x < self.hi_x);
         let east = (x > self.lo_x) & (x > self.hi_x);

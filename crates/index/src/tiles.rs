@@ -71,11 +71,12 @@ pub(crate) struct Tiles {
     pub blocks: Vec<u32>,
     /// Each mixed block's tile words followed by the runs of its mixed tiles, so
     /// that a lookup finds both in the same few pages of memory. A tile word is a
-    /// label, or `MIXED | o` for the tile's run at `arena[o..]`: `[base, len, first
-    /// exact edge]` and the compact edges in groups (see [`Group`]).
+    /// label, or `MIXED | o` for the tile's run at `arena[o..]`: a header `[base,
+    /// number of groups, first exact edge]` and the compact edges in groups (see
+    /// [`Group`]).
     ///
-    /// The arena starts with a block of zeros and an empty run with one dummy edge
-    /// ([`Tiles::dummy_run`]): batch lookups read them in place of nothing.
+    /// The arena starts with a block of zeros and an empty run of one group of
+    /// padding ([`Tiles::dummy_run`]): batch lookups read them in place of nothing.
     pub arena: Vec<u32>,
     /// Where the empty run is.
     pub dummy_run: usize,

@@ -1,6 +1,8 @@
 //! NaN, infinities and coordinates outside any lon/lat range: no cell, no panic.
 
+use citygrid_index::{CellIndex, IndexError};
 use citygrid_synth::SynthCity;
+use geo_types::{MultiPolygon, polygon};
 
 use super::{indexes, synth_partition};
 
@@ -35,4 +37,15 @@ fn are_in_no_cell_and_near_no_cell() {
         assert_eq!(index.lookup_near(106.7, 26.6, -1.0), None);
         assert!(index.lookup_near(106.7, 26.6, f64::INFINITY).is_some());
     }
+}
+
+#[test]
+fn a_cell_with_a_vertex_that_is_not_a_point_is_refused() {
+    let bad = MultiPolygon(vec![polygon![
+        (x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: f64::NAN, y: 1.0), (x: 0.0, y: 1.0)
+    ]]);
+    let p = super::partition_of(vec![bad]);
+    let err = CellIndex::new(&p).unwrap_err();
+    assert!(matches!(err, IndexError::NonFinite { .. }));
+    assert_eq!(err.to_string(), "cell 1: coordinate NaN 1 is not finite");
 }
