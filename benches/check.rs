@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
         .cloned()
         .collect();
     let checker = Checker::new(CheckOptions::default());
-    let vertices = citygrid_benches::shell_vertices(&cells);
+    let vertices = citygrid_benches::shell_vertices(cells.iter().map(AsRef::as_ref));
     assert!(
         checker.check(&cells, None).is_valid(),
         "the generated city must be valid"
