@@ -264,6 +264,21 @@ fn malformed_requests_get_a_4xx_that_names_the_problem() {
             post("/v1/lookup", &json!({"fields": "everything", "points": []})),
         ),
         (
+            "unknown_key",
+            post("/v1/lookup", &json!({"point": [[106.7, 26.6]]})),
+        ),
+        (
+            "four_numbers",
+            post("/v1/lookup", &json!({"points": [[106.7, 26.6, 0.0, 1.0]]})),
+        ),
+        (
+            "properties_not_an_object",
+            post(
+                "/v1/lookup",
+                &json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": [1], "geometry": {"type": "Point", "coordinates": [106.7, 26.6]}}]}),
+            ),
+        ),
+        (
             "too_many_points",
             post("/v1/lookup", &json!({"points": vec![[106.7, 26.6]; 1001]})),
         ),

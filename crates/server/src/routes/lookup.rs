@@ -90,6 +90,14 @@ pub async fn post(State(state): State<AppState>, body: Body) -> Result<Response,
     let Some(obj) = value.as_object() else {
         return Err(ApiError::BadRequest("body must be an object {\"crs\": .., \"points\": [[lon, lat], ..]} or a GeoJSON FeatureCollection".into()));
     };
+    if let Some(key) = obj
+        .keys()
+        .find(|k| !["crs", "fields", "points"].contains(&k.as_str()))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "unknown key {key:?}; expected crs, fields and points"
+        )));
+    }
     let (_, transform) = crs_param(obj.get("crs").map(|c| c.as_str().unwrap_or("")))?;
     let codes_only = match obj.get("fields").map(|f| f.as_str()) {
         None | Some(Some("all")) => false,
@@ -144,10 +152,11 @@ fn check_count(state: &AppState, n: usize) -> Result<(), ApiError> {
 
 /// A `[x, y]` position in the request's CRS, as WGS84.
 fn point(p: &Value, transform: &Transform) -> Result<(f64, f64), String> {
+    // RFC 7946 section 3.1.1: two numbers, or three with a height.
     let pair = p
         .as_array()
-        .filter(|a| a.len() >= 2)
-        .ok_or("expected [lon, lat]")?;
+        .filter(|a| a.len() == 2 || a.len() == 3)
+        .ok_or("expected [lon, lat] or [lon, lat, height]")?;
     let x = pair[0].as_f64().ok_or("lon is not a number")?;
     let y = pair[1].as_f64().ok_or("lat is not a number")?;
     transform.to_wgs84(x, y).map_err(|e| e.to_string())
@@ -170,6 +179,19 @@ fn feature_collection(state: &AppState, mut fc: Value) -> Result<Response, ApiEr
     check_count(state, features.len())?;
     let mut wgs = Vec::with_capacity(features.len());
     for (i, f) in features.iter().enumerate() {
+        if f.get("type").and_then(Value::as_str) != Some("Feature") {
+            return Err(ApiError::BadRequest(format!(
+                "features[{i}]: not a Feature"
+            )));
+        }
+        if !matches!(
+            f.get("properties"),
+            None | Some(Value::Null | Value::Object(_))
+        ) {
+            return Err(ApiError::BadRequest(format!(
+                "features[{i}]: properties must be an object or null"
+            )));
+        }
         let g = f
             .get("geometry")
             .ok_or_else(|| ApiError::BadRequest(format!("features[{i}]: no geometry")))?;
