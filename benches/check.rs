@@ -5,8 +5,6 @@
 //! criterion's own measurements, it prints a comparison line with both medians and
 //! the ratio; GEOS is timed by `benches/geos/coverage.py` through shapely.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -15,7 +13,7 @@ use citygrid_check::{CheckOptions, Checker};
 use citygrid_crs::Crs;
 use citygrid_model::{CodeLayout, Level, Partition, Unit};
 
-use citygrid_benches::{CELLS, city, data_dir, median};
+use citygrid_benches::{CELLS, city, data_dir, median, run_peer};
 
 /// Times GEOS on the same cells through shapely; `None` when Python or shapely is
 /// missing (the comparison is then skipped, loudly).
@@ -26,20 +24,7 @@ fn geos(cells: &[Arc<Unit>]) -> Option<serde_json::Value> {
         citygrid_io::units_geojson(cells.iter().map(AsRef::as_ref), Crs::Wgs84),
     )
     .ok()?;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geos/coverage.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(&path)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "GEOS timing failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    serde_json::from_slice(&out.stdout).ok()
+    run_peer("coverage.py", [&path])
 }
 
 fn bench(c: &mut Criterion) {

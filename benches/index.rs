@@ -12,8 +12,7 @@
 //! index measured and compared here is built from the same file read back: both
 //! sides answer for exactly the same polygons.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -23,7 +22,7 @@ use citygrid_io::ReadOptions;
 use citygrid_model::{CodeLayout, Level, Partition, Unit, UnitId};
 use citygrid_synth::SplitMix64;
 
-use citygrid_benches::{CELLS, data_dir, median};
+use citygrid_benches::{CELLS, data_dir, median, run_peer};
 const POINTS: usize = 1_000_000;
 
 /// The generated city's cells, written as GeoJSON and read back: the coordinates
@@ -81,23 +80,15 @@ fn geos(cells: &Path, points: &[(f64, f64)]) -> Option<Geos> {
         .flat_map(|&(x, y)| x.to_le_bytes().into_iter().chain(y.to_le_bytes()))
         .collect();
     std::fs::write(&points_path, bytes).ok()?;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geos/contains.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(cells)
-        .arg(&points_path)
-        .arg("--out")
-        .arg(&answers_path)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "GEOS timing failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let report = serde_json::from_slice(&out.stdout).ok()?;
+    let report = run_peer(
+        "contains.py",
+        [
+            cells.as_os_str(),
+            points_path.as_os_str(),
+            "--out".as_ref(),
+            answers_path.as_os_str(),
+        ],
+    )?;
     let answers = std::fs::read(&answers_path)
         .ok()?
         .chunks_exact(4)

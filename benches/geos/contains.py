@@ -25,21 +25,11 @@ Loading the files is not timed, as the citygrid benchmark does not time it eithe
 
 import argparse
 import json
-import statistics
-import time
 
 import numpy as np
 import shapely
 
-
-def timed(fn, runs):
-    times = []
-    result = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+from common import timed
 
 
 def answers_from_pairs(n, point_idx, cell_idx):

@@ -9,20 +9,10 @@ file is not timed, as citygrid's benchmark does not time reading either.
 
 import argparse
 import json
-import statistics
-import time
 
 import shapely
 
-
-def timed(fn, runs):
-    times = []
-    result = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+from common import timed
 
 
 def main():

@@ -2,7 +2,9 @@
 //! targets beside this file): timing by median, the scratch folder for data handed
 //! to peer tools, and the Guiyang-sized generated city every benchmark uses.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use citygrid_model::Unit;
@@ -53,4 +55,29 @@ pub fn shell_vertices<'a>(units: impl IntoIterator<Item = &'a Unit>) -> usize {
         .flat_map(|u| u.geometry.0.iter())
         .map(|p| p.exterior().0.len().saturating_sub(1))
         .sum()
+}
+
+/// Runs a peer tool's timing script (`benches/geos/SCRIPT`) with `python3` and parses
+/// the JSON it prints; `None`, said on stderr, when Python or the peer library is
+/// missing or the script fails (the comparison is then skipped, loudly).
+pub fn run_peer<I, S>(script: &str, args: I) -> Option<serde_json::Value>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("geos")
+        .join(script);
+    let out = match Command::new("python3").arg(path).args(args).output() {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("{script}: cannot run python3: {e}");
+            return None;
+        }
+    };
+    if !out.status.success() {
+        eprintln!("{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
 }
