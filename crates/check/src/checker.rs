@@ -233,13 +233,7 @@ impl Checker {
     fn check_unit(&self, u: &Unit) -> Vec<Violation> {
         let mut out = Vec::new();
         for d in defects(&u.geometry) {
-            out.push(Violation {
-                rule: Rule::InvalidGeometry,
-                codes: vec![u.code.clone()],
-                location: d.at.map(|c| Geometry::Point(Point(c))),
-                size: None,
-                message: format!("{} {}: {}", u.level, u.code, d.message),
-            });
+            out.push(Violation::invalid_geometry(u, &d.message, d.at));
         }
         if u.geometry.0.is_empty() || !all_finite(&u.geometry) {
             return out;

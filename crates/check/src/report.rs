@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use geo_types::Geometry;
+use geo_types::{Coord, Geometry, Point};
 use serde::Serialize;
 
-use citygrid_model::UnitCode;
+use citygrid_model::{Unit, UnitCode};
 
 /// The rules a partition must keep. Names are stable: scripts and reports use them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -106,6 +106,20 @@ pub struct Violation {
     pub size: Option<Size>,
     /// A sentence saying what is wrong, naming units and place.
     pub message: String,
+}
+
+impl Violation {
+    /// An `invalid_geometry` violation of one unit, at a point when it has one.
+    #[must_use]
+    pub fn invalid_geometry(unit: &Unit, message: &str, at: Option<Coord<f64>>) -> Self {
+        Violation {
+            rule: Rule::InvalidGeometry,
+            codes: vec![unit.code.clone()],
+            location: at.map(|c| Geometry::Point(Point(c))),
+            size: None,
+            message: format!("{} {}: {message}", unit.level, unit.code),
+        }
+    }
 }
 
 /// The outcome of a check.

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use geo_types::{Geometry, MultiPolygon, Point};
+use geo_types::MultiPolygon;
 use geojson::{Feature, GeoJson, JsonObject, JsonValue};
 
-use citygrid_check::{Rule, Violation};
+use citygrid_check::Violation;
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::{AttrValue, Attributes, CodeLayout, Level, Unit, UnitCode};
 
@@ -137,13 +137,7 @@ pub fn parse_units(text: &str, source_name: &str, options: &ReadOptions) -> Resu
     for (index, feature) in features.iter().enumerate() {
         let (unit, ring_defects) = unit_of(feature, index, source_name, options, &transform)?;
         for d in ring_defects {
-            defects.push(Violation {
-                rule: Rule::InvalidGeometry,
-                codes: vec![unit.code.clone()],
-                location: d.at.map(|c| Geometry::Point(Point(c))),
-                size: None,
-                message: format!("{} {}: {}", unit.level, unit.code, d.message),
-            });
+            defects.push(Violation::invalid_geometry(&unit, &d.message, d.at));
         }
         units.push(unit);
     }
