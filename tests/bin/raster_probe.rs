@@ -59,9 +59,14 @@ fn run() -> Result<(), String> {
             return Ok(Vec::new());
         };
         list.iter()
-            .map(|p| match (p.get(0).and_then(Value::as_f64), p.get(1).and_then(Value::as_f64)) {
-                (Some(a), Some(b)) => Ok((a, b)),
-                _ => Err(format!("{key}: {p} is not a pair of numbers")),
+            .map(|p| {
+                match (
+                    p.get(0).and_then(Value::as_f64),
+                    p.get(1).and_then(Value::as_f64),
+                ) {
+                    (Some(a), Some(b)) => Ok((a, b)),
+                    _ => Err(format!("{key}: {p} is not a pair of numbers")),
+                }
             })
             .collect()
     };
