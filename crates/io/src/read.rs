@@ -65,7 +65,7 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
-fn parse(text: &str, source_name: &str) -> Result<GeoJson> {
+pub(crate) fn parse(text: &str, source_name: &str) -> Result<GeoJson> {
     serde_json::from_str::<GeoJson>(text).map_err(|e| IoError::Json {
         source_name: source_name.to_string(),
         line: e.line(),
@@ -81,7 +81,11 @@ fn parse(text: &str, source_name: &str) -> Result<GeoJson> {
 
 /// The coordinate system: the caller's choice, else the file's `crs` member, else
 /// WGS84 (RFC 7946).
-fn crs_of(foreign: Option<&JsonObject>, chosen: Option<Crs>, source_name: &str) -> Result<Crs> {
+pub(crate) fn crs_of(
+    foreign: Option<&JsonObject>,
+    chosen: Option<Crs>,
+    source_name: &str,
+) -> Result<Crs> {
     if let Some(c) = chosen {
         return Ok(c);
     }
