@@ -24,6 +24,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Build(commands::build::BuildArgs),
     Check(commands::check::CheckArgs),
     Convert(commands::convert::ConvertArgs),
     Serve(commands::serve::ServeArgs),
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
+        Command::Build(args) => commands::build::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::Convert(args) => commands::convert::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
