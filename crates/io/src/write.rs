@@ -8,7 +8,9 @@ use citygrid_check::{Report, Rule, Size};
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::{AttrValue, Unit};
 
-use crate::geometry::to_geojson;
+use crate::error::{IoError, Result};
+use crate::geometry::{project, rounded_geojson, to_geojson};
+use crate::table::{Field, Table};
 
 fn transform(crs: Crs) -> Transform {
     Transform::new(crs).unwrap_or_else(|_| Transform::new(Crs::Wgs84).expect("wgs84 always works"))
@@ -68,6 +70,50 @@ pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) ->
         })
         .collect();
     collection(features, crs)
+}
+
+/// A table as a FeatureCollection, coordinates in `crs` (9 decimals, as every
+/// GeoJSON citygrid writes): one feature per row with the row's fields as
+/// properties, typed as their columns.
+///
+/// # Errors
+/// [`IoError::Unexpressible`] naming the unit when a coordinate has no place in
+/// `crs`.
+pub fn table_geojson(table: &Table, crs: Crs) -> Result<String> {
+    let t = transform(crs);
+    let features = table
+        .rows
+        .iter()
+        .map(|row| {
+            let geometry =
+                project(&row.unit.geometry, &t).map_err(|message| IoError::Unexpressible {
+                    code: row.unit.code.to_string(),
+                    crs: crs.to_string(),
+                    message,
+                })?;
+            let props: JsonObject = table
+                .columns
+                .iter()
+                .zip(&row.fields)
+                .map(|(c, f)| (c.name.clone(), field_json(f)))
+                .collect();
+            Ok(feature(
+                Some(rounded_geojson(Geometry::MultiPolygon(geometry))),
+                props,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(collection(features, crs))
+}
+
+fn field_json(f: &Field) -> JsonValue {
+    match f {
+        Field::Null => JsonValue::Null,
+        Field::Integer(i) => json!(i),
+        Field::Real(r) => json!(r),
+        Field::Text(t) => json!(t),
+        Field::Boolean(b) => json!(b),
+    }
 }
 
 fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Feature {
