@@ -8,48 +8,49 @@
 //! with an EPSG code can be written: WGS84 (4326), CGCS2000 (4490), Web Mercator
 //! (3857), the CGCS2000 Gauss-Kruger zones; not GCJ-02 or BD-09.
 
-use std::path::Path;
-
 use geo_types::MultiPolygon;
 use geopackage::core::types::{ColumnType, GeometryType};
 use geopackage::{ColumnSpec, GeoPackage, GeometrySpec, NewFeature, TableSchemaBuilder, Value};
 
 use citygrid_crs::{Crs, Transform};
 
+use crate::atomic::Pending;
 use crate::error::{IoError, Result};
 use crate::geometry::project;
 use crate::table::{Field, FieldType, Table};
 
-/// Writes `tables` as the layers of a new GeoPackage at `path`, coordinates in
-/// `crs`. `progress` is called once per feature written. The file must not exist;
-/// write to a [`crate::atomic::Pending`] path so a failure leaves nothing behind.
+/// Writes `tables` as the layers of a new GeoPackage, coordinates in `crs`,
+/// through `out` (its temporary file: commit it when this returns `Ok`; a failure
+/// leaves nothing behind). `progress` is called once per feature written.
 ///
 /// # Errors
 /// [`IoError::Crs`] when `crs` has no EPSG code; [`IoError::Unexpressible`] naming
 /// the unit when a coordinate has no place in `crs`; [`IoError::Gpkg`] when the
 /// file cannot be created or written.
 pub fn write_gpkg(
-    path: &Path,
+    out: &Pending,
     tables: &[Table],
     crs: Crs,
     mut progress: impl FnMut(),
 ) -> Result<()> {
+    // Errors name the file the user asked for, not the temporary one.
+    let (path, dest) = (out.path(), out.destination());
     let epsg = crs
         .epsg()
         .and_then(|c| i32::try_from(c).ok())
         .ok_or_else(|| IoError::Crs {
-            source_name: path.display().to_string(),
+            source_name: dest.display().to_string(),
             message: format!(
                 "{crs} has no EPSG code, and a GeoPackage must name its coordinate system by one; \
              write wgs84 (and let QGIS reproject) or GeoJSON"
             ),
         })?;
     let transform = Transform::new(crs).map_err(|e| IoError::Crs {
-        source_name: path.display().to_string(),
+        source_name: dest.display().to_string(),
         message: e.to_string(),
     })?;
     let gpkg_error = |source| IoError::Gpkg {
-        path: path.to_path_buf(),
+        path: dest.to_path_buf(),
         source: Box::new(source),
     };
     let gpkg = GeoPackage::create(path).map_err(gpkg_error)?;

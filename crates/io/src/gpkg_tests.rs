@@ -38,7 +38,9 @@ fn write(units: &[Unit], name: &str, crs: Crs) -> (PathBuf, usize) {
     let path = out(name);
     let t = tables(units, &LEVELS, &CodeLayout::default());
     let mut written = 0;
-    write_gpkg(&path, &t, crs, || written += 1).unwrap();
+    let pending = Pending::new(&path, true).unwrap();
+    write_gpkg(&pending, &t, crs, || written += 1).unwrap();
+    pending.commit().unwrap();
     (path, written)
 }
 
@@ -182,10 +184,15 @@ fn a_crs_without_an_epsg_code_is_refused_before_anything_is_written() {
     let units = city();
     let path = out("gcj02.gpkg");
     let t = tables(&units, &[Level::Cell], &CodeLayout::default());
-    let msg = write_gpkg(&path, &t, Crs::Gcj02, || {})
+    let pending = Pending::new(&path, false).unwrap();
+    let msg = write_gpkg(&pending, &t, Crs::Gcj02, || {})
         .unwrap_err()
         .to_string();
-    assert!(msg.contains("gcj02 has no EPSG code"), "{msg}");
+    assert!(
+        msg.starts_with(&format!("{}: gcj02 has no EPSG code", path.display())),
+        "{msg}"
+    );
+    drop(pending);
     assert!(!path.exists());
 }
 
@@ -200,7 +207,7 @@ fn a_failed_write_through_a_pending_file_leaves_nothing() {
     far.geometry.0[0].exterior_mut(|r| r.0[1].y = 89.9);
     let mut broken = t.clone();
     broken[0].rows[0].unit = &far;
-    let err = write_gpkg(pending.path(), &broken, Crs::WebMercator, || {}).unwrap_err();
+    let err = write_gpkg(&pending, &broken, Crs::WebMercator, || {}).unwrap_err();
     assert!(
         err.to_string().starts_with(&format!(
             "unit {}: cannot be written in epsg:3857",

@@ -1,5 +1,7 @@
-//! One module per subcommand.
+//! One module per subcommand, and the flags they share.
 
 pub mod check; // citygrid check
 pub mod convert; // citygrid convert
+pub mod export; // citygrid export cells (and later tiles)
+pub mod fields; // property-name flags shared by the commands that read partitions
 pub mod serve; // citygrid serve
