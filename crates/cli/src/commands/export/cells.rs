@@ -163,8 +163,15 @@ pub fn run(args: &CellsArgs) -> Result<()> {
         ),
     };
     tracing::info!(units = loaded.units.len(), crs = %loaded.crs, elapsed_ms = started.elapsed().as_millis() as u64, "read {}", source.display());
+    let t = Instant::now();
     let tables = tables(&loaded.units, &levels, &CodeLayout::default());
     let total: usize = tables.iter().map(|t| t.rows.len()).sum();
+    tracing::info!(
+        rows = total,
+        elapsed_ms = t.elapsed().as_millis() as u64,
+        "tables (codes above, areas, typed attributes)"
+    );
+    let t = Instant::now();
     let bar = progress(total as u64);
     let written = match format {
         Format::Gpkg => {
@@ -197,6 +204,7 @@ pub fn run(args: &CellsArgs) -> Result<()> {
         }
     };
     bar.finish_and_clear();
+    tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, "written");
     let seconds = started.elapsed().as_secs_f64();
     for (path, what) in written {
         let size = std::fs::metadata(&path).map_or(0, |m| m.len());
