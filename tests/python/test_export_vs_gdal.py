@@ -128,6 +128,7 @@ def test_geojson_of_every_level_reads_in_gdal(partition, tmp_path):
         info = pyogrio.read_info(tmp_path / f"city-{name}.geojson")
         assert info["features"] == len(by_level(partition[1], level))
         assert info["crs"] == "EPSG:4326"
+        assert list(info["fields"][:4]) == FIXED[:4], "columns in the GeoPackage's order"
         types = dict(zip(info["fields"], info["ogr_types"]))
         assert types["area_m2"] == "OFTReal" and types["code"] == "OFTString"
         _, geoms, _ = read(tmp_path / f"city-{name}.geojson")

@@ -15,8 +15,7 @@ use citygrid_model::{CodeLayout, Level};
 
 use crate::commands::fields::FieldArgs;
 
-/// Write the partition's cells, and the villages, townships and districts above
-/// them, as GeoJSON or GeoPackage to open in QGIS.
+/// Write the cells and the units above them as GeoPackage or GeoJSON for QGIS.
 ///
 /// Reads the bundled demo city (data/guiyang/partition.geojson, from the current
 /// folder; the partition `citygrid serve` serves by default) or --partition FILE,
