@@ -178,11 +178,11 @@ fn table<'a>(
         });
         attributes.push((name, kind));
     }
+    let code = |c: Option<&UnitCode>| c.map_or(Field::Null, |c| Field::Text(c.to_string()));
     let rows = members
         .into_iter()
         .map(|unit| {
             let lineage = lineage(unit, by_code, layout);
-            let code = |c: Option<&UnitCode>| c.map_or(Field::Null, |c| Field::Text(c.to_string()));
             let parent = unit
                 .parent
                 .as_ref()
