@@ -1,6 +1,8 @@
 //! Cross-crate integration tests: the crates and the `citygrid` command working
 //! together on real and generated data. Each module's name reads as a sentence.
 
+mod exporting_cells_for_gis;
 mod guiyang_districts_check_clean;
+mod support;
 mod the_citygrid_command;
 mod topology_of_generated_cities;

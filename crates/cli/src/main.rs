@@ -27,6 +27,7 @@ enum Command {
     Build(commands::build::BuildArgs),
     Check(commands::check::CheckArgs),
     Convert(commands::convert::ConvertArgs),
+    Export(commands::export::ExportArgs),
     Serve(commands::serve::ServeArgs),
 }
 
@@ -47,13 +48,28 @@ fn main() -> ExitCode {
         Command::Build(args) => commands::build::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::Convert(args) => commands::convert::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Export(args) => commands::export::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("citygrid: error: {e:#}");
+            eprintln!("citygrid: error: {}", message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each once: library errors often already say their
+/// cause ("x.geojson: No such file or directory"), and repeating it confuses.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }

@@ -8,7 +8,7 @@
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use geojson::{GeometryValue, Position};
 
-use citygrid_crs::Transform;
+use citygrid_crs::{Crs, Transform};
 
 /// A ring the reader had to change or could not use as given.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,14 +96,40 @@ pub fn to_multipolygon(
 #[must_use]
 pub fn to_geojson(geometry: &Geometry<f64>, transform: &Transform) -> geojson::Geometry {
     let mut g = geometry.clone();
-    geo::MapCoordsInPlace::map_coords_in_place(&mut g, |c| match transform.from_wgs84(c.x, c.y) {
-        Ok((x, y)) => Coord {
-            x: round(x),
-            y: round(y),
-        },
-        Err(_) => c,
+    geo::MapCoordsInPlace::map_coords_in_place(&mut g, |c| {
+        transform
+            .from_wgs84(c.x, c.y)
+            .map_or(c, |(x, y)| Coord { x, y })
     });
-    geojson::Geometry::from(&g)
+    rounded_geojson(g)
+}
+
+/// GeoJSON of a geometry already in its output CRS, rounded as [`to_geojson`] does.
+#[must_use]
+pub fn rounded_geojson(mut geometry: Geometry<f64>) -> geojson::Geometry {
+    geo::MapCoordsInPlace::map_coords_in_place(&mut geometry, |c| Coord {
+        x: round(c.x),
+        y: round(c.y),
+    });
+    geojson::Geometry::from(&geometry)
+}
+
+/// A WGS84 multipolygon in the transform's CRS, exact (not rounded). Unlike
+/// [`to_geojson`], a coordinate the CRS cannot express is an error: an export must
+/// not mix two coordinate systems in one file.
+///
+/// # Errors
+/// A sentence naming the first coordinate that cannot be converted.
+pub fn project(mp: &MultiPolygon<f64>, transform: &Transform) -> Result<MultiPolygon<f64>, String> {
+    if transform.crs() == Crs::Wgs84 {
+        return Ok(mp.clone());
+    }
+    geo::MapCoords::try_map_coords(mp, |c| {
+        transform
+            .from_wgs84(c.x, c.y)
+            .map(|(x, y)| Coord { x, y })
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// Keeps 9 decimals (0.1 mm in degrees): enough for any survey, and stable output.

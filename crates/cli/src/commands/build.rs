@@ -10,7 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use citygrid_build::{BuildInput, BuildOptions, Progress, TownshipName, build};
 use citygrid_crs::Crs;
-use citygrid_io::{ReadOptions, read_units, units_geojson};
+use citygrid_io::{Pending, read_units, units_geojson};
+
+use crate::commands::fields::FieldArgs;
 use citygrid_model::{Level, Unit};
 
 /// Build a complete grid-cell partition of a city.
@@ -82,6 +84,8 @@ pub struct BuildArgs {
     /// Hexagons the densest cells should hold when the resolution is automatic.
     #[arg(long, default_value_t = 40.0)]
     pub hexes_per_cell: f64,
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Coordinate system of the input files (default: their crs member, else WGS84).
     #[arg(long)]
     pub crs: Option<Crs>,
@@ -95,10 +99,7 @@ pub struct BuildArgs {
 
 /// Runs the build.
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
-    let read = ReadOptions {
-        crs: args.crs,
-        ..ReadOptions::default()
-    };
+    let read = args.fields.read_options(args.crs);
     let mut units: Vec<Unit> = Vec::new();
     for path in std::iter::once(&args.city).chain(&args.units) {
         let loaded = read_units(path, &read)?;
@@ -144,18 +145,12 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let built = build(&input, &options, &bar)?;
     bar.0.finish_and_clear();
     let text = units_geojson(&built.units, args.output_crs);
-    write_atomically(&args.output, text.as_bytes())?;
+    let out = Pending::new(&args.output, true)?;
+    out.write_all(text.as_bytes())?;
+    out.commit()?;
     eprintln!("{}", built.summary);
     eprintln!("wrote {}", args.output.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes next to `path` and renames, so a failed run never leaves half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
 }
 
 /// Reads `code,name,areaCode` (or `district`) rows.

@@ -11,7 +11,9 @@ use clap::{Args, ValueEnum};
 
 use citygrid_check::{CheckOptions, Checker, Report, Rule};
 use citygrid_crs::Crs;
-use citygrid_io::{ReadOptions, read_boundary, read_units, report_geojson, report_json};
+use citygrid_io::{read_boundary, read_units, report_geojson, report_json};
+
+use super::fields::FieldArgs;
 
 /// Check a partition: full coverage, no gaps, no overlaps, matching shared edges,
 /// correct nesting, unique well-formed codes, no slivers.
@@ -39,19 +41,8 @@ pub struct CheckArgs {
     /// The city outline the units must cover exactly (any GeoJSON with polygons).
     #[arg(long)]
     pub boundary: Option<PathBuf>,
-    /// Property holding each unit's code.
-    #[arg(long, default_value = "code")]
-    pub code_field: String,
-    /// Property holding the parent unit's code.
-    #[arg(long, default_value = "parent")]
-    pub parent_field: String,
-    /// Property holding the unit's name.
-    #[arg(long, default_value = "name")]
-    pub name_field: String,
-    /// Property holding the level (city, district, township, village, cell or the
-    /// Chinese terms); without it, the level follows from the code's length.
-    #[arg(long, default_value = "level")]
-    pub level_field: String,
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Coordinate system of the inputs: wgs84, cgcs2000, gcj02, bd09, epsg:3857,
     /// epsg:4534..4554 (Gauss-Kruger 3° zones), epsg:4513..4533 (with zone prefix).
     /// Default: the file's crs member, else wgs84.
@@ -93,14 +84,7 @@ pub enum Format {
 /// Runs the check and prints the report.
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let read = ReadOptions {
-        code_field: args.code_field.clone(),
-        name_field: args.name_field.clone(),
-        parent_field: args.parent_field.clone(),
-        level_field: args.level_field.clone(),
-        crs: args.crs,
-        ..ReadOptions::default()
-    };
+    let read = args.fields.read_options(args.crs);
     let loaded = read_units(&args.cells, &read)?;
     let boundary = args
         .boundary

@@ -1,7 +1,9 @@
-//! One module per subcommand.
+//! One module per subcommand, and the flags they share.
 
 pub mod build; // citygrid build
 pub mod check; // citygrid check
 pub mod convert; // citygrid convert
+pub mod export; // citygrid export cells (and later tiles)
+pub mod fields; // property-name flags shared by the commands that read partitions
 pub mod serve; // citygrid serve
 pub mod weights; // weight layers for citygrid build

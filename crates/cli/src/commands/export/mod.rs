@@ -1,0 +1,34 @@
+//! `citygrid export`: the partition written out for other tools, one subcommand
+//! (and module) per kind of output. This module only dispatches.
+
+pub mod cells; // citygrid export cells: GeoJSON or GeoPackage for GIS staff
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+/// Write the partition out for other tools: cells and admin units for QGIS.
+///
+/// Examples:
+///
+///   citygrid export cells cells.gpkg
+///
+///   citygrid export cells --help
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub what: Export,
+}
+
+/// What to export.
+#[derive(Debug, Subcommand)]
+pub enum Export {
+    Cells(cells::CellsArgs),
+}
+
+/// Runs the chosen export.
+pub fn run(args: &ExportArgs) -> Result<()> {
+    match &args.what {
+        Export::Cells(a) => cells::run(a),
+    }
+}
