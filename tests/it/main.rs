@@ -3,4 +3,5 @@
 
 mod guiyang_districts_check_clean;
 mod the_citygrid_command;
+mod the_generated_population_raster;
 mod topology_of_generated_cities;
