@@ -5,4 +5,5 @@ mod exporting_cells_for_gis;
 mod guiyang_districts_check_clean;
 mod support;
 mod the_citygrid_command;
+mod the_generated_population_raster;
 mod topology_of_generated_cities;

@@ -40,6 +40,7 @@ READABLE = [
     (FIXTURES / "float.tif", "epsg:3857"),
     (FIXTURES / "float32.tif", "epsg:3857"),
     (FIXTURES / "float_raster_with_nodata.tif", "epsg:3857"),
+    (ROOT / "data" / "guiyang" / "population.tif", None),
 ]
 # the bigger rasterio files left out of the repository, read where the shared data is
 SHARED_FILES = [
