@@ -246,7 +246,7 @@ fn without_a_partition_it_says_where_the_demo_city_should_be() {
         .unwrap();
     let err = failed(&out);
     assert!(
-        err.contains("data/guiyang/partition.geojson") && err.contains("--partition FILE"),
+        err.contains("data/guiyang/partition.geojson.gz") && err.contains("--partition FILE"),
         "{err}"
     );
 }

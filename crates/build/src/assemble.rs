@@ -126,6 +126,11 @@ fn hex_edges(l: &Labelled) -> Vec<HexEdge> {
             })
             .clone()
     };
+    let deep = |i: u32| {
+        h.inner[i as usize]
+            && h.neighbours(i).len() == 6
+            && h.neighbours(i).iter().all(|&n| h.inner[n as usize])
+    };
     let mut out = Vec::new();
     for i in 0..h.len() as u32 {
         for &j in h.neighbours(i) {
@@ -152,7 +157,11 @@ fn hex_edges(l: &Labelled) -> Vec<HexEdge> {
                 b,
                 left: l.label[i as usize],
                 right: l.label[j as usize],
-                near_boundary: !(h.inner[i as usize] && h.inner[j as usize]),
+                // The tiler's "fully contained" is judged on the sphere; an edge of
+                // a hexagon next to the boundary may still cross a straight boundary
+                // segment, so only hexagons with inner neighbours all round skip the
+                // crossing test.
+                near_boundary: !(deep(i) && deep(j)),
                 cuts: Vec::new(),
             });
         }
@@ -322,7 +331,11 @@ fn unit_arrangement(
             |i| l.label[i as usize],
         )
     });
-    (arr, conflicts)
+    for &e in &conflicts {
+        let p = arr.nodes[arr.origin[e as usize] as usize];
+        tracing::warn!(unit = u, x = p.x, y = p.y, "a face with two labels");
+    }
+    (arr, conflicts.len())
 }
 
 /// An arrangement of the whole topology, each edge labelled with its faces (unit

@@ -12,6 +12,7 @@
 //!    number everything west to east, north to south.
 //! 6. Check the result; a failure is a bug and is reported as such.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use citygrid_check::{CheckOptions, Checker};
@@ -78,23 +79,70 @@ pub struct Built {
     pub units: Vec<Unit>,
     /// Counts, balance, compactness and time.
     pub summary: Summary,
+    /// The check of the result. Empty unless something is wrong with the build
+    /// itself: callers should refuse to use a partition that fails it (the CLI
+    /// writes it aside with the report, for a bug report).
+    pub report: citygrid_check::Report,
 }
 
-/// One lowest given unit, divided.
+/// What a stage generates inside each of its units.
+enum Goal {
+    /// Townships inside districts, named from the list where there is one.
+    Townships(FxHashMap<usize, Vec<TownshipName>>),
+    /// Villages (unless the units are villages) and cells.
+    Cells,
+}
+
+/// How many cells each unit of a stage gets.
+enum Counts {
+    /// In proportion to workloads: `--cells` in all, or the total workload rounded.
+    ByWorkload,
+    /// Exactly these, unit by unit.
+    PerUnit(Vec<usize>),
+}
+
+/// One unit of a stage, divided: the label (leaf part) of each hexagon piece and,
+/// per leaf, its (township, village) and cell count.
 struct Division {
     labelled: Labelled,
-    /// For each local cell: (local township, local village).
-    cells: Vec<(u32, u32)>,
+    leaves: Vec<Leaf>,
     townships: usize,
     villages: usize,
 }
 
+/// A leaf part: a cell, or in the township stage a whole township.
+#[derive(Debug, Clone, Copy)]
+struct Leaf {
+    township: u32,
+    village: u32,
+    cells: usize,
+}
+
+/// The result of a stage.
+struct StageOut {
+    /// The given units with their rebuilt geometry, then the generated ones.
+    units: Vec<Unit>,
+    /// Cells planned for each generated township (township stage only), by code.
+    township_cells: FxHashMap<UnitCode, usize>,
+    /// H3 resolution per divided unit.
+    resolutions: Vec<u8>,
+    /// Leaves (cells or townships) planned.
+    planned_cells: usize,
+}
+
 /// Builds the partition.
+///
+/// Districts are divided in two stages: first into townships on a coarse hexagon
+/// grid, then each township into villages and cells on a grid as fine as its own
+/// densest cells need. A dense town and the farmland around it in one district then
+/// do not share one resolution, which keeps the hexagon count (time and memory) in
+/// proportion to the cells that need it.
 ///
 /// # Errors
 /// [`BuildError::InputNotClean`] when the given units do not form a clean coverage,
-/// [`BuildError::NoUnits`] without units to divide, option and tiling errors, and
-/// [`BuildError::OutputNotClean`] should the result fail its own check.
+/// [`BuildError::NoUnits`] without units to divide, and option and tiling errors.
+/// A result that fails its own check is returned with the failures in
+/// [`Built::report`].
 pub fn build(
     input: &BuildInput<'_>,
     options: &BuildOptions,
@@ -103,22 +151,14 @@ pub fn build(
     options.validate()?;
     let started = Instant::now();
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
-    let mut lap = {
-        let mut last = Instant::now();
-        move |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
-            timings.push((name, last.elapsed().as_secs_f64()));
-            last = Instant::now();
-        }
+    let mut last = Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+        timings.push((name, last.elapsed().as_secs_f64()));
+        last = Instant::now();
     };
 
-    // 1. The input.
     let checker = Checker::new(CheckOptions::default());
-    let given: Vec<std::sync::Arc<Unit>> = input
-        .units
-        .iter()
-        .cloned()
-        .map(std::sync::Arc::new)
-        .collect();
+    let given: Vec<Arc<Unit>> = input.units.iter().cloned().map(Arc::new).collect();
     let report = checker.check(&given, None);
     if let Some(first) = report.violations.first() {
         return Err(BuildError::InputNotClean {
@@ -126,27 +166,137 @@ pub fn build(
             first: first.message.clone(),
         });
     }
-    let lowest_level = [Level::Village, Level::Township, Level::District]
+    let lowest = [Level::Village, Level::Township, Level::District]
         .into_iter()
         .find(|&l| input.units.iter().any(|u| u.level == l))
         .ok_or_else(|| BuildError::NoUnits {
             level: "district".into(),
         })?;
-    let lowest: Vec<&Unit> = input
-        .units
-        .iter()
-        .filter(|u| u.level == lowest_level)
-        .collect();
-    let topo = Topology::build(lowest.iter().map(|u| &u.geometry))?;
-    let bands: Vec<Bands> = lowest.iter().map(|u| Bands::new(&u.geometry)).collect();
     lap("check input", &mut timings);
 
-    // 2. Hexagons and weights.
-    let resolutions: Vec<u8> = match options.resolution {
-        Some(r) => vec![r; lowest.len()],
-        None => probe_resolutions(&lowest, &bands, input.weights, options)?,
+    let mut resolutions = Vec::new();
+    let (units, counts) = if lowest == Level::District {
+        let lowest_units: Vec<&Unit> = input.units.iter().filter(|u| u.level == lowest).collect();
+        let names = names_by_district(&input.townships, &lowest_units)?;
+        let first = stage(
+            &input.units,
+            Level::District,
+            Goal::Townships(names),
+            Counts::ByWorkload,
+            input.weights,
+            options,
+            progress,
+        )?;
+        lap("townships", &mut timings);
+        let counts: Vec<usize> = first
+            .units
+            .iter()
+            .filter(|u| u.level == Level::Township)
+            .map(|u| first.township_cells.get(&u.code).copied().unwrap_or(1))
+            .collect();
+        resolutions.extend(first.resolutions);
+        (first.units, Counts::PerUnit(counts))
+    } else {
+        (input.units.clone(), Counts::ByWorkload)
     };
-    progress.stage("tiling units with hexagons", lowest.len() as u64);
+    let lowest = if lowest == Level::District {
+        Level::Township
+    } else {
+        lowest
+    };
+    let second = stage(
+        &units,
+        lowest,
+        Goal::Cells,
+        counts,
+        input.weights,
+        options,
+        progress,
+    )?;
+    resolutions.extend(second.resolutions);
+    let mut units = second.units;
+    sum_households(&mut units, &input.units);
+    lap("villages and cells", &mut timings);
+
+    progress.stage("checking the result", 1);
+    let all: Vec<Arc<Unit>> = units.iter().cloned().map(Arc::new).collect();
+    let report = checker.check(&all, None);
+    progress.tick();
+    lap("final check", &mut timings);
+    let mut summary = summarize(
+        &units,
+        &resolutions,
+        options,
+        timings,
+        started.elapsed().as_secs_f64(),
+    );
+    summary.planned_cells = second.planned_cells;
+    Ok(Built {
+        units,
+        summary,
+        report,
+    })
+}
+
+/// One stage: divides every unit at `level` of `all` as `goal` says.
+fn stage(
+    all: &[Unit],
+    level: Level,
+    goal: Goal,
+    counts: Counts,
+    weights: Weights<'_>,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<StageOut> {
+    let t0 = Instant::now();
+    let lowest: Vec<&Unit> = all.iter().filter(|u| u.level == level).collect();
+    let topo = Topology::build(lowest.iter().map(|u| &u.geometry))?;
+    let bands: Vec<Bands> = lowest.iter().map(|u| Bands::new(&u.geometry)).collect();
+
+    // Hexagons: a probe for the density, then each unit at its resolution.
+    let (probe_load, probe_area) = probe(&lowest, &bands, weights, options)?;
+    let counts = match counts {
+        Counts::PerUnit(c) => c,
+        Counts::ByWorkload => {
+            let total = options
+                .cells
+                .unwrap_or_else(|| probe_load.iter().sum::<f64>().round().max(1.0) as usize);
+            let min: Vec<usize> = (0..lowest.len())
+                .map(|k| match &goal {
+                    Goal::Townships(n) => n.get(&k).map_or(1, Vec::len).max(1),
+                    Goal::Cells => 1,
+                })
+                .collect();
+            apportion(total, &probe_load, &min)
+        }
+    };
+    let resolutions: Vec<u8> = (0..lowest.len())
+        .map(|k| match options.resolution {
+            Some(r) => r,
+            None => {
+                let leaf_cells = match &goal {
+                    Goal::Townships(n) => {
+                        let k_t = township_count(counts[k], n.get(&k).map(Vec::len), options);
+                        counts[k] as f64 / k_t as f64
+                    }
+                    Goal::Cells => 1.0,
+                };
+                let cell_m2 = probe_area[k];
+                u8::from(resolution_for(
+                    cell_m2 * leaf_cells / options.hexes_per_cell,
+                    MIN_RESOLUTION,
+                    MAX_RESOLUTION - 1,
+                ))
+            }
+        })
+        .collect();
+    progress.stage(
+        match goal {
+            Goal::Townships(_) => "townships: tiling",
+            Goal::Cells => "cells: tiling",
+        },
+        lowest.len() as u64,
+    );
     let mut hexes: Vec<Hexes> = lowest
         .par_iter()
         .zip(&resolutions)
@@ -156,63 +306,53 @@ pub fn build(
             h
         })
         .collect::<Result<_>>()?;
-    weights::assign(&mut hexes, &bands, input.weights);
+    weights::assign(&mut hexes, &bands, weights);
     let loads: Vec<Vec<f64>> = hexes.iter().map(|h| load_of(h, options)).collect();
-    lap("hexagons and weights", &mut timings);
+    tracing::info!(
+        units = lowest.len(),
+        hexagons = hexes.iter().map(Hexes::len).sum::<usize>(),
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "tiled"
+    );
 
-    // 3. Cells per unit.
-    let township_names = names_by_district(&input.townships, &lowest, lowest_level)?;
-    let unit_load: Vec<f64> = loads.iter().map(|l| l.iter().sum()).collect();
-    let total_load: f64 = unit_load.iter().sum();
-    let total = options
-        .cells
-        .unwrap_or_else(|| total_load.round().max(1.0) as usize);
-    let min: Vec<usize> = (0..lowest.len())
-        .map(|k| township_names.get(&k).map_or(1, Vec::len).max(1))
-        .collect();
-    let counts = apportion(total, &unit_load, &min);
-
-    // 4. Divide.
-    progress.stage("dividing units into cells", lowest.len() as u64);
+    progress.stage(
+        match goal {
+            Goal::Townships(_) => "townships: dividing",
+            Goal::Cells => "cells: dividing",
+        },
+        lowest.len() as u64,
+    );
     let divisions: Vec<Division> = hexes
         .into_par_iter()
         .zip(loads.par_iter())
         .enumerate()
         .map(|(k, (h, load))| {
-            let d = divide(
-                lowest[k].code.as_str(),
-                h,
-                load,
-                counts[k],
-                lowest_level,
-                township_names.get(&k).map(Vec::len),
-                options,
-            );
+            let named = match &goal {
+                Goal::Townships(n) => Some(n.get(&k).map(Vec::len)),
+                Goal::Cells => None,
+            };
+            let d = divide(lowest[k], h, load, counts[k], named, options);
             progress.tick();
             d
         })
         .collect::<Result<_>>()?;
-    lap("division", &mut timings);
 
-    // 5. Geometry.
+    tracing::info!(elapsed_ms = t0.elapsed().as_millis() as u64, "divided");
+    // Polygons.
+    progress.stage("building polygons", 1);
     let mut offset = 0u32;
-    let mut cell_of: Vec<(usize, u32)> = Vec::new();
     let labelled: Vec<Labelled> = divisions
         .iter()
-        .enumerate()
-        .map(|(k, d)| {
+        .map(|d| {
             let label = d.labelled.label.iter().map(|&l| l + offset).collect();
-            cell_of.extend((0..d.cells.len() as u32).map(|c| (k, c)));
-            offset += d.cells.len() as u32;
+            offset += d.leaves.len() as u32;
             Labelled {
                 hexes: d.labelled.hexes.clone(),
                 label,
             }
         })
         .collect();
-    progress.stage("building polygons", 1);
     let mut assembled = assemble(&topo, &labelled);
-    progress.tick();
     if assembled.conflicts > 0 {
         tracing::warn!(faces = assembled.conflicts, "faces with two labels");
     }
@@ -227,52 +367,49 @@ pub fn build(
             .map(|(arr, &r)| simplify_inner(arr, SIMPLIFY_EDGES * res(r).edge_length_m()))
             .collect();
     }
-    lap("polygons", &mut timings);
+    progress.tick();
+    tracing::info!(elapsed_ms = t0.elapsed().as_millis() as u64, "polygons");
 
-    // Households per cell, by label.
     let mut households = vec![0.0; offset as usize];
     for l in &labelled {
         for (i, &lab) in l.label.iter().enumerate() {
             households[lab as usize] += l.hexes.households[i];
         }
     }
-
-    let mut units = given_units(&input.units, &lowest, &topo, &assembled.edges);
-    let generated = name_and_code(
-        &lowest,
-        &divisions,
-        &assembled.units,
-        &township_names,
-        &households,
-        options,
-    )?;
-    units.extend(generated);
-    lap("codes and names", &mut timings);
-
-    // 6. Check.
-    progress.stage("checking the result", 1);
-    let all: Vec<std::sync::Arc<Unit>> = units.iter().cloned().map(std::sync::Arc::new).collect();
-    let report = checker.check(&all, None);
-    progress.tick();
-    lap("final check", &mut timings);
-    if let Some(first) = report.violations.first() {
-        return Err(BuildError::OutputNotClean {
-            errors: report.violations.len(),
-            first: first.message.clone(),
+    let mut units = given_units(all, &lowest, &topo, &assembled.edges);
+    let mut township_cells = FxHashMap::default();
+    let mut first_label = 0usize;
+    let mut generated: Vec<Vec<Unit>> = Vec::with_capacity(lowest.len());
+    for (k, d) in divisions.iter().enumerate() {
+        let hh = &households[first_label..first_label + d.leaves.len()];
+        let local = LocalArrangement {
+            arr: &assembled.units[k],
+            first_label: first_label as u32,
+        };
+        generated.push(match &goal {
+            Goal::Townships(names) => {
+                let made =
+                    name_townships(lowest[k], d, &local, names.get(&k), hh, &options.layout)?;
+                for (u, cells) in &made {
+                    township_cells.insert(u.code.clone(), *cells);
+                }
+                made.into_iter().map(|m| m.0).collect()
+            }
+            Goal::Cells => name_villages_and_cells(lowest[k], d, &local, hh, &options.layout)?,
         });
+        first_label += d.leaves.len();
     }
-    let summary = summarize(
-        &units,
-        &resolutions,
-        options,
-        timings,
-        started.elapsed().as_secs_f64(),
-    );
-    Ok(Built { units, summary })
+    units.extend(generated.into_iter().flatten());
+    Ok(StageOut {
+        units,
+        township_cells,
+        resolutions,
+        planned_cells: offset as usize,
+    })
 }
 
-/// Simplification tolerance in hexagon edge lengths: the staircase along a
-/// straight cut is about half an edge deep, so this flattens it and little else.
+/// Simplification tolerance in hexagon edge lengths: the staircase along a cut is
+/// up to about one edge deep, so this flattens it and little else.
 const SIMPLIFY_EDGES: f64 = 1.0;
 
 fn res(r: u8) -> h3o::Resolution {
@@ -287,50 +424,58 @@ fn load_of(h: &Hexes, options: &BuildOptions) -> Vec<f64> {
         .collect()
 }
 
-/// Picks each unit's resolution from a coarse probe: the densest 5% of its workload
-/// decides how small its cells get, and cells that small should still hold
-/// `hexes_per_cell` hexagons.
-fn probe_resolutions(
+/// A coarse look at each unit (H3 resolution 9, centres only): its total workload,
+/// and the area of a cell where the densest 5% of its workload lives, which decides
+/// how fine its hexagons must be.
+fn probe(
     lowest: &[&Unit],
     bands: &[Bands],
     w: Weights<'_>,
     options: &BuildOptions,
-) -> Result<Vec<u8>> {
+) -> Result<(Vec<f64>, Vec<f64>)> {
     let mut probes: Vec<Hexes> = lowest
         .par_iter()
         .map(|u| tile(u.code.as_str(), &u.geometry, h3o::Resolution::Nine, true))
         .collect::<Result<_>>()?;
     weights::assign(&mut probes, bands, w);
-    Ok(probes
-        .iter()
-        .map(|p| {
-            let load = load_of(p, options);
-            let mut dens: Vec<(f64, f64)> = (0..p.len())
-                .filter(|&i| p.area[i] > 0.0)
-                .map(|i| (load[i] / p.area[i], load[i]))
-                .collect();
-            dens.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let total: f64 = dens.iter().map(|d| d.1).sum();
-            let mut acc = 0.0;
-            let mut rho = dens.first().map_or(0.0, |d| d.0);
-            for d in &dens {
-                acc += d.1;
-                rho = d.0;
-                if acc >= 0.05 * total {
-                    break;
-                }
+    let mut totals = Vec::new();
+    let mut cell_areas = Vec::new();
+    for p in &probes {
+        let load = load_of(p, options);
+        let total: f64 = load.iter().sum();
+        let mut dens: Vec<(f64, f64)> = (0..p.len())
+            .filter(|&i| p.area[i] > 0.0)
+            .map(|i| (load[i] / p.area[i], load[i]))
+            .collect();
+        dens.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut acc = 0.0;
+        let mut rho = dens.first().map_or(0.0, |d| d.0);
+        for d in &dens {
+            acc += d.1;
+            rho = d.0;
+            if acc >= 0.05 * total {
+                break;
             }
-            if rho <= 0.0 {
-                return MIN_RESOLUTION;
-            }
-            let cell_area = 1.0 / rho;
-            u8::from(resolution_for(
-                cell_area / options.hexes_per_cell,
-                MIN_RESOLUTION,
-                MAX_RESOLUTION - 1,
-            ))
-        })
-        .collect())
+        }
+        totals.push(total);
+        // A unit too small for the probe: one cell of its own area, or of the
+        // sparse-land area.
+        cell_areas.push(if rho > 0.0 {
+            1.0 / rho
+        } else {
+            options.cell_area_km2 * 1.0e6
+        });
+    }
+    Ok((totals, cell_areas))
+}
+
+/// Townships to make in a district with `cells` cells: as many as names are
+/// listed, else one per `cells_per_township`; never more than cells.
+fn township_count(cells: usize, named: Option<usize>, options: &BuildOptions) -> usize {
+    named
+        .unwrap_or_else(|| (cells as f64 / options.cells_per_township).round().max(1.0) as usize)
+        .min(cells)
+        .max(1)
 }
 
 /// Township names for each lowest unit (by position), when the lowest level is the
@@ -338,12 +483,8 @@ fn probe_resolutions(
 fn names_by_district(
     list: &[TownshipName],
     lowest: &[&Unit],
-    level: Level,
 ) -> Result<FxHashMap<usize, Vec<TownshipName>>> {
     let mut out: FxHashMap<usize, Vec<TownshipName>> = FxHashMap::default();
-    if level != Level::District {
-        return Ok(out);
-    }
     let pos: FxHashMap<&UnitCode, usize> = lowest
         .iter()
         .enumerate()
@@ -366,55 +507,65 @@ fn names_by_district(
     Ok(out)
 }
 
-/// Divides one unit's pieces into its townships, villages and cells.
+/// Divides one unit's pieces: a district into townships (`named`: the township
+/// stage, with the number of listed names), a township into villages and cells, a
+/// village into cells.
 fn divide(
-    code: &str,
+    unit: &Unit,
     hexes: Hexes,
     load: &[f64],
     cells: usize,
-    level: Level,
-    named_townships: Option<usize>,
+    named: Option<Option<usize>>,
     options: &BuildOptions,
 ) -> Result<Division> {
     let all: Vec<u32> = (0..hexes.len() as u32).collect();
-    let mut splitter = Splitter::new(&hexes, load, code);
-    let township_groups: Vec<(Vec<u32>, usize)> = if level == Level::District {
-        let k = named_townships
-            .unwrap_or_else(|| {
-                (cells as f64 / options.cells_per_township).round().max(1.0) as usize
-            })
-            .min(cells)
-            .max(1);
+    let mut splitter = Splitter::new(&hexes, load, unit.code.as_str());
+    let mut label = vec![0u32; hexes.len()];
+    let mut leaves: Vec<Leaf> = Vec::new();
+    let mut villages = 0u32;
+    let mut townships = 1;
+    let mut mark = |part: &[u32], leaf: Leaf, leaves: &mut Vec<Leaf>| {
+        for &i in part {
+            label[i as usize] = leaves.len() as u32;
+        }
+        leaves.push(leaf);
+    };
+    if let Some(named) = named {
+        let k = township_count(cells, named, options);
         let per = even(cells, k);
         let shares: Vec<f64> = per.iter().map(|&c| c as f64).collect();
-        splitter.split(all, &shares)?.into_iter().zip(per).collect()
+        for (t, (part, c)) in splitter
+            .split(all, &shares)?
+            .into_iter()
+            .zip(per)
+            .enumerate()
+        {
+            let leaf = Leaf {
+                township: t as u32,
+                village: 0,
+                cells: c,
+            };
+            mark(&part, leaf, &mut leaves);
+        }
+        townships = k;
     } else {
-        vec![(all, cells)]
-    };
-    let mut label = vec![0u32; hexes.len()];
-    let mut plan: Vec<(u32, u32)> = Vec::new();
-    let mut villages = 0u32;
-    for (t, (members, t_cells)) in township_groups.iter().enumerate() {
-        let village_groups: Vec<(Vec<u32>, usize)> = if level == Level::Village {
-            vec![(members.clone(), *t_cells)]
+        let village_groups: Vec<(Vec<u32>, usize)> = if unit.level == Level::Village {
+            vec![(all, cells)]
         } else {
-            let v =
-                ((*t_cells as f64 / options.cells_per_village).round() as usize).clamp(1, *t_cells);
-            let per = even(*t_cells, v);
+            let v = ((cells as f64 / options.cells_per_village).round() as usize)
+                .clamp(1, cells.max(1));
+            let per = even(cells, v);
             let shares: Vec<f64> = per.iter().map(|&c| c as f64).collect();
-            splitter
-                .split(members.clone(), &shares)?
-                .into_iter()
-                .zip(per)
-                .collect()
+            splitter.split(all, &shares)?.into_iter().zip(per).collect()
         };
         for (members, c) in village_groups {
-            for part in splitter.split(members, &vec![1.0; c])? {
-                let cell = plan.len() as u32;
-                for i in part {
-                    label[i as usize] = cell;
-                }
-                plan.push((t as u32, villages));
+            for part in splitter.split(members, &vec![1.0; c.max(1)])? {
+                let leaf = Leaf {
+                    township: 0,
+                    village: villages,
+                    cells: 1,
+                };
+                mark(&part, leaf, &mut leaves);
             }
             villages += 1;
         }
@@ -422,8 +573,8 @@ fn divide(
     drop(splitter);
     Ok(Division {
         labelled: Labelled { hexes, label },
-        cells: plan,
-        townships: township_groups.len(),
+        leaves,
+        townships,
         villages: villages as usize,
     })
 }
@@ -468,176 +619,168 @@ fn given_units(
         .collect()
 }
 
-/// Turns divisions into units: geometry from the arrangements, codes in reading
-/// order, names, households and area.
-fn name_and_code(
-    lowest: &[&Unit],
-    divisions: &[Division],
-    arrs: &[Arrangement],
-    township_names: &FxHashMap<usize, Vec<TownshipName>>,
-    households: &[f64],
-    options: &BuildOptions,
-) -> Result<Vec<Unit>> {
-    let layout = &options.layout;
-    let per_unit: Vec<Vec<Unit>> = (0..lowest.len())
-        .into_par_iter()
-        .map(|k| {
-            let parent = lowest[k];
-            let d = &divisions[k];
-            let arr = &arrs[k];
-            let first_label = divisions[..k]
-                .iter()
-                .map(|d| d.cells.len() as u32)
-                .sum::<u32>();
-            let local = |l: u32| l.wrapping_sub(first_label);
-            let geom_of = |group: &dyn Fn(u32) -> u32, n: usize| -> Vec<MultiPolygon<f64>> {
-                let rings = arr.dissolve(|l| {
-                    if l == OUTSIDE {
-                        u32::MAX
-                    } else {
-                        group(local(l))
-                    }
-                });
-                (0..n as u32)
-                    .map(|g| {
-                        polygons(
-                            rings
-                                .get(&g)
-                                .map(|r| r.iter().map(|r| arr.ring_coords(r)).collect())
-                                .unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            };
-            let hh = |cells: &mut dyn Iterator<Item = usize>| -> f64 {
-                cells.map(|c| households[first_label as usize + c]).sum()
-            };
-            let mut out = Vec::new();
-            // Townships.
-            let (t_codes, t_names): (Vec<UnitCode>, Vec<String>) =
-                if parent.level == Level::District {
-                    let geoms = geom_of(&|c| d.cells[c as usize].0, d.townships);
-                    let refs: Vec<&MultiPolygon<f64>> = geoms.iter().collect();
-                    let order = reading_order(&refs);
-                    let names = township_names.get(&k);
-                    let mut codes = Vec::new();
-                    let mut labels = Vec::new();
-                    for (t, g) in geoms.into_iter().enumerate() {
-                        let seq = order[t];
-                        let (code, name) = match names.and_then(|n| n.get(seq as usize - 1)) {
-                            Some(n) => (n.code.clone(), n.name.clone()),
-                            None => {
-                                let code = layout.child_code(&parent.code, Level::District, seq)?;
-                                let name = format!("{}{}街道", parent.name, seq);
-                                (code, name)
-                            }
-                        };
-                        let households = hh(&mut d
-                            .cells
-                            .iter()
-                            .enumerate()
-                            .filter(|c| c.1.0 == t as u32)
-                            .map(|c| c.0));
-                        out.push(generated(
-                            &code,
-                            &name,
-                            Level::Township,
-                            &parent.code,
-                            g,
-                            households,
-                        ));
-                        codes.push(code);
-                        labels.push(name);
-                    }
-                    (codes, labels)
-                } else {
-                    (vec![parent.code.clone()], vec![parent.name.clone()])
-                };
-            // Villages.
-            let (v_codes, v_names): (Vec<UnitCode>, Vec<String>) = if parent.level == Level::Village
-            {
-                (vec![parent.code.clone()], vec![parent.name.clone()])
+/// One unit's arrangement, whose labels start at `first_label`.
+struct LocalArrangement<'a> {
+    arr: &'a Arrangement,
+    first_label: u32,
+}
+
+impl LocalArrangement<'_> {
+    /// The polygons of `n` groups, `group` mapping a leaf (local label) to its group.
+    fn groups(&self, group: impl Fn(usize) -> u32, n: usize) -> Vec<MultiPolygon<f64>> {
+        let first = self.first_label;
+        let rings = self.arr.dissolve(|l| {
+            if l == OUTSIDE {
+                u32::MAX
             } else {
-                let geoms = geom_of(&|c| d.cells[c as usize].1, d.villages);
-                let mut codes = vec![None; d.villages];
-                let mut names = vec![String::new(); d.villages];
-                for (t, t_code) in t_codes.iter().enumerate() {
-                    let members: Vec<usize> = (0..d.villages)
-                        .filter(|&v| {
-                            d.cells
-                                .iter()
-                                .any(|c| c.1 as usize == v && c.0 as usize == t)
-                        })
-                        .collect();
-                    let refs: Vec<&MultiPolygon<f64>> =
-                        members.iter().map(|&v| &geoms[v]).collect();
-                    let order = reading_order(&refs);
-                    let street = t_names[t].ends_with("街道");
-                    for (m, &v) in members.iter().enumerate() {
-                        let code = layout.child_code(t_code, Level::Township, order[m])?;
-                        let stem = t_names[t]
-                            .trim_end_matches("街道")
-                            .trim_end_matches('镇')
-                            .trim_end_matches('乡');
-                        names[v] =
-                            format!("{stem}{}{}", order[m], if street { "社区" } else { "村" });
-                        codes[v] = Some(code);
-                    }
-                }
-                let mut out_codes = Vec::new();
-                for (v, g) in geoms.into_iter().enumerate() {
-                    let code = codes[v]
-                        .clone()
-                        .expect("every village belongs to a township");
-                    let t = d
-                        .cells
-                        .iter()
-                        .find(|c| c.1 as usize == v)
-                        .map_or(0, |c| c.0 as usize);
-                    let households = hh(&mut d
-                        .cells
-                        .iter()
-                        .enumerate()
-                        .filter(|c| c.1.1 == v as u32)
-                        .map(|c| c.0));
-                    out.push(generated(
-                        &code,
-                        &names[v],
-                        Level::Village,
-                        &t_codes[t],
-                        g,
-                        households,
-                    ));
-                    out_codes.push(code);
-                }
-                (out_codes, names)
-            };
-            // Cells.
-            let geoms = geom_of(&|c| c, d.cells.len());
-            let n_villages = v_codes.len();
-            for v in 0..n_villages {
-                let members: Vec<usize> = (0..d.cells.len())
-                    .filter(|&c| n_villages == 1 || d.cells[c].1 as usize == v)
-                    .collect();
-                let refs: Vec<&MultiPolygon<f64>> = members.iter().map(|&c| &geoms[c]).collect();
-                let order = reading_order(&refs);
-                for (m, &c) in members.iter().enumerate() {
-                    let code = layout.child_code(&v_codes[v], Level::Village, order[m])?;
-                    let name = format!("{}第{}网格", v_names[v], order[m]);
-                    out.push(generated(
-                        &code,
-                        &name,
-                        Level::Cell,
-                        &v_codes[v],
-                        geoms[c].clone(),
-                        households[first_label as usize + c],
-                    ));
-                }
+                group(l.wrapping_sub(first) as usize)
             }
-            Ok(out)
-        })
-        .collect::<Result<_>>()?;
-    Ok(per_unit.into_iter().flatten().collect())
+        });
+        (0..n as u32)
+            .map(|g| {
+                polygons(
+                    rings
+                        .get(&g)
+                        .map(|r| r.iter().map(|r| self.arr.ring_coords(r)).collect())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The townships of one district, numbered in reading order and named from the list
+/// (by code order) where there is one; with the cells planned for each.
+fn name_townships(
+    district: &Unit,
+    d: &Division,
+    local: &LocalArrangement<'_>,
+    names: Option<&Vec<TownshipName>>,
+    households: &[f64],
+    layout: &citygrid_model::CodeLayout,
+) -> Result<Vec<(Unit, usize)>> {
+    let geoms = local.groups(|l| d.leaves[l].township, d.townships);
+    let refs: Vec<&MultiPolygon<f64>> = geoms.iter().collect();
+    let order = reading_order(&refs);
+    let mut out = Vec::new();
+    for (t, g) in geoms.into_iter().enumerate() {
+        let seq = order[t];
+        let (code, name) = match names.and_then(|n| n.get(seq as usize - 1)) {
+            Some(n) => (n.code.clone(), n.name.clone()),
+            None => (
+                layout.child_code(&district.code, Level::District, seq)?,
+                format!("{}第{seq}街道", district.name),
+            ),
+        };
+        out.push((
+            generated(
+                &code,
+                &name,
+                Level::Township,
+                &district.code,
+                g,
+                households[t],
+            ),
+            d.leaves[t].cells,
+        ));
+    }
+    Ok(out)
+}
+
+/// The villages (unless `parent` is a village) and cells inside `parent`, numbered in
+/// reading order: villages named after their township (社区 in a 街道, 村 elsewhere),
+/// cells after their village (第N网格).
+fn name_villages_and_cells(
+    parent: &Unit,
+    d: &Division,
+    local: &LocalArrangement<'_>,
+    households: &[f64],
+    layout: &citygrid_model::CodeLayout,
+) -> Result<Vec<Unit>> {
+    let mut out = Vec::new();
+    let villages: Vec<(UnitCode, String)> = if parent.level == Level::Village {
+        vec![(parent.code.clone(), parent.name.clone())]
+    } else {
+        let geoms = local.groups(|l| d.leaves[l].village, d.villages);
+        let refs: Vec<&MultiPolygon<f64>> = geoms.iter().collect();
+        let order = reading_order(&refs);
+        let street = parent.name.ends_with("街道");
+        let stem = parent
+            .name
+            .trim_end_matches("街道")
+            .trim_end_matches('镇')
+            .trim_end_matches('乡');
+        let mut made = Vec::new();
+        for (v, g) in geoms.into_iter().enumerate() {
+            let seq = order[v];
+            let code = layout.child_code(&parent.code, Level::Township, seq)?;
+            let name = format!("{stem}{seq}{}", if street { "社区" } else { "村" });
+            let hh = d
+                .leaves
+                .iter()
+                .zip(households)
+                .filter(|(l, _)| l.village as usize == v)
+                .map(|(_, h)| h)
+                .sum();
+            out.push(generated(&code, &name, Level::Village, &parent.code, g, hh));
+            made.push((code, name));
+        }
+        made
+    };
+    let geoms = local.groups(|l| l as u32, d.leaves.len());
+    for (v, (v_code, v_name)) in villages.iter().enumerate() {
+        // A cell whose every face went to a neighbour (a face bounded by two
+        // labels, where a hexagon edge crossing was lost to rounding) is dropped;
+        // its area is already in that neighbour.
+        let members: Vec<usize> = (0..d.leaves.len())
+            .filter(|&c| d.leaves[c].village as usize == v && !geoms[c].0.is_empty())
+            .collect();
+        let refs: Vec<&MultiPolygon<f64>> = members.iter().map(|&c| &geoms[c]).collect();
+        let order = reading_order(&refs);
+        for (m, &c) in members.iter().enumerate() {
+            let code = layout.child_code(v_code, Level::Village, order[m])?;
+            let name = format!("{v_name}第{}网格", order[m]);
+            out.push(generated(
+                &code,
+                &name,
+                Level::Cell,
+                v_code,
+                geoms[c].clone(),
+                households[c],
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Sets the households of every generated unit above the cells to the sum of its
+/// cells (the township stage only estimated them).
+fn sum_households(units: &mut [Unit], given: &[Unit]) {
+    let given: rustc_hash::FxHashSet<&UnitCode> = given.iter().map(|u| &u.code).collect();
+    let pos: FxHashMap<UnitCode, usize> = units
+        .iter()
+        .enumerate()
+        .map(|(k, u)| (u.code.clone(), k))
+        .collect();
+    let mut sums = vec![0.0; units.len()];
+    for u in units.iter().filter(|u| u.level == Level::Cell) {
+        let hh = match u.attributes.get("households") {
+            Some(AttrValue::Number(n)) => *n,
+            _ => 0.0,
+        };
+        let mut p = u.parent.as_ref();
+        while let Some(code) = p {
+            let Some(&k) = pos.get(code) else { break };
+            sums[k] += hh;
+            p = units[k].parent.as_ref();
+        }
+    }
+    for (u, s) in units.iter_mut().zip(sums) {
+        if u.level != Level::Cell && !given.contains(&u.code) {
+            u.attributes
+                .insert("households".into(), AttrValue::Number(s.round()));
+        }
+    }
 }
 
 /// A generated unit with its households and area.

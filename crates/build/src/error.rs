@@ -61,16 +61,6 @@ pub enum BuildError {
     /// The model refused a unit (code layout, sequence overflow).
     #[error(transparent)]
     Model(#[from] ModelError),
-    /// The built partition failed the final check: a bug, reported with its place.
-    #[error(
-        "the built partition failed its own check ({errors} errors, first: {first}); please report this with the input"
-    )]
-    OutputNotClean {
-        /// How many errors.
-        errors: usize,
-        /// The first, as text.
-        first: String,
-    },
 }
 
 /// Results of this crate.

@@ -22,6 +22,7 @@ pub(crate) struct Arrangement {
     /// Node positions.
     pub nodes: Vec<Coord<f64>>,
     node_of: FxHashMap<[u64; 2], u32>,
+    pairs: rustc_hash::FxHashSet<(u32, u32)>,
     /// Origin node of each half-edge.
     pub origin: Vec<u32>,
     /// Label on the left of each half-edge.
@@ -35,8 +36,17 @@ pub(crate) struct Arrangement {
 }
 
 impl Arrangement {
-    /// The node at `c`, created when new.
+    /// The node at `c` rounded to the output grid, created when new.
+    ///
+    /// Output files keep 9 decimals (0.1 mm), so nodes live on that grid here too:
+    /// what is checked is what gets written, and crossing points a hair apart (a
+    /// hexagon vertex on a boundary vertex, up to rounding) become one node instead
+    /// of a micro-segment whose direction is noise.
     pub(crate) fn node(&mut self, c: Coord<f64>) -> u32 {
+        let c = Coord {
+            x: (c.x * 1e9).round() / 1e9,
+            y: (c.y * 1e9).round() / 1e9,
+        };
         let next = self.nodes.len() as u32;
         *self.node_of.entry(coord_key(c)).or_insert_with(|| {
             self.nodes.push(c);
@@ -48,7 +58,9 @@ impl Arrangement {
     /// `right` on the other side. Zero-length edges are skipped.
     pub(crate) fn add(&mut self, p: Coord<f64>, q: Coord<f64>, left: u32, right: u32) {
         let (a, b) = (self.node(p), self.node(q));
-        if a == b {
+        // One edge per pair of nodes: the first added wins (unit boundaries are
+        // added before hexagon edges).
+        if a == b || !self.pairs.insert((a.min(b), a.max(b))) {
             return;
         }
         self.origin.push(a);
@@ -126,20 +138,25 @@ impl Arrangement {
 
     /// Gives every half-edge of a cycle the cycle's label: the first known label
     /// on it, else `sample(half-edge)` for a cycle of unit-boundary half-edges only.
-    /// Returns how many cycles carried two different known labels (0 unless an edge
-    /// crossing was missed).
-    pub(crate) fn spread_labels(&mut self, mut sample: impl FnMut(&Self, u32) -> u32) -> usize {
+    /// Returns a half-edge of each cycle that carried two different known labels
+    /// (none unless an edge crossing was missed).
+    pub(crate) fn spread_labels(&mut self, mut sample: impl FnMut(&Self, u32) -> u32) -> Vec<u32> {
         let mut of_cycle = vec![UNKNOWN; self.cycles as usize];
-        let mut conflicts = vec![false; self.cycles as usize];
+        let mut conflicts = vec![None; self.cycles as usize];
         for (e, &l) in self.label.iter().enumerate() {
             let c = self.cycle[e] as usize;
-            if l == UNKNOWN {
+            if l == UNKNOWN || of_cycle[c] == OUTSIDE {
                 continue;
             }
-            if of_cycle[c] == UNKNOWN {
+            // The outside wins: a hexagon edge fragment left poking out of the unit
+            // (rounding at a crossing) must not give the outside a cell's label.
+            if l == OUTSIDE {
+                of_cycle[c] = OUTSIDE;
+                conflicts[c] = None;
+            } else if of_cycle[c] == UNKNOWN {
                 of_cycle[c] = l;
             } else if of_cycle[c] != l {
-                conflicts[c] = true;
+                conflicts[c] = Some(e as u32);
             }
         }
         let mut longest: Vec<(f64, u32)> = vec![(-1.0, 0); self.cycles as usize];
@@ -160,7 +177,7 @@ impl Arrangement {
         for e in 0..self.label.len() {
             self.label[e] = of_cycle[self.cycle[e] as usize];
         }
-        conflicts.iter().filter(|&&c| c).count()
+        conflicts.into_iter().flatten().collect()
     }
 
     /// Length of a half-edge, degrees.
@@ -313,7 +330,7 @@ mod tests {
         assert_eq!(a.cycles, 3); // two squares and the outside
         let conflicts =
             a.spread_labels(|_, _| unreachable!("every inner face has a labelled edge"));
-        assert_eq!(conflicts, 0);
+        assert!(conflicts.is_empty());
         let rings = a.dissolve(|l| l);
         let square = |l: u32| {
             let r = &rings[&l];

@@ -14,6 +14,7 @@ use h3o::{CellIndex, LatLng, Resolution};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{BuildError, Result};
+use crate::inside::Bands;
 
 /// The hexagon pieces of one unit.
 #[derive(Debug, Clone)]
@@ -79,27 +80,40 @@ pub(crate) fn tile(
             .map(|a| (a.cell, a.is_fully_contained))
             .collect())
     };
-    let centred: FxHashSet<CellIndex> = run(ContainmentMode::ContainsCentroid)?
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect();
     let mut touching: Vec<(CellIndex, bool)> = if centres_only {
-        centred.iter().map(|&c| (c, false)).collect()
+        run(ContainmentMode::ContainsCentroid)?
+            .into_iter()
+            .map(|(c, _)| (c, false))
+            .collect()
     } else {
         run(ContainmentMode::Covers)?
     };
-    // A hexagon whose centre is inside must be a piece even if the tiler's boundary
-    // test missed it.
-    let listed: FxHashSet<CellIndex> = touching.iter().map(|t| t.0).collect();
-    touching.extend(
-        centred
-            .iter()
-            .filter(|c| !listed.contains(c))
-            .map(|&c| (c, false)),
-    );
+    // The tiler judges "touches" on the sphere, the boundary is straight in
+    // lon/lat: add the neighbours of every hexagon not wholly inside, so no sliver
+    // of the unit lies in a hexagon without a label.
+    if !centres_only {
+        let listed: FxHashSet<CellIndex> = touching.iter().map(|t| t.0).collect();
+        let mut extra: Vec<(CellIndex, bool)> = Vec::new();
+        for &(c, full) in &touching {
+            if !full {
+                for nb in c.grid_disk_fast(1).flatten() {
+                    if !listed.contains(&nb) {
+                        extra.push((nb, false));
+                    }
+                }
+            }
+        }
+        touching.extend(extra);
+    }
     touching.sort_unstable_by_key(|t| t.0);
     touching.dedup_by_key(|t| t.0);
 
+    // Centres inside: every wholly inside hexagon, the others by the half-open
+    // point-in-polygon rule the rest of citygrid uses.
+    let bands = (!centres_only).then(|| Bands::new(mp));
+    // H3 cells of one resolution differ in area by well under 0.1% across a unit,
+    // so one exact area serves them all.
+    let cell_area = touching.first().map_or(0.0, |t| t.0.area_m2());
     let frame = frame_of(mp);
     let n = touching.len();
     let mut h = Hexes {
@@ -117,14 +131,18 @@ pub(crate) fn tile(
     };
     for (c, full) in touching {
         let ll = LatLng::from(c);
-        let inside = centred.contains(&c);
+        let at = geo_types::Coord {
+            x: ll.lng(),
+            y: ll.lat(),
+        };
+        let inside = full || bands.as_ref().is_none_or(|b| b.contains(at));
         h.cells.push(c);
         h.inner.push(full && !centres_only);
         h.centre_in.push(inside);
         h.lonlat.push([ll.lng(), ll.lat()]);
         let (x, y) = frame.to_metres(ll.lng(), ll.lat());
         h.xy.push([x, y]);
-        h.area.push(if inside { c.area_m2() } else { 0.0 });
+        h.area.push(if inside { cell_area } else { 0.0 });
     }
     h.index = h
         .cells
@@ -136,7 +154,7 @@ pub(crate) fn tile(
         h.adj_start.reserve(n + 1);
         h.adj_start.push(0);
         for &c in &h.cells {
-            for nb in c.grid_disk::<Vec<CellIndex>>(1) {
+            for nb in c.grid_disk_fast(1).flatten() {
                 if nb != c
                     && let Some(&j) = h.index.get(&nb)
                 {

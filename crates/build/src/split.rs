@@ -36,11 +36,19 @@ impl<'a> Splitter<'a> {
     /// Divides `members` into `parts.len()` parts whose workloads are in the
     /// proportions of `parts`; returns them in the order of `parts`.
     pub(crate) fn split(&mut self, members: Vec<u32>, parts: &[f64]) -> Result<Vec<Vec<u32>>> {
-        if members.len() < parts.len() {
+        if members
+            .iter()
+            .filter(|&&i| self.hexes.area[i as usize] > 0.0)
+            .count()
+            < parts.len()
+        {
             return Err(BuildError::TooFewHexagons {
                 code: self.code.to_string(),
                 parts: parts.len(),
-                hexes: members.len(),
+                hexes: members
+                    .iter()
+                    .filter(|&&i| self.hexes.area[i as usize] > 0.0)
+                    .count(),
                 resolution: u8::from(self.hexes.res),
             });
         }
@@ -83,22 +91,29 @@ impl<'a> Splitter<'a> {
         } else {
             total / 2.0
         };
-        let mut best = (f64::INFINITY, na);
+        // Each side needs a piece with area (centre inside the unit) per part it
+        // will hold: a part of boundary slivers only would have no polygon.
+        let real = |i: u32| self.hexes.area[i as usize] > 0.0;
+        let total_real = members.iter().filter(|&&i| real(i)).count();
+        let mut best = (f64::INFINITY, None);
         let mut acc = 0.0;
+        let mut seen_real = 0;
         for (k, &i) in members.iter().enumerate() {
             acc += self.load[i as usize];
-            let miss = (acc - target).abs();
-            if miss < best.0 {
-                best = (miss, k + 1);
+            seen_real += usize::from(real(i));
+            let fits = seen_real >= na && total_real - seen_real >= nb;
+            let miss = if total > 0.0 {
+                (acc - target).abs()
+            } else {
+                // No workload at all: cut by count.
+                ((k + 1) as f64 - members.len() as f64 * wa / (wa + wb).max(f64::MIN_POSITIVE))
+                    .abs()
+            };
+            if fits && miss < best.0 {
+                best = (miss, Some(k + 1));
             }
         }
-        let cut = if total > 0.0 {
-            best.1
-        } else {
-            // No workload at all: cut by count.
-            (members.len() as f64 * wa.max(1.0) / (wa + wb).max(2.0)).round() as usize
-        }
-        .clamp(na, members.len() - nb);
+        let cut = best.1.unwrap_or(na).clamp(na, members.len() - nb);
         let (ta, tb) = (self.next_tag, self.next_tag + 1);
         self.next_tag += 2;
         for (k, &i) in members.iter().enumerate() {
@@ -163,10 +178,16 @@ impl<'a> Splitter<'a> {
                     .then(y.0.cmp(&x.0))
             })
             .map_or(0, |(k, _)| k);
-        let mut left = visited.len();
+        let real = |g: &[u32]| {
+            g.iter()
+                .filter(|&&i| self.hexes.area[i as usize] > 0.0)
+                .count()
+        };
+        let mut left = real(&visited);
         for (k, (_, group, touches)) in groups.iter().enumerate() {
-            if k != main && *touches && left - group.len() >= keep {
-                left -= group.len();
+            let n = real(group);
+            if k != main && *touches && left - n >= keep {
+                left -= n;
                 for &i in group {
                     self.tag[i as usize] = other;
                 }

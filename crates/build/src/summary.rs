@@ -57,6 +57,9 @@ pub struct Summary {
     /// Polsby-Popper compactness 4πA/P² per cell (1 for a circle, 0.91 for a
     /// hexagon, 0.79 for a square).
     pub compactness: Spread,
+    /// Cells planned; more than made when a cell lost all its area to a neighbour
+    /// (rounding at a boundary crossing; see `build`).
+    pub planned_cells: usize,
     /// H3 resolutions used, one per divided unit.
     pub resolutions: Vec<u8>,
     /// Seconds per step.
@@ -118,6 +121,7 @@ pub(crate) fn summarize(
         in_band: (in_band, options.band),
         area_km2: Spread::of(areas),
         compactness: Spread::of(compact),
+        planned_cells: cells.len(),
         resolutions: res,
         timings,
         seconds,
@@ -128,6 +132,19 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> = self.units.iter().map(|(l, n)| format!("{n} {l}")).collect();
         writeln!(f, "units: {}", parts.join(", "))?;
+        let made = self
+            .units
+            .iter()
+            .find(|u| u.0 == Level::Cell)
+            .map_or(0, |u| u.1);
+        if self.planned_cells > made {
+            writeln!(
+                f,
+                "cells planned: {} ({} lost all their area to a neighbour)",
+                self.planned_cells,
+                self.planned_cells - made
+            )?;
+        }
         let h = &self.households;
         writeln!(
             f,

@@ -17,6 +17,10 @@ pub trait PixelGrid: Sync {
     fn pixel_at(&self, lon: f64, lat: f64) -> Option<(usize, usize)>;
     /// The value of a pixel, or `None` for no data.
     fn value(&self, col: usize, row: usize) -> Option<f64>;
+    /// Columns and rows.
+    fn size(&self) -> (usize, usize);
+    /// The centre of a pixel, WGS84.
+    fn pixel_center(&self, col: usize, row: usize) -> (f64, f64);
 }
 
 /// One point of a point layer: a position (WGS84) and a household count.
@@ -104,23 +108,43 @@ pub(crate) fn assign(units: &mut [Hexes], bands: &[Bands], weights: Weights<'_>)
                     }
                 }
             }
-        }
-        Weights::Points(points) => {
-            for p in points {
-                if !(p.households.is_finite() && p.households > 0.0) {
-                    continue;
-                }
-                let at = geo_types::Coord { x: p.lon, y: p.lat };
-                let Some(k) = bands.iter().position(|b| b.contains(at)) else {
-                    continue;
-                };
-                let u = &mut units[k];
-                if let Ok(ll) = h3o::LatLng::new(p.lat, p.lon)
-                    && let Some(&i) = u.index.get(&ll.to_cell(u.res))
-                {
-                    u.households[i as usize] += p.households;
+            // Pixels holding no hexagon centre (hexagons coarser than pixels, or a
+            // pixel on a unit's edge) give their value to the hexagon around their
+            // own centre, so the total is kept at any resolution.
+            let (cols, rows) = grid.size();
+            for row in 0..rows {
+                for col in 0..cols {
+                    if count.contains_key(&(col, row)) {
+                        continue;
+                    }
+                    let Some(v) = grid.value(col, row).filter(|v| v.is_finite() && *v > 0.0) else {
+                        continue;
+                    };
+                    let (lon, lat) = grid.pixel_center(col, row);
+                    add_at(units, bands, lon, lat, v * households_per_value);
                 }
             }
         }
+        Weights::Points(points) => {
+            for p in points {
+                if p.households.is_finite() && p.households > 0.0 {
+                    add_at(units, bands, p.lon, p.lat, p.households);
+                }
+            }
+        }
+    }
+}
+
+/// Adds households to the hexagon holding a point, in the unit holding it.
+fn add_at(units: &mut [Hexes], bands: &[Bands], lon: f64, lat: f64, households: f64) {
+    let at = geo_types::Coord { x: lon, y: lat };
+    let Some(k) = bands.iter().position(|b| b.contains(at)) else {
+        return;
+    };
+    let u = &mut units[k];
+    if let Ok(ll) = h3o::LatLng::new(lat, lon)
+        && let Some(&i) = u.index.get(&ll.to_cell(u.res))
+    {
+        u.households[i as usize] += households;
     }
 }

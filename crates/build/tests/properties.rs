@@ -84,6 +84,7 @@ proptest! {
             .cells_per_township(12.0)
             .resolution(Some(resolution));
         let built = build(&input, &options, &()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(built.report.is_valid(), "{:?}", built.report.violations.first());
         let n_cells = built.units.iter().filter(|u| u.level == Level::Cell).count();
         prop_assert!(n_cells >= cells, "{n_cells} cells for {cells} asked");
         // Against the original outline, as `citygrid check --boundary` would.

@@ -15,6 +15,6 @@ pub use atomic::Pending;
 pub use error::{IoError, Result};
 pub use gpkg::write_gpkg;
 pub use points::{PointOptions, WeightedPoint, parse_weighted_points, read_weighted_points};
-pub use read::{Loaded, ReadOptions, parse_units, read_boundary, read_units};
+pub use read::{Loaded, ReadOptions, encode_for, parse_units, read_boundary, read_units};
 pub use table::{Column, Field, FieldType, Row, Table, layer_name, tables};
 pub use write::{attr, report_geojson, report_json, table_geojson, units_geojson};

@@ -54,15 +54,43 @@ pub struct Loaded {
     pub crs: Crs,
 }
 
-/// Reads a file's text.
+/// Reads a file's text; a name ending in `.gz` is gunzipped first (the bundled demo
+/// partition is stored that way to keep the repository small).
 ///
 /// # Errors
 /// [`IoError::Read`] naming the path.
 pub fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| IoError::Read {
+    let err = |source| IoError::Read {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    if path.extension().is_some_and(|e| e == "gz") {
+        let file = std::fs::File::open(path).map_err(err)?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text)
+            .map_err(err)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(err)
+    }
+}
+
+/// `bytes` as they should be stored at `path`: gzipped when the name ends in
+/// `.gz`, as they are otherwise.
+///
+/// # Errors
+/// [`IoError::Write`] naming the path, should compression fail.
+pub fn encode_for(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+    if path.extension().is_none_or(|e| e != "gz") {
+        return Ok(bytes.to_vec());
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut enc, bytes)
+        .and_then(|()| enc.finish())
+        .map_err(|source| IoError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 pub(crate) fn parse(text: &str, source_name: &str) -> Result<GeoJson> {

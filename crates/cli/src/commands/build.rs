@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use citygrid_build::{BuildInput, BuildOptions, Progress, TownshipName, build};
 use citygrid_crs::Crs;
-use citygrid_io::{Pending, read_units, units_geojson};
+use citygrid_io::{Pending, encode_for, read_units, report_geojson, units_geojson};
 
 use crate::commands::fields::FieldArgs;
 use citygrid_model::{Level, Unit};
@@ -34,7 +34,7 @@ use citygrid_model::{Level, Unit};
 ///       --units data/guiyang/districts.geojson \
 ///       --township-names data/guiyang/townships.csv \
 ///       --weights data/guiyang/population.tif --people-per-household 2.5 \
-///       --cells 5906 -o data/guiyang/partition.geojson
+///       --cells 5906 -o data/guiyang/partition.geojson.gz
 ///
 ///   # By area only, 2 km² per cell:
 ///   citygrid build --city city.geojson --units districts.geojson \
@@ -92,7 +92,7 @@ pub struct BuildArgs {
     /// Coordinate system to write.
     #[arg(long, default_value = "wgs84")]
     pub output_crs: Crs,
-    /// Output GeoJSON: every unit of every level.
+    /// Output GeoJSON: every unit of every level (gzipped when it ends in .gz).
     #[arg(short, long)]
     pub output: PathBuf,
 }
@@ -144,9 +144,24 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let bar = Bar::new();
     let built = build(&input, &options, &bar)?;
     bar.0.finish_and_clear();
+    if !built.report.is_valid() {
+        // A bug in the build: keep the evidence next to the output.
+        let failed = args.output.with_extension("failed.geojson");
+        let report = args.output.with_extension("failed-report.geojson");
+        std::fs::write(&failed, units_geojson(&built.units, args.output_crs))?;
+        std::fs::write(&report, report_geojson(&built.report, args.output_crs))?;
+        bail!(
+            "the built partition failed its own check ({} errors, first: {}); nothing written to {}. The partition and the report are in {} and {}: please report this with the input",
+            built.report.violations.len(),
+            built.report.violations[0].message,
+            args.output.display(),
+            failed.display(),
+            report.display()
+        );
+    }
     let text = units_geojson(&built.units, args.output_crs);
     let out = Pending::new(&args.output, true)?;
-    out.write_all(text.as_bytes())?;
+    out.write_all(&encode_for(&args.output, text.as_bytes())?)?;
     out.commit()?;
     eprintln!("{}", built.summary);
     eprintln!("wrote {}", args.output.display());

@@ -30,6 +30,14 @@ impl PixelGrid for Grid {
     fn value(&self, col: usize, row: usize) -> Option<f64> {
         self.0.value(col, row)
     }
+
+    fn size(&self) -> (usize, usize) {
+        (self.0.width(), self.0.height())
+    }
+
+    fn pixel_center(&self, col: usize, row: usize) -> (f64, f64) {
+        self.0.pixel_center(col, row)
+    }
 }
 
 impl Layer {

@@ -17,7 +17,7 @@ use crate::commands::fields::FieldArgs;
 
 /// Write the cells and the units above them as GeoPackage or GeoJSON for QGIS.
 ///
-/// Reads the bundled demo city (data/guiyang/partition.geojson, from the current
+/// Reads the bundled demo city (data/guiyang/partition.geojson.gz, from the current
 /// folder; the partition `citygrid serve` serves by default) or --partition FILE,
 /// any GeoJSON partition `citygrid check` reads, with the same --code-field,
 /// --parent-field, --name-field and --level-field.
