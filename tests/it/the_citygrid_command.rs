@@ -5,12 +5,12 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The binary next to this test's own (`target/<profile>/citygrid`).
-fn citygrid() -> Command {
+pub(crate) fn citygrid() -> Command {
     let exe = std::env::current_exe().expect("test path");
     let bin = exe
         .parent()

@@ -8,9 +8,9 @@ use citygrid_check::{Report, Rule, Size};
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::{AttrValue, Unit};
 
-use crate::geometry::to_geojson;
+use crate::geometry::{Precision, to_geojson, to_geojson_with};
 
-fn transform(crs: Crs) -> Transform {
+pub(crate) fn transform(crs: Crs) -> Transform {
     Transform::new(crs).unwrap_or_else(|_| Transform::new(Crs::Wgs84).expect("wgs84 always works"))
 }
 
@@ -44,6 +44,16 @@ pub fn attr(v: &AttrValue) -> JsonValue {
 /// `parent` and every attribute as properties.
 #[must_use]
 pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) -> String {
+    units_geojson_with(units, crs, Precision::Rounded)
+}
+
+/// [`units_geojson`] keeping the given precision.
+#[must_use]
+pub fn units_geojson_with<'a>(
+    units: impl IntoIterator<Item = &'a Unit>,
+    crs: Crs,
+    precision: Precision,
+) -> String {
     let t = transform(crs);
     let features = units
         .into_iter()
@@ -62,7 +72,11 @@ pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) ->
                 props.insert(k.clone(), attr(v));
             }
             feature(
-                Some(to_geojson(&Geometry::MultiPolygon(u.geometry.clone()), &t)),
+                Some(to_geojson_with(
+                    &Geometry::MultiPolygon(u.geometry.clone()),
+                    &t,
+                    precision,
+                )),
                 props,
             )
         })
@@ -70,7 +84,7 @@ pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) ->
     collection(features, crs)
 }
 
-fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Feature {
+pub(crate) fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Feature {
     Feature {
         bbox: None,
         geometry,
@@ -80,7 +94,7 @@ fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Featu
     }
 }
 
-fn collection(features: Vec<Feature>, crs: Crs) -> String {
+pub(crate) fn collection(features: Vec<Feature>, crs: Crs) -> String {
     FeatureCollection {
         bbox: None,
         features,
@@ -97,7 +111,7 @@ fn size_json(size: Option<Size>) -> JsonValue {
     }
 }
 
-fn round(v: f64) -> f64 {
+pub(crate) fn round(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 

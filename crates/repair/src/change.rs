@@ -160,10 +160,15 @@ impl Repaired {
         self.unresolved.is_empty()
     }
 
-    /// Total square metres that changed hands, over all changes.
+    /// Total square metres that changed hands: snapped, overlapping, gap, cut and
+    /// junction area (not the area a ring repair reads differently).
     #[must_use]
     pub fn area_moved_m2(&self) -> f64 {
-        self.changes.iter().map(|c| c.area_m2).sum()
+        self.changes
+            .iter()
+            .filter(|c| c.kind != ChangeKind::Ring)
+            .map(|c| c.area_m2)
+            .sum()
     }
 }
 

@@ -112,11 +112,12 @@ impl Overlay {
             let (units, boundary) = cover(rings, odd);
             covering[f] = units;
             inside[f] = boundary;
-            let mut area2 = signed_area2(&faces.ring(&noded.vertices, f as u32)).max(0.0);
+            let ring = faces.ring(&noded.vertices, f as u32);
+            let mut area2 = signed_area2(&ring).max(0.0);
             for &c in &cycles_of[f][1..] {
                 area2 -= signed_area2(&faces.ring(&noded.vertices, c)).abs();
             }
-            area_m2[f] = area2.max(0.0) / 2.0 * frame.m2();
+            area_m2[f] = area2.max(0.0) / 2.0 * frame.m2_at(centre(&ring));
         }
         let length_m = (0..noded.edges.len())
             .map(|e| {
@@ -167,6 +168,18 @@ impl Overlay {
             .iter()
             .flat_map(|&c| self.faces.half_edges(c))
     }
+}
+
+/// The middle of a ring's bounding box.
+fn centre(ring: &[geo_types::Coord<f64>]) -> geo_types::Coord<f64> {
+    let (mut lo, mut hi) = (ring[0], ring[0]);
+    for c in ring {
+        lo.x = lo.x.min(c.x);
+        lo.y = lo.y.min(c.y);
+        hi.x = hi.x.max(c.x);
+        hi.y = hi.y.max(c.y);
+    }
+    (lo + hi) / 2.0
 }
 
 /// Symmetric difference of two sorted lists.

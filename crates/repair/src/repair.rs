@@ -142,20 +142,11 @@ pub fn repair(
     let covered = covered_m2(&overlay, units.len());
     for (u, found) in unit_defects.iter().enumerate() {
         let unit = &units[u];
-        let turned = wrong_orientation(&unit.geometry);
-        if found.is_empty() && turned == 0 {
+        if found.is_empty() {
             continue;
         }
-        let area = if found.is_empty() {
-            0.0
-        } else {
-            (covered[u] - given_area[u]).abs()
-        };
-        let what: Vec<String> = found
-            .iter()
-            .map(|d| d.message.clone())
-            .chain((turned > 0).then(|| format!("{turned} rings wound the wrong way")))
-            .collect();
+        let area = (covered[u] - given_area[u]).abs();
+        let what: Vec<String> = found.iter().map(|d| d.message.clone()).collect();
         let points: Vec<Point<f64>> = found.iter().filter_map(|d| d.at.map(Point)).collect();
         changes.push(Change {
             kind: ChangeKind::Ring,
@@ -169,12 +160,12 @@ pub fn repair(
             },
             area_m2: area,
             message: format!(
-                "{} {}: {}; read by the even-odd rule and rebuilt valid{}",
+                "{} {}: {}; rebuilt valid by the even-odd rule (inside is what its rings wind around an odd number of times){}",
                 unit.level,
                 unit.code,
                 what.join("; "),
-                if area > 0.0 {
-                    format!(", {area:.2} m² differ from its rings' shoelace area")
+                if area >= 0.01 {
+                    format!(", which differs from the rings' signed area by {area:.2} m²")
                 } else {
                     String::new()
                 }
@@ -240,19 +231,6 @@ fn shoelace_m2(mp: &MultiPolygon<f64>, frame: &Frame) -> f64 {
         })
         .sum::<f64>()
         * frame.m2()
-}
-
-/// Rings wound against RFC 7946 (shells counter-clockwise, holes clockwise).
-fn wrong_orientation(mp: &MultiPolygon<f64>) -> usize {
-    mp.0.iter()
-        .map(|p| {
-            usize::from(signed_area2(&p.exterior().0) < 0.0)
-                + p.interiors()
-                    .iter()
-                    .filter(|h| signed_area2(&h.0) > 0.0)
-                    .count()
-        })
-        .sum()
 }
 
 /// The area each unit covers in the overlay (before overlaps are settled), m².

@@ -48,6 +48,15 @@ impl Frame {
     pub(crate) fn m2(&self) -> f64 {
         self.mx * self.my
     }
+
+    /// Square metres per square degree at `c`: areas of features far from the
+    /// origin (a district 50 km away) are off by 0.1 % or more in the origin's frame.
+    pub(crate) fn m2_at(&self, c: Coord<f64>) -> f64 {
+        citygrid_model::measure::LocalFrame::new(c.x, c.y).map_or(self.m2(), |f| {
+            let (mx, my) = f.metres_per_degree();
+            mx * my
+        })
+    }
 }
 
 /// What snapping did to one unit.
