@@ -286,7 +286,7 @@ fn damaged_file(name: &str, units: &[Unit]) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::write(
         &path,
-        units_geojson_with(units, Crs::Wgs84, Precision::Full),
+        units_geojson_with(units, Crs::Wgs84, Precision::Full, None),
     )
     .unwrap();
     path
@@ -387,4 +387,50 @@ fn the_command_exits_1_on_a_wide_gap_and_says_where() {
     assert!(text.contains("LEFT OPEN: 1 problems"), "{text}");
     assert!(text.contains("wide_gap"), "{text}");
     assert!(text.contains("districts 520122, 520123"), "{text}");
+}
+
+#[test]
+fn a_gauss_kruger_file_is_repaired_in_its_own_coordinates() {
+    // As survey data arrives: CGCS2000 3-degree zone 36 (EPSG:4545), to 0.1 mm.
+    let gk: Crs = "epsg:4545".parse().unwrap();
+    let (units, _) = damaged();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let input = dir.join("guiyang-districts-damaged-4545.geojson");
+    let city = dir.join("guiyang-city-4545.geojson");
+    let fixed = dir.join("guiyang-districts-fixed-4545.geojson");
+    std::fs::write(&input, citygrid_io::units_geojson(&units, gk)).unwrap();
+    let outline = Unit::new(
+        "520100".parse().unwrap(),
+        citygrid_model::Level::City,
+        outline(),
+    );
+    std::fs::write(&city, citygrid_io::units_geojson([&outline], gk)).unwrap();
+    let out = citygrid()
+        .args([
+            "fix",
+            input.to_str().unwrap(),
+            "--out",
+            fixed.to_str().unwrap(),
+        ])
+        .args(["--boundary", city.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let check = citygrid()
+        .args([
+            "check",
+            fixed.to_str().unwrap(),
+            "--boundary",
+            city.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(0), "{text}");
+    assert!(text.contains("coordinates in epsg:4545"), "{text}");
 }

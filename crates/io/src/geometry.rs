@@ -118,18 +118,36 @@ pub fn to_geojson_with(
     transform: &Transform,
     precision: Precision,
 ) -> geojson::Geometry {
-    let mut g = geometry.clone();
+    to_geojson_mapped(geometry, |c| out_of_wgs84(c, transform, precision))
+}
+
+/// A WGS84 point in the given CRS and precision (kept in WGS84 when it cannot be
+/// expressed there).
+pub(crate) fn out_of_wgs84(
+    c: Coord<f64>,
+    transform: &Transform,
+    precision: Precision,
+) -> Coord<f64> {
     let keep = |v: f64| match precision {
         Precision::Rounded => round(v),
         Precision::Full => v,
     };
-    geo::MapCoordsInPlace::map_coords_in_place(&mut g, |c| match transform.from_wgs84(c.x, c.y) {
+    match transform.from_wgs84(c.x, c.y) {
         Ok((x, y)) => Coord {
             x: keep(x),
             y: keep(y),
         },
         Err(_) => c,
-    });
+    }
+}
+
+/// A geometry as GeoJSON with every point mapped.
+pub(crate) fn to_geojson_mapped(
+    geometry: &Geometry<f64>,
+    map: impl Fn(Coord<f64>) -> Coord<f64>,
+) -> geojson::Geometry {
+    let mut g = geometry.clone();
+    geo::MapCoordsInPlace::map_coords_in_place(&mut g, &map);
     geojson::Geometry::from(&g)
 }
 

@@ -10,6 +10,6 @@ pub mod write; // units and reports to GeoJSON and JSON
 
 pub use error::{IoError, Result};
 pub use geometry::Precision;
-pub use read::{Loaded, ReadOptions, parse_units, read_boundary, read_units};
+pub use read::{Loaded, ReadOptions, SourcePositions, parse_units, read_boundary, read_units};
 pub use repair::{repair_geojson, repair_json};
 pub use write::{attr, report_geojson, report_json, units_geojson, units_geojson_with};

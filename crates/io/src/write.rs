@@ -8,7 +8,8 @@ use citygrid_check::{Report, Rule, Size};
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::{AttrValue, Unit};
 
-use crate::geometry::{Precision, to_geojson, to_geojson_with};
+use crate::geometry::{Precision, out_of_wgs84, to_geojson, to_geojson_mapped};
+use crate::read::SourcePositions;
 
 pub(crate) fn transform(crs: Crs) -> Transform {
     Transform::new(crs).unwrap_or_else(|_| Transform::new(Crs::Wgs84).expect("wgs84 always works"))
@@ -44,17 +45,24 @@ pub fn attr(v: &AttrValue) -> JsonValue {
 /// `parent` and every attribute as properties.
 #[must_use]
 pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) -> String {
-    units_geojson_with(units, crs, Precision::Rounded)
+    units_geojson_with(units, crs, Precision::Rounded, None)
 }
 
-/// [`units_geojson`] keeping the given precision.
+/// [`units_geojson`] keeping the given precision; points found in `sources` are
+/// written exactly as they were read.
 #[must_use]
 pub fn units_geojson_with<'a>(
     units: impl IntoIterator<Item = &'a Unit>,
     crs: Crs,
     precision: Precision,
+    sources: Option<&SourcePositions>,
 ) -> String {
     let t = transform(crs);
+    let map = |c| {
+        sources
+            .and_then(|s| s.get(c))
+            .unwrap_or_else(|| out_of_wgs84(c, &t, precision))
+    };
     let features = units
         .into_iter()
         .map(|u| {
@@ -72,10 +80,9 @@ pub fn units_geojson_with<'a>(
                 props.insert(k.clone(), attr(v));
             }
             feature(
-                Some(to_geojson_with(
+                Some(to_geojson_mapped(
                     &Geometry::MultiPolygon(u.geometry.clone()),
-                    &t,
-                    precision,
+                    map,
                 )),
                 props,
             )

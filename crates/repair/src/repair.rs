@@ -52,7 +52,7 @@ pub fn repair(
         .collect();
     let unit_defects: Vec<Vec<citygrid_check::validity::Defect>> =
         units.par_iter().map(|u| defects(&u.geometry)).collect();
-    let snapped = snap(&mut rings, &frame, options.snap_m, units.len());
+    let snapped = snap(&mut rings, &frame, options.snap_m);
     tracing::info!(
         units = units.len(),
         rings = rings.rings.len(),
@@ -101,15 +101,27 @@ pub fn repair(
             .filter(|&&o| o != BOUNDARY)
             .map(|&o| units[o as usize].code.clone())
             .collect();
-        let boundary_too = if s.onto.contains(&BOUNDARY) {
-            if onto.is_empty() {
-                " the boundary"
-            } else {
-                " and the boundary"
-            }
-        } else {
-            ""
-        };
+        let mut whose: Vec<String> = Vec::new();
+        if !onto.is_empty() {
+            whose.push(names(unit.level, &onto));
+        }
+        if s.onto.contains(&BOUNDARY) {
+            whose.push("the boundary".to_string());
+        }
+        let whose = whose.join(" and ");
+        let mut did = Vec::new();
+        if s.moved > 0 {
+            did.push(format!(
+                "{} of its vertices moved onto those of {whose}",
+                s.moved
+            ));
+        }
+        if s.inserted > 0 {
+            did.push(format!(
+                "{} vertices of {whose} inserted into its edges",
+                s.inserted
+            ));
+        }
         let area = (s.area_after_m2 - s.area_before_m2).abs();
         let mut all = vec![unit.code.clone()];
         all.extend(onto.iter().cloned());
@@ -125,16 +137,10 @@ pub fn repair(
             ))),
             area_m2: area,
             message: format!(
-                "{} {}: {} vertices moved onto and {} inserted into {}{boundary_too}, up to {:.2} m; its area changed by {area:.2} m²",
+                "{} {}: {}, up to {:.2} m away; its area changed by {area:.2} m²",
                 unit.level,
                 unit.code,
-                s.moved,
-                s.inserted,
-                if onto.is_empty() {
-                    String::new()
-                } else {
-                    names(unit.level, &onto)
-                },
+                did.join(", "),
                 s.max_m
             ),
         });
@@ -146,7 +152,11 @@ pub fn repair(
             continue;
         }
         let area = (covered[u] - given_area[u]).abs();
-        let what: Vec<String> = found.iter().map(|d| d.message.clone()).collect();
+        // The first few defects by name; a quantised ring can have hundreds.
+        let mut what: Vec<String> = found.iter().take(3).map(|d| d.message.clone()).collect();
+        if found.len() > 3 {
+            what.push(format!("{} more defects", found.len() - 3));
+        }
         let points: Vec<Point<f64>> = found.iter().filter_map(|d| d.at.map(Point)).collect();
         changes.push(Change {
             kind: ChangeKind::Ring,

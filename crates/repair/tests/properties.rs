@@ -88,6 +88,8 @@ proptest! {
                 done.push(d.description);
             }
         }
+        prop_assume!(!done.is_empty());
+        prop_assert!(!check(&units, &boundary).is_valid(), "{:?} broke nothing", done);
         let repaired = repair(&units, Some(&boundary), &RepairOptions::default())
             .map_err(|e| TestCaseError::fail(format!("{done:?}: {e}")))?;
         for p in &repaired.unresolved {

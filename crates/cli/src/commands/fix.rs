@@ -13,7 +13,10 @@ use indicatif::ProgressBar;
 use serde_json::json;
 
 use citygrid_check::{CheckOptions, Checker, Report, Violation};
-use citygrid_io::{Precision, repair_geojson, repair_json, report_json, units_geojson_with};
+use citygrid_crs::Crs;
+use citygrid_io::{
+    Precision, SourcePositions, repair_geojson, repair_json, report_json, units_geojson_with,
+};
 use citygrid_model::Unit;
 use citygrid_repair::{Change, ChangeKind, RepairOptions, Repaired, repair};
 
@@ -102,9 +105,23 @@ pub fn run(args: &FixArgs) -> Result<ExitCode> {
         .collect();
     repaired.changes.splice(0..0, read_fixes);
     spinner.set_message(format!("writing {}", args.out.display()));
+    // Points read from the files go back exactly as they were: a transform out of
+    // WGS84 and back is not exact to the last bit.
+    let sources = if loaded.crs == Crs::Wgs84 {
+        None
+    } else {
+        let mut paths = vec![args.input.as_path()];
+        paths.extend(args.boundary.as_deref());
+        Some(SourcePositions::read(&paths, loaded.crs)?)
+    };
     std::fs::write(
         &args.out,
-        units_geojson_with(&repaired.units, loaded.crs, Precision::Full) + "\n",
+        units_geojson_with(
+            &repaired.units,
+            loaded.crs,
+            Precision::Full,
+            sources.as_ref(),
+        ) + "\n",
     )
     .with_context(|| format!("cannot write {}", args.out.display()))?;
     if let Some(path) = &args.report {
@@ -112,7 +129,13 @@ pub fn run(args: &FixArgs) -> Result<ExitCode> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     spinner.set_message("checking the result");
-    let units: Vec<Arc<Unit>> = repaired.units.iter().cloned().map(Arc::new).collect();
+    // Outside WGS84 the file holds transformed numbers: check what was written.
+    let units: Vec<Arc<Unit>> = if loaded.crs == Crs::Wgs84 {
+        repaired.units.iter().cloned().map(Arc::new).collect()
+    } else {
+        let (written, _) = args.input_fields.read(&args.out, None)?;
+        written.units.into_iter().map(Arc::new).collect()
+    };
     let report = Checker::new(CheckOptions::default()).check(&units, boundary.as_ref());
     spinner.finish_and_clear();
     tracing::info!(
@@ -159,6 +182,15 @@ fn reader_fix(v: &Violation, units: &[Unit]) -> Option<Change> {
     })
 }
 
+/// Changes of one kind between the same units, summed for the text report.
+#[derive(Debug, Default)]
+struct Group {
+    pieces: usize,
+    area_m2: f64,
+    /// How many pieces each unit received.
+    to: BTreeMap<String, usize>,
+}
+
 fn area_text(m2: f64) -> String {
     if m2 >= 1e6 {
         format!("{:.3} km²", m2 / 1e6)
@@ -172,7 +204,7 @@ fn text_report(
     read: usize,
     repaired: &Repaired,
     report: &Report,
-    crs: citygrid_crs::Crs,
+    crs: Crs,
 ) -> String {
     let mut s = format!(
         "{}: {read} units (coordinates in {crs})\n",
@@ -213,21 +245,21 @@ fn text_report(
                 s.push_str(&line(c));
             }
         } else {
-            let mut groups: BTreeMap<(ChangeKind, String), (usize, f64, BTreeMap<String, usize>)> =
-                BTreeMap::new();
+            let mut groups: BTreeMap<(ChangeKind, String), Group> = BTreeMap::new();
             for c in pieces {
                 let units: Vec<&str> = c.units.iter().map(|u| u.as_str()).collect();
                 let g = groups
                     .entry((c.kind, format!("{}s {}", c.level, units.join(", "))))
                     .or_default();
-                g.0 += 1;
-                g.1 += c.area_m2;
+                g.pieces += 1;
+                g.area_m2 += c.area_m2;
                 if let Some(to) = &c.to {
-                    *g.2.entry(to.to_string()).or_default() += 1;
+                    *g.to.entry(to.to_string()).or_default() += 1;
                 }
             }
-            for ((kind, units), (n, area, to)) in groups {
-                let to: Vec<String> = to.iter().map(|(u, k)| format!("{u} x{k}")).collect();
+            for ((kind, units), g) in groups {
+                let (n, area) = (g.pieces, g.area_m2);
+                let to: Vec<String> = g.to.iter().map(|(u, k)| format!("{u} x{k}")).collect();
                 let outcome = match kind {
                     ChangeKind::Outside => "cut away".to_string(),
                     ChangeKind::Junction => "moved to boundary vertices".to_string(),
