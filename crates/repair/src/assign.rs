@@ -519,7 +519,11 @@ fn region_polygons(overlay: &Overlay, region_of: &[u32], faces: &[usize]) -> Mul
     polygons(&overlay.noded.vertices, &half)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Turns each settled region into a change or a problem.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the state of one level being settled; a struct would only rename it"
+)]
 fn report(
     h: &Hierarchy<'_>,
     l: usize,
@@ -533,7 +537,6 @@ fn report(
     max_gap_width_m: f64,
     out: &mut Assignment,
 ) {
-    let _ = owner;
     let outside_what = if l == 0 {
         if has_boundary {
             "the boundary"

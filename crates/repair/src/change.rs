@@ -168,7 +168,7 @@ impl Repaired {
             .iter()
             .filter(|c| c.kind != ChangeKind::Ring)
             .map(|c| c.area_m2)
-            .sum()
+            .fold(0.0, |a, b| a + b)
     }
 }
 
