@@ -3,6 +3,7 @@
 
 mod building_a_partition;
 mod exporting_cells_for_gis;
+mod fix_repairs_damaged_districts;
 mod guiyang_districts_check_clean;
 mod support;
 mod the_bundled_guiyang_partition;

@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
 ///
 /// A city is divided into districts, townships, villages and grid cells that must
 /// cover it completely, without gaps or overlaps, with unique codes. citygrid checks
-/// such partitions and says exactly where they break those rules.
+/// such partitions and says exactly where they break those rules, and repairs the
+/// small breaks itself.
 #[derive(Debug, Parser)]
 #[command(name = "citygrid", version, propagate_version = true)]
 struct Cli {
@@ -28,6 +29,7 @@ enum Command {
     Check(commands::check::CheckArgs),
     Convert(commands::convert::ConvertArgs),
     Export(commands::export::ExportArgs),
+    Fix(commands::fix::FixArgs),
     Serve(commands::serve::ServeArgs),
 }
 
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Convert(args) => commands::convert::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Export(args) => commands::export::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Fix(args) => commands::fix::run(&args),
         Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use geo_types::MultiPolygon;
+use geo_types::{Coord, MultiPolygon};
 use geojson::{Feature, GeoJson, JsonObject, JsonValue};
 
 use citygrid_check::Violation;
@@ -320,6 +320,68 @@ pub fn read_boundary(path: &Path, crs: Option<Crs>) -> Result<MultiPolygon<f64>>
         });
     }
     Ok(MultiPolygon(polygons))
+}
+
+/// The positions of source files exactly as they are written there, by the WGS84
+/// point each one reads as. A transform to WGS84 and back is not exact to the last
+/// bit, so a writer that must give back the points it read (a repair whose outline
+/// has to match the boundary file vertex for vertex) looks them up here.
+#[derive(Debug, Clone, Default)]
+pub struct SourcePositions(std::collections::HashMap<[u64; 2], Coord<f64>>);
+
+impl SourcePositions {
+    /// Reads every polygon position of the files, taking them in `crs`.
+    ///
+    /// # Errors
+    /// As [`read_boundary`].
+    pub fn read(paths: &[&Path], crs: Crs) -> Result<Self> {
+        let transform = Transform::new(crs).map_err(|e| IoError::Crs {
+            source_name: paths
+                .first()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            message: e.to_string(),
+        })?;
+        let mut map = std::collections::HashMap::new();
+        for path in paths {
+            let source_name = path.display().to_string();
+            let geometries: Vec<geojson::Geometry> = match parse(&read_text(path)?, &source_name)? {
+                GeoJson::Geometry(g) => vec![g],
+                GeoJson::Feature(f) => f.geometry.into_iter().collect(),
+                GeoJson::FeatureCollection(fc) => {
+                    fc.features.into_iter().filter_map(|f| f.geometry).collect()
+                }
+            };
+            for g in &geometries {
+                let polygons: Vec<&Vec<Vec<geojson::Position>>> = match &g.value {
+                    geojson::GeometryValue::Polygon { coordinates } => vec![coordinates],
+                    geojson::GeometryValue::MultiPolygon { coordinates } => {
+                        coordinates.iter().collect()
+                    }
+                    _ => continue,
+                };
+                for p in polygons.into_iter().flatten().flatten() {
+                    let s = p.as_slice();
+                    if s.len() < 2 {
+                        continue;
+                    }
+                    if let Ok((x, y)) = transform.to_wgs84(s[0], s[1]) {
+                        map.insert(
+                            citygrid_model::rings::coord_key(Coord { x, y }),
+                            Coord { x: s[0], y: s[1] },
+                        );
+                    }
+                }
+            }
+        }
+        Ok(SourcePositions(map))
+    }
+
+    /// The position a WGS84 point was read from, if it was.
+    #[must_use]
+    pub fn get(&self, c: Coord<f64>) -> Option<Coord<f64>> {
+        self.0.get(&citygrid_model::rings::coord_key(c)).copied()
+    }
 }
 
 #[cfg(test)]

@@ -9,10 +9,13 @@ use citygrid_crs::{Crs, Transform};
 use citygrid_model::{AttrValue, Unit};
 
 use crate::error::{IoError, Result};
-use crate::geometry::{project, rounded_geojson, to_geojson};
+use crate::geometry::{
+    Precision, out_of_wgs84, project, rounded_geojson, to_geojson, to_geojson_mapped,
+};
+use crate::read::SourcePositions;
 use crate::table::{Field, Table};
 
-fn transform(crs: Crs) -> Transform {
+pub(crate) fn transform(crs: Crs) -> Transform {
     Transform::new(crs).unwrap_or_else(|_| Transform::new(Crs::Wgs84).expect("wgs84 always works"))
 }
 
@@ -46,7 +49,24 @@ pub fn attr(v: &AttrValue) -> JsonValue {
 /// `parent` and every attribute as properties.
 #[must_use]
 pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) -> String {
+    units_geojson_with(units, crs, Precision::Rounded, None)
+}
+
+/// [`units_geojson`] keeping the given precision; points found in `sources` are
+/// written exactly as they were read.
+#[must_use]
+pub fn units_geojson_with<'a>(
+    units: impl IntoIterator<Item = &'a Unit>,
+    crs: Crs,
+    precision: Precision,
+    sources: Option<&SourcePositions>,
+) -> String {
     let t = transform(crs);
+    let map = |c| {
+        sources
+            .and_then(|s| s.get(c))
+            .unwrap_or_else(|| out_of_wgs84(c, &t, precision))
+    };
     let features = units
         .into_iter()
         .map(|u| {
@@ -64,7 +84,10 @@ pub fn units_geojson<'a>(units: impl IntoIterator<Item = &'a Unit>, crs: Crs) ->
                 props.insert(k.clone(), attr(v));
             }
             feature(
-                Some(to_geojson(&Geometry::MultiPolygon(u.geometry.clone()), &t)),
+                Some(to_geojson_mapped(
+                    &Geometry::MultiPolygon(u.geometry.clone()),
+                    map,
+                )),
                 props,
             )
         })
@@ -131,7 +154,7 @@ fn field_json(f: &Field) -> JsonValue {
     }
 }
 
-fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Feature {
+pub(crate) fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Feature {
     Feature {
         bbox: None,
         geometry,
@@ -141,7 +164,7 @@ fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Featu
     }
 }
 
-fn collection(features: Vec<Feature>, crs: Crs) -> String {
+pub(crate) fn collection(features: Vec<Feature>, crs: Crs) -> String {
     FeatureCollection {
         bbox: None,
         features,
@@ -158,7 +181,7 @@ fn size_json(size: Option<Size>) -> JsonValue {
     }
 }
 
-fn round(v: f64) -> f64 {
+pub(crate) fn round(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 

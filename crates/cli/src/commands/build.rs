@@ -12,7 +12,7 @@ use citygrid_build::{BuildInput, BuildOptions, Progress, TownshipName, build};
 use citygrid_crs::Crs;
 use citygrid_io::{Pending, encode_for, read_units, report_geojson, units_geojson};
 
-use crate::commands::fields::FieldArgs;
+use crate::commands::input::InputArgs;
 use citygrid_model::{Level, Unit};
 
 /// Build a complete grid-cell partition of a city.
@@ -84,11 +84,9 @@ pub struct BuildArgs {
     /// Hexagons the densest cells should hold when the resolution is automatic.
     #[arg(long, default_value_t = 40.0)]
     pub hexes_per_cell: f64,
+    /// How to read the inputs.
     #[command(flatten)]
-    pub fields: FieldArgs,
-    /// Coordinate system of the input files (default: their crs member, else WGS84).
-    #[arg(long)]
-    pub crs: Option<Crs>,
+    pub input: InputArgs,
     /// Coordinate system to write.
     #[arg(long, default_value = "wgs84")]
     pub output_crs: Crs,
@@ -99,7 +97,7 @@ pub struct BuildArgs {
 
 /// Runs the build.
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
-    let read = args.fields.read_options(args.crs);
+    let read = args.input.read_options();
     let mut units: Vec<Unit> = Vec::new();
     for path in std::iter::once(&args.city).chain(&args.units) {
         let loaded = read_units(path, &read)?;
@@ -121,7 +119,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let mut layer = crate::commands::weights::Layer::read(
         args.weights.as_deref(),
         args.weight_field.as_deref(),
-        args.crs,
+        args.input.crs,
     )?;
     let per_value = match args.people_per_household {
         Some(p) if p.is_finite() && p > 0.0 => 1.0 / p,

@@ -5,5 +5,7 @@ pub mod check; // citygrid check
 pub mod convert; // citygrid convert
 pub mod export; // citygrid export cells (and later tiles)
 pub mod fields; // property-name flags shared by the commands that read partitions
+pub mod fix; // citygrid fix
+pub mod input; // reading units and a boundary, shared by the commands
 pub mod serve; // citygrid serve
 pub mod weights; // weight layers for citygrid build
