@@ -17,6 +17,7 @@ use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use citygrid_model::rings::coord_key;
+use citygrid_model::topology::ring_through;
 
 use crate::faces::{Arrangement, OUTSIDE, UNKNOWN};
 use crate::hexes::Hexes;
@@ -251,24 +252,7 @@ pub(crate) fn face_rings(
 ) -> Vec<Vec<Coord<f64>>> {
     topo.faces[u]
         .iter()
-        .map(|ring| {
-            let mut out: Vec<Coord<f64>> = Vec::new();
-            for use_ in &ring.edges {
-                let c = &edges[use_.edge as usize];
-                let skip = usize::from(!out.is_empty());
-                if use_.forward {
-                    out.extend(c.iter().skip(skip));
-                } else {
-                    out.extend(c.iter().rev().skip(skip));
-                }
-            }
-            if out.first() != out.last()
-                && let Some(&f) = out.first()
-            {
-                out.push(f);
-            }
-            out
-        })
+        .map(|ring| ring_through(ring, |e| &edges[e as usize]))
         .collect()
 }
 

@@ -193,22 +193,7 @@ impl Topology {
     /// The coordinates of one face ring, closed (first vertex repeated at the end).
     #[must_use]
     pub fn ring_coords(&self, ring: &FaceRing) -> Vec<Coord<f64>> {
-        let mut out: Vec<Coord<f64>> = Vec::new();
-        for u in &ring.edges {
-            let c = &self.edges[u.edge as usize].coords;
-            let skip = usize::from(!out.is_empty());
-            if u.forward {
-                out.extend(c.iter().skip(skip));
-            } else {
-                out.extend(c.iter().rev().skip(skip));
-            }
-        }
-        if out.first() != out.last()
-            && let Some(&f) = out.first()
-        {
-            out.push(f);
-        }
-        out
+        ring_through(ring, |e| &self.edges[e as usize].coords)
     }
 
     /// Rebuilds one face's geometry from its edges.
@@ -225,6 +210,30 @@ impl Topology {
         }
         MultiPolygon(polys)
     }
+}
+
+/// The coordinates of a face ring, closed, with each edge's vertices from
+/// `coords` (the topology's own, or edges refined with extra vertices).
+pub fn ring_through<'a>(
+    ring: &FaceRing,
+    coords: impl Fn(EdgeId) -> &'a [Coord<f64>],
+) -> Vec<Coord<f64>> {
+    let mut out: Vec<Coord<f64>> = Vec::new();
+    for u in &ring.edges {
+        let c = coords(u.edge);
+        let skip = usize::from(!out.is_empty());
+        if u.forward {
+            out.extend(c.iter().skip(skip));
+        } else {
+            out.extend(c.iter().rev().skip(skip));
+        }
+    }
+    if out.first() != out.last()
+        && let Some(&f) = out.first()
+    {
+        out.push(f);
+    }
+    out
 }
 
 /// Marks the segments that start at a node.
