@@ -21,7 +21,7 @@
 use rstar::AABB;
 
 use crate::clean::{Poly, polygons};
-use crate::snap::{HotPixels, Pt};
+use crate::snap::{HotPixels, Pt, Snapper};
 use crate::tile::{EXTENT, TileId, scale};
 use crate::tiler::PolyLayer;
 
@@ -124,20 +124,24 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
     }
     // Hot pixels: vertices near the rectangle, border crossings, corners. Input
     // is doubled so pixel centres are the grid points.
-    let mut hot = HotPixels::new(2, 32);
+    let mut pixels: Vec<Pt> = frame.corners().to_vec();
+    let (mut len, mut n) = (0i64, 0i64);
     for (_, pts) in &local {
         for &p in pts {
             if p[0] >= grown[0] && p[0] <= grown[2] && p[1] >= grown[1] && p[1] <= grown[3] {
-                hot.add_pixel(p);
+                pixels.push(p);
             }
         }
         for w in pts.windows(2) {
-            border_crossings(w[0], w[1], r, |p| hot.add_pixel(p));
+            if touches(w[0], w[1]) {
+                len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
+                n += 1;
+            }
+            border_crossings(w[0], w[1], r, |p| pixels.push(p));
         }
     }
-    for c in frame.corners() {
-        hot.add_pixel(c);
-    }
+    let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
+    let mut snapper = Snapper::new(&hot);
     let snapped: Vec<(u32, Vec<Pt>)> = local
         .into_iter()
         .map(|(e, pts)| {
@@ -147,7 +151,7 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
             }
             for w in pts.windows(2) {
                 if touches(w[0], w[1]) {
-                    hot.snap_segment(
+                    snapper.snap_segment(
                         [w[0][0] * 2, w[0][1] * 2],
                         [w[1][0] * 2, w[1][1] * 2],
                         &mut out,

@@ -19,7 +19,7 @@
 use rayon::prelude::*;
 
 use crate::grid::Grid;
-use crate::snap::{HotPixels, Pt};
+use crate::snap::{HotPixels, Pt, Snapper, pixel_of};
 
 /// Input coordinates are rounded to 1/`FINE` of a grid unit before snapping.
 const FINE: i64 = 256;
@@ -81,7 +81,7 @@ pub fn simplify_edges(edges: &[Vec<[f64; 2]>], tolerance: f64) -> ZoomEdges {
 /// it meets. Consecutive repeats are dropped.
 fn snap_all(edges: &[Vec<[f64; 2]>]) -> Vec<Vec<Pt>> {
     let fine: Vec<Vec<Pt>> = edges
-        .iter()
+        .par_iter()
         .map(|e| {
             e.iter()
                 .map(|p| {
@@ -98,16 +98,20 @@ fn snap_all(edges: &[Vec<[f64; 2]>]) -> Vec<Vec<Pt>> {
     let (mut len, mut n) = (0.0, 0usize);
     for e in edges {
         for w in e.windows(2) {
-            len += (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+            len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
             n += 1;
         }
     }
-    let bucket = (len / n.max(1) as f64).clamp(4.0, 65536.0) as i64;
-    let mut hot = HotPixels::new(FINE, bucket);
-    for p in fine.iter().flatten() {
-        hot.add_point(*p);
-    }
-    fine.par_iter().map(|e| hot.snap_polyline(e)).collect()
+    let pixels: Vec<Pt> = fine.iter().flatten().map(|&p| pixel_of(p, FINE)).collect();
+    let hot = HotPixels::new(FINE, pixels, len / n.max(1) as f64);
+    fine.par_iter()
+        .map_init(|| Snapper::new(&hot), |snap, line| snap.snap_polyline(line))
+        .collect()
+}
+
+fn bounds_of(points: &[Pt]) -> Option<(Pt, Pt)> {
+    points.first()?;
+    Some(bbox(points))
 }
 
 /// Steps 2 and 3: which vertices of each edge to keep.
@@ -149,10 +153,10 @@ fn douglas_peucker(line: &[Pt], tolerance: f64) -> Vec<u32> {
         if j <= i + 1 {
             continue;
         }
-        let (m, d) = (i + 1..j)
-            .map(|k| (k, distance(line[k], line[i], line[j])))
+        let (m, d2) = (i + 1..j)
+            .map(|k| (k, distance2(line[k], line[i], line[j])))
             .fold((i, -1.0), |best, c| if c.1 > best.1 { c } else { best });
-        if d > tolerance {
+        if d2 > tolerance * tolerance {
             keep[m] = true;
             stack.push((i, m));
             stack.push((m, j));
@@ -164,7 +168,7 @@ fn douglas_peucker(line: &[Pt], tolerance: f64) -> Vec<u32> {
 /// The dropped vertex between `i` and `j` farthest from the segment joining them.
 fn farthest(line: &[Pt], i: usize, j: usize) -> Option<usize> {
     (i + 1..j)
-        .map(|k| (k, distance(line[k], line[i], line[j])))
+        .map(|k| (k, distance2(line[k], line[i], line[j])))
         .fold(None, |best: Option<(usize, f64)>, c| match best {
             Some(b) if b.1 >= c.1 => Some(b),
             _ => Some(c),
@@ -172,8 +176,8 @@ fn farthest(line: &[Pt], i: usize, j: usize) -> Option<usize> {
         .map(|(k, _)| k)
 }
 
-/// Distance from `p` to the segment `a`-`b`.
-fn distance(p: Pt, a: Pt, b: Pt) -> f64 {
+/// Squared distance from `p` to the segment `a`-`b`.
+fn distance2(p: Pt, a: Pt, b: Pt) -> f64 {
     let f = |q: Pt| [q[0] as f64, q[1] as f64];
     let (p, a, b) = (f(p), f(a), f(b));
     let d = [b[0] - a[0], b[1] - a[1]];
@@ -183,77 +187,94 @@ fn distance(p: Pt, a: Pt, b: Pt) -> f64 {
     } else {
         (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0)
     };
-    (p[0] - a[0] - t * d[0]).hypot(p[1] - a[1] - t * d[1])
+    let (x, y) = (p[0] - a[0] - t * d[0], p[1] - a[1] - t * d[1]);
+    x * x + y * y
 }
 
 /// Simplified segments (edge, index in its kept list) that break the topology.
 fn find_conflicts(lines: &[Vec<Pt>], kept: &[Vec<u32>]) -> Vec<(u32, u32)> {
-    // Every current segment and vertex, filed in buckets about twice as wide as
-    // an average segment.
+    // Only simplified segments can conflict (the snapped network is clean); with
+    // none there is nothing to check.
+    let simplified = |e: usize, k: usize| kept[e][k + 1] > kept[e][k] + 1;
+    if !kept
+        .iter()
+        .enumerate()
+        .any(|(e, keep)| (0..keep.len().saturating_sub(1)).any(|k| simplified(e, k)))
+    {
+        return Vec::new();
+    }
     let mut segs: Vec<(u32, u32)> = Vec::new();
     let mut total = 0.0;
     for (e, keep) in kept.iter().enumerate() {
         for k in 0..keep.len().saturating_sub(1) {
             segs.push((e as u32, k as u32));
             let (a, b) = seg(lines, kept, e as u32, k as u32);
-            total += ((b[0] - a[0]) as f64).hypot((b[1] - a[1]) as f64);
+            total += ((b[0] - a[0]).abs() + (b[1] - a[1]).abs()) as f64;
         }
-    }
-    if segs.is_empty() {
-        return Vec::new();
-    }
-    let size = (2.0 * total / segs.len() as f64).clamp(8.0, (1u64 << 40) as f64);
-    let f = |p: Pt| [p[0] as f64, p[1] as f64];
-    let mut seg_grid = Grid::new(size);
-    for (i, &(e, k)) in segs.iter().enumerate() {
-        let (a, b) = seg(lines, kept, e, k);
-        seg_grid.add_segment(f(a), f(b), i as u32);
     }
     let mut verts: Vec<Pt> = kept
         .iter()
         .zip(lines)
         .flat_map(|(keep, line)| keep.iter().map(move |&i| line[i as usize]))
         .collect();
-    verts.sort_unstable();
+    verts.par_sort_unstable();
     verts.dedup();
-    let mut vert_grid = Grid::new(size);
-    for (i, v) in verts.iter().enumerate() {
-        vert_grid.add_point(f(*v), i as u32);
-    }
+    let Some((lo, hi)) = bounds_of(&verts) else {
+        return Vec::new();
+    };
+    let f = |p: Pt| [p[0] as f64, p[1] as f64];
+    let size = 2.0 * total / segs.len().max(1) as f64;
+    let seg_grid = Grid::build(f(lo), f(hi), size, segs.len(), |g, add| {
+        let mut buckets = Vec::new();
+        for (i, &(e, k)) in segs.iter().enumerate() {
+            let (a, b) = seg(lines, kept, e, k);
+            g.buckets_of_segment(f(a), f(b), 0.0, &mut buckets);
+            for &bk in &buckets {
+                add(bk, i as u32);
+            }
+        }
+    });
+    let vert_grid = Grid::build(f(lo), f(hi), size, verts.len(), |g, add| {
+        for (i, &v) in verts.iter().enumerate() {
+            add(g.bucket_of(f(v)), i as u32);
+        }
+    });
     segs.par_iter()
         .enumerate()
-        .filter(|&(_, &(e, k))| {
-            let keep = &kept[e as usize];
-            keep[k as usize + 1] > keep[k as usize] + 1
-        })
+        .filter(|&(_, &(e, k))| simplified(e as usize, k as usize))
         .filter_map(|(i, &(e, k))| {
             let (a, b) = seg(lines, kept, e, k);
-            let mut near = Vec::new();
-            seg_grid.near_segment(f(a), f(b), &mut near);
-            near.sort_unstable();
-            near.dedup();
-            for &o in &near {
-                if o as usize == i {
-                    continue;
-                }
-                let (c, d) = seg(lines, kept, segs[o as usize].0, segs[o as usize].1);
-                if segments_conflict(a, b, c, d) {
-                    return Some((e, k));
+            let mut buckets = Vec::new();
+            seg_grid.buckets_of_segment(f(a), f(b), 0.0, &mut buckets);
+            for &bk in &buckets {
+                for &o in seg_grid.items(bk) {
+                    if o as usize == i {
+                        continue;
+                    }
+                    let (c, d) = seg(lines, kept, segs[o as usize].0, segs[o as usize].1);
+                    if segments_conflict(a, b, c, d) {
+                        return Some((e, k));
+                    }
                 }
             }
             let keep = &kept[e as usize];
             let chain =
                 &lines[e as usize][keep[k as usize] as usize..=keep[k as usize + 1] as usize];
-            let (lo, hi) = bbox(chain);
-            near.clear();
-            vert_grid.in_box(f(lo), f(hi), &mut near);
-            for &v in &near {
+            let (clo, chi) = bbox(chain);
+            let mut hit = false;
+            vert_grid.for_box(f(clo), f(chi), |v| {
                 let p = verts[v as usize];
-                if p != a && p != b && strictly_inside(p, chain) {
-                    return Some((e, k));
+                if !hit
+                    && p != a
+                    && p != b
+                    && (clo[0]..=chi[0]).contains(&p[0])
+                    && (clo[1]..=chi[1]).contains(&p[1])
+                    && strictly_inside(p, chain)
+                {
+                    hit = true;
                 }
-            }
-            None
+            });
+            hit.then_some((e, k))
         })
         .collect()
 }

@@ -15,90 +15,127 @@
 //! (callers use `u = 256` for float input rounded to 1/256 unit, and `u = 2` for
 //! input that is already on the output grid).
 
-use rustc_hash::FxHashMap;
-
-use crate::grid::buckets_along;
+use crate::grid::Grid;
 
 /// An integer point.
 pub(crate) type Pt = [i64; 2];
 
-/// Hot pixels, by bucket of pixels, for finding the ones near a segment.
+/// The hot pixels, filed in a grid for finding the ones near a segment.
 #[derive(Debug)]
 pub(crate) struct HotPixels {
     /// Pixel size in input units (even).
     unit: i64,
-    /// Bucket size in pixels.
-    bucket: i64,
-    map: FxHashMap<(i64, i64), Vec<Pt>>,
+    pixels: Vec<Pt>,
+    grid: Option<Grid>,
 }
 
 impl HotPixels {
-    /// No hot pixels yet, for input on a grid `unit` times finer than the pixels.
-    pub(crate) fn new(unit: i64, bucket: i64) -> HotPixels {
-        HotPixels {
-            unit,
-            bucket: bucket.max(1),
-            map: FxHashMap::default(),
-        }
+    /// Hot pixels (pixel coordinates) for input on a grid `unit` times finer;
+    /// `spacing` is a typical segment length in pixels (sizes the buckets).
+    pub(crate) fn new(unit: i64, mut pixels: Vec<Pt>, spacing: f64) -> HotPixels {
+        pixels.sort_unstable();
+        pixels.dedup();
+        let f = |p: Pt| [p[0] as f64, p[1] as f64];
+        let grid = pixels.first().map(|&first| {
+            let (lo, hi) = pixels.iter().fold((first, first), |(lo, hi), p| {
+                (
+                    [lo[0].min(p[0]), lo[1].min(p[1])],
+                    [hi[0].max(p[0]), hi[1].max(p[1])],
+                )
+            });
+            Grid::build(f(lo), f(hi), spacing.max(4.0), pixels.len(), |g, add| {
+                for (i, &p) in pixels.iter().enumerate() {
+                    add(g.bucket_of(f(p)), i as u32);
+                }
+            })
+        });
+        HotPixels { unit, pixels, grid }
     }
 
     /// The pixel (its centre, in pixel coordinates) that holds an input point.
     pub(crate) fn pixel_of(&self, p: Pt) -> Pt {
-        let h = self.unit / 2;
-        [
-            (p[0] + h).div_euclid(self.unit),
-            (p[1] + h).div_euclid(self.unit),
-        ]
+        pixel_of(p, self.unit)
     }
+}
 
-    /// Makes the pixel holding an input point hot.
-    pub(crate) fn add_point(&mut self, p: Pt) {
-        let px = self.pixel_of(p);
-        self.add_pixel(px);
-    }
+/// The pixel holding a point given in units `unit` times finer than pixels.
+pub(crate) fn pixel_of(p: Pt, unit: i64) -> Pt {
+    let h = unit / 2;
+    [(p[0] + h).div_euclid(unit), (p[1] + h).div_euclid(unit)]
+}
 
-    /// Makes a pixel hot (pixel coordinates).
-    pub(crate) fn add_pixel(&mut self, px: Pt) {
-        let key = (px[0].div_euclid(self.bucket), px[1].div_euclid(self.bucket));
-        let v = self.map.entry(key).or_default();
-        if !v.contains(&px) {
-            v.push(px);
+/// Snaps segments against a set of hot pixels, reusing its buffers.
+#[derive(Debug)]
+pub(crate) struct Snapper<'a> {
+    hot: &'a HotPixels,
+    buckets: Vec<usize>,
+    hits: Vec<(i128, Pt)>,
+}
+
+impl<'a> Snapper<'a> {
+    pub(crate) fn new(hot: &'a HotPixels) -> Snapper<'a> {
+        Snapper {
+            hot,
+            buckets: Vec::new(),
+            hits: Vec::new(),
         }
     }
 
     /// Appends to `out` the hot pixels segment `a`-`b` (input units) passes, in
     /// order from `a` to `b`, starting with `a`'s pixel unless `out` already ends
     /// with it, and always ending with `b`'s pixel.
-    pub(crate) fn snap_segment(&self, a: Pt, b: Pt, out: &mut Vec<Pt>) {
-        let (pa, pb) = (self.pixel_of(a), self.pixel_of(b));
-        let mut hits: Vec<(i128, Pt)> = Vec::new();
-        if pa != pb {
-            let u = self.unit as f64;
-            let fa = [a[0] as f64 / u, a[1] as f64 / u];
-            let fb = [b[0] as f64 / u, b[1] as f64 / u];
-            let d = [i128::from(b[0] - a[0]), i128::from(b[1] - a[1])];
-            for key in buckets_along(fa, fb, self.bucket as f64, 1.0) {
-                let Some(pixels) = self.map.get(&key) else {
-                    continue;
-                };
-                for &px in pixels {
-                    if px == pa || px == pb || !self.passes(a, b, px) {
-                        continue;
-                    }
-                    let c = [
-                        i128::from(px[0] * self.unit - a[0]),
-                        i128::from(px[1] * self.unit - a[1]),
-                    ];
-                    hits.push((c[0] * d[0] + c[1] * d[1], px));
-                }
-            }
-            hits.sort_unstable();
-            hits.dedup();
-        }
+    pub(crate) fn snap_segment(&mut self, a: Pt, b: Pt, out: &mut Vec<Pt>) {
+        let unit = self.hot.unit;
+        let (pa, pb) = (pixel_of(a, unit), pixel_of(b, unit));
         if out.last() != Some(&pa) {
             out.push(pa);
         }
-        for (_, px) in hits {
+        if pa == pb {
+            return;
+        }
+        let Some(grid) = &self.hot.grid else {
+            out.push(pb);
+            return;
+        };
+        let u = unit as f64;
+        let fa = [a[0] as f64 / u, a[1] as f64 / u];
+        let fb = [b[0] as f64 / u, b[1] as f64 / u];
+        let d = [fb[0] - fa[0], fb[1] - fa[1]];
+        let len = d[0].hypot(d[1]);
+        let lo = [fa[0].min(fb[0]) - 1.0, fa[1].min(fb[1]) - 1.0];
+        let hi = [fa[0].max(fb[0]) + 1.0, fa[1].max(fb[1]) + 1.0];
+        grid.buckets_of_segment(fa, fb, 1.0, &mut self.buckets);
+        self.hits.clear();
+        let dd = [i128::from(b[0] - a[0]), i128::from(b[1] - a[1])];
+        for &bk in &self.buckets {
+            for &i in grid.items(bk) {
+                let px = self.hot.pixels[i as usize];
+                let c = [px[0] as f64, px[1] as f64];
+                // Cheap rejections first: outside the segment's box, or farther
+                // from its line than a pixel's half-diagonal (0.71).
+                if px == pa
+                    || px == pb
+                    || c[0] < lo[0]
+                    || c[0] > hi[0]
+                    || c[1] < lo[1]
+                    || c[1] > hi[1]
+                    || (d[0] * (c[1] - fa[1]) - d[1] * (c[0] - fa[0])).abs() > 0.75 * len
+                {
+                    continue;
+                }
+                let centre = [px[0] * unit, px[1] * unit];
+                if segment_meets_pixel(
+                    [a[0] - centre[0], a[1] - centre[1]],
+                    [b[0] - centre[0], b[1] - centre[1]],
+                    unit / 2,
+                ) {
+                    let cc = [i128::from(centre[0] - a[0]), i128::from(centre[1] - a[1])];
+                    self.hits.push((cc[0] * dd[0] + cc[1] * dd[1], px));
+                }
+            }
+        }
+        self.hits.sort_unstable();
+        for &(_, px) in &self.hits {
             if out.last() != Some(&px) {
                 out.push(px);
             }
@@ -109,28 +146,15 @@ impl HotPixels {
     }
 
     /// Snaps a whole polyline (input units) to pixel coordinates.
-    pub(crate) fn snap_polyline(&self, line: &[Pt]) -> Vec<Pt> {
+    pub(crate) fn snap_polyline(&mut self, line: &[Pt]) -> Vec<Pt> {
         let mut out = Vec::with_capacity(line.len());
-        match line {
-            [] => {}
-            [p] => out.push(self.pixel_of(*p)),
-            _ => {
-                for w in line.windows(2) {
-                    self.snap_segment(w[0], w[1], &mut out);
-                }
-            }
+        if let [p] = line {
+            out.push(self.hot.pixel_of(*p));
+        }
+        for w in line.windows(2) {
+            self.snap_segment(w[0], w[1], &mut out);
         }
         out
-    }
-
-    /// Does segment `a`-`b` meet the half-open pixel `px`?
-    fn passes(&self, a: Pt, b: Pt, px: Pt) -> bool {
-        let c = [px[0] * self.unit, px[1] * self.unit];
-        segment_meets_pixel(
-            [a[0] - c[0], a[1] - c[1]],
-            [b[0] - c[0], b[1] - c[1]],
-            self.unit / 2,
-        )
     }
 }
 
@@ -206,18 +230,15 @@ mod tests {
     fn a_segment_passing_near_a_vertex_bends_through_it() {
         // Input on the output grid (unit 2): a vertex at (5, 1) and a segment from
         // (0, 0) to (10, 1) passing 0.4 below it: the segment snaps through it.
-        let mut hot = HotPixels::new(2, 4);
-        for p in [[0, 0], [20, 2], [10, 2]] {
-            hot.add_point(p);
-        }
-        let out = hot.snap_polyline(&[[0, 0], [20, 2]]);
+        let hot = HotPixels::new(2, vec![[0, 0], [10, 1], [5, 1]], 4.0);
+        let out = Snapper::new(&hot).snap_polyline(&[[0, 0], [20, 2]]);
         assert_eq!(out, vec![[0, 0], [5, 1], [10, 1]]);
         // A far vertex leaves it straight.
-        let mut hot = HotPixels::new(2, 4);
-        for p in [[0, 0], [20, 2], [10, 8]] {
-            hot.add_point(p);
-        }
-        assert_eq!(hot.snap_polyline(&[[0, 0], [20, 2]]), vec![[0, 0], [10, 1]]);
+        let hot = HotPixels::new(2, vec![[0, 0], [10, 1], [5, 4]], 4.0);
+        assert_eq!(
+            Snapper::new(&hot).snap_polyline(&[[0, 0], [20, 2]]),
+            vec![[0, 0], [10, 1]]
+        );
     }
 
     #[test]
@@ -225,14 +246,13 @@ mod tests {
         // A vertex 0.05 above a segment: plain rounding would put it on the
         // segment's interior (a T-junction); snapping makes it a vertex of both.
         let f = |x: f64, y: f64| [(x * 256.0) as i64, (y * 256.0) as i64];
-        let mut hot = HotPixels::new(256, 8);
         let a = [f(0.0, 0.4), f(10.0, 0.4)];
         let b = [f(5.0, 0.45), f(5.0, 9.0)];
-        for p in a.iter().chain(&b) {
-            hot.add_point(*p);
-        }
-        let sa = hot.snap_polyline(&a);
-        let sb = hot.snap_polyline(&b);
+        let pixels = a.iter().chain(&b).map(|&p| pixel_of(p, 256)).collect();
+        let hot = HotPixels::new(256, pixels, 8.0);
+        let mut snap = Snapper::new(&hot);
+        let sa = snap.snap_polyline(&a);
+        let sb = snap.snap_polyline(&b);
         assert_eq!(sa, vec![[0, 0], [5, 0], [10, 0]]);
         assert_eq!(sb, vec![[5, 0], [5, 9]]);
     }
