@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// citygrid: build, check and serve the grid-cell partition of a city.
+/// citygrid: build, check, serve and export the grid-cell partition of a city.
 ///
 /// A city is divided into districts, townships, villages and grid cells that must
 /// cover it completely, without gaps or overlaps, with unique codes. citygrid checks
@@ -26,6 +26,7 @@ struct Cli {
 enum Command {
     Check(commands::check::CheckArgs),
     Convert(commands::convert::ConvertArgs),
+    Export(commands::export::ExportArgs),
     Serve(commands::serve::ServeArgs),
 }
 
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Convert(args) => commands::convert::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Export(args) => commands::export::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {

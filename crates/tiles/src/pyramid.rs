@@ -12,15 +12,33 @@ const BATCH: usize = 512;
 /// Renders every tile of zooms `minzoom..=maxzoom` that can hold anything (see
 /// [`Tiler::tiles`]) on all cores and hands each one, in zoom, row, column order,
 /// to `sink` with its encoded bytes (empty for a tile with nothing in it).
-pub fn render(tiler: &Tiler, minzoom: u8, maxzoom: u8, mut sink: impl FnMut(TileId, Vec<u8>)) {
+pub fn render(tiler: &Tiler, minzoom: u8, maxzoom: u8, sink: impl FnMut(TileId, Vec<u8>)) {
+    render_tiles(tiler, tiler.tiles(minzoom, maxzoom), sink);
+}
+
+/// Renders the given tiles on all cores and hands each one, in the order given,
+/// to `sink` with its encoded bytes. Each zoom's edges are prepared once, before
+/// its first tile, with the layers in parallel.
+pub fn render_tiles(
+    tiler: &Tiler,
+    tiles: impl IntoIterator<Item = TileId>,
+    mut sink: impl FnMut(TileId, Vec<u8>),
+) {
     let mut batch: Vec<TileId> = Vec::with_capacity(BATCH);
+    let mut prepared = [false; crate::tile::MAX_ZOOM as usize + 1];
     let mut flush = |batch: &mut Vec<TileId>| {
+        for t in batch.iter() {
+            if !prepared[usize::from(t.z)] {
+                tiler.prepare(t.z);
+                prepared[usize::from(t.z)] = true;
+            }
+        }
         let done: Vec<Vec<u8>> = batch.par_iter().map(|&t| tiler.tile(t)).collect();
         for (t, bytes) in batch.drain(..).zip(done) {
             sink(t, bytes);
         }
     };
-    for t in tiler.tiles(minzoom, maxzoom) {
+    for t in tiles {
         batch.push(t);
         if batch.len() == BATCH {
             flush(&mut batch);
