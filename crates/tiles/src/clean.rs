@@ -76,7 +76,7 @@ fn split_on_rect(segs: &mut Vec<(Pt, Pt)>, rect: [i64; 4]) {
         stops.dedup();
         let mut out = Vec::with_capacity(segs.len());
         for &(a, b) in segs.iter() {
-            if a[axis] != v || b[axis] != v {
+            if a[axis] != v || b[axis] != v || a == b {
                 out.push((a, b));
                 continue;
             }
@@ -338,6 +338,16 @@ mod tests {
         let out = polygons(segs, [0, -100, 100, 100]);
         assert_eq!(out.len(), 2, "{out:?}");
         assert!(out.iter().all(|p| p[0].len() == 4));
+    }
+
+    #[test]
+    fn a_zero_length_segment_on_the_clip_edge_is_harmless() {
+        // Found on the real Guiyang districts: a snapped edge leaves a repeated
+        // point on the border.
+        let mut segs = ring(&[(0, 0), (0, 4), (5, 4), (5, 0)]);
+        segs.push(([0, 2], [0, 2]));
+        let out = polygons(segs, [0, -100, 100, 100]);
+        assert_eq!(out.len(), 1);
     }
 
     #[test]
