@@ -101,6 +101,17 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
             && a[1].max(b[1]) >= grown[1]
             && a[1].min(b[1]) <= grown[3]
     };
+    let shrunk = [r[0] + 1, r[1] + 1, r[2] - 1, r[3] - 1];
+    // The zoom's edges are stable under snap rounding, so only segments that
+    // can pass a new hot pixel (on the border) need snapping: those within a
+    // unit of it.
+    let near_border = |a: Pt, b: Pt| {
+        touches(a, b)
+            && !(a[0].min(b[0]) > shrunk[0]
+                && a[0].max(b[0]) < shrunk[2]
+                && a[1].min(b[1]) > shrunk[1]
+                && a[1].max(b[1]) < shrunk[3])
+    };
     // Edges in tile coordinates.
     let local: Vec<(u32, Vec<Pt>)> = near
         .iter()
@@ -150,7 +161,7 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
                 out.push(pts[0]);
             }
             for w in pts.windows(2) {
-                if touches(w[0], w[1]) {
+                if near_border(w[0], w[1]) {
                     snapper.snap_segment(
                         [w[0][0] * 2, w[0][1] * 2],
                         [w[1][0] * 2, w[1][1] * 2],

@@ -27,11 +27,23 @@ pub(crate) type Poly = Vec<Vec<Pt>>;
 /// Valid polygons from a face's directed segments (face on the right), clipped
 /// to the rectangle `rect` (`[min_x, min_y, max_x, max_y]`).
 pub(crate) fn polygons(mut segs: Vec<(Pt, Pt)>, rect: [i64; 4]) -> Vec<Poly> {
-    split_on_rect(&mut segs, rect);
+    let on_rect = |(a, b): &(Pt, Pt)| {
+        (a[0] == b[0] && (a[0] == rect[0] || a[0] == rect[2]))
+            || (a[1] == b[1] && (a[1] == rect[1] || a[1] == rect[3]))
+    };
+    if segs.iter().any(on_rect) {
+        split_on_rect(&mut segs, rect);
+    }
     let segs = cancel(segs);
+    // With one way out of every vertex, the walks are already simple rings.
+    let simple = segs.windows(2).all(|w| w[0].0 != w[1].0);
     let mut rings: Vec<Vec<Pt>> = Vec::new();
     for walk in trace(&segs) {
-        split_repeats(walk, &mut rings);
+        if simple {
+            rings.push(walk);
+        } else {
+            split_repeats(walk, &mut rings);
+        }
     }
     let mut shells: Vec<(Vec<Pt>, i128)> = Vec::new();
     let mut holes: Vec<Vec<Pt>> = Vec::new();
@@ -100,36 +112,40 @@ fn split_on_rect(segs: &mut Vec<(Pt, Pt)>, rect: [i64; 4]) {
     }
 }
 
-/// Drops zero-length segments and pairs walked in opposite directions.
+/// Drops zero-length segments and pairs walked in opposite directions; the rest
+/// comes back sorted by start point.
 fn cancel(segs: Vec<(Pt, Pt)>) -> Vec<(Pt, Pt)> {
-    let mut count: FxHashMap<(Pt, Pt), i32> = FxHashMap::default();
-    for (a, b) in segs {
-        if a == b {
-            continue;
-        }
-        if let Some(c) = count.get_mut(&(b, a))
-            && *c > 0
-        {
-            *c -= 1;
-            continue;
-        }
-        *count.entry((a, b)).or_default() += 1;
-    }
-    let mut out: Vec<(Pt, Pt)> = count
+    // Each segment as (lower end, upper end, +1 walked upwards or -1 downwards).
+    let mut keyed: Vec<(Pt, Pt, i32)> = segs
         .into_iter()
-        .flat_map(|(s, n)| std::iter::repeat_n(s, n.max(0) as usize))
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| if a < b { (a, b, 1) } else { (b, a, -1) })
         .collect();
+    keyed.sort_unstable();
+    let mut out: Vec<(Pt, Pt)> = Vec::with_capacity(keyed.len());
+    let mut i = 0;
+    while i < keyed.len() {
+        let (lo, hi, _) = keyed[i];
+        let mut net = 0;
+        while i < keyed.len() && keyed[i].0 == lo && keyed[i].1 == hi {
+            net += keyed[i].2;
+            i += 1;
+        }
+        let seg = if net > 0 { (lo, hi) } else { (hi, lo) };
+        out.extend(std::iter::repeat_n(seg, net.unsigned_abs() as usize));
+    }
     out.sort_unstable();
     out
 }
 
-/// Closed walks over all segments, keeping the face on the right and taking the
-/// sharpest right turn at each vertex.
+/// Closed walks over all segments (sorted by start), keeping the face on the
+/// right and taking the sharpest right turn at each vertex.
 fn trace(segs: &[(Pt, Pt)]) -> Vec<Vec<Pt>> {
-    let mut out_of: FxHashMap<Pt, Vec<usize>> = FxHashMap::default();
-    for (i, &(a, _)) in segs.iter().enumerate() {
-        out_of.entry(a).or_default().push(i);
-    }
+    let out_of = |p: Pt| {
+        let lo = segs.partition_point(|s| s.0 < p);
+        let hi = lo + segs[lo..].partition_point(|s| s.0 == p);
+        lo..hi
+    };
     let mut used = vec![false; segs.len()];
     let mut walks = Vec::new();
     for start in 0..segs.len() {
@@ -146,15 +162,13 @@ fn trace(segs: &[(Pt, Pt)]) -> Vec<Vec<Pt>> {
             }
             walk.push(at);
             let back = [from[0] - at[0], from[1] - at[1]];
-            let next = out_of.get(&at).and_then(|c| {
-                c.iter().copied().filter(|&i| !used[i]).min_by(|&i, &j| {
-                    let di = [segs[i].1[0] - at[0], segs[i].1[1] - at[1]];
-                    let dj = [segs[j].1[0] - at[0], segs[j].1[1] - at[1]];
-                    turn_key(back, di).cmp(&turn_key(back, dj)).then_with(|| {
-                        // Same group: the one reached first turning left from
-                        // `back` (counter-clockwise) comes first.
-                        0.cmp(&cross(di, dj))
-                    })
+            let next = out_of(at).filter(|&i| !used[i]).min_by(|&i, &j| {
+                let di = [segs[i].1[0] - at[0], segs[i].1[1] - at[1]];
+                let dj = [segs[j].1[0] - at[0], segs[j].1[1] - at[1]];
+                turn_key(back, di).cmp(&turn_key(back, dj)).then_with(|| {
+                    // Same group: the one reached first turning left from
+                    // `back` (counter-clockwise) comes first.
+                    0.cmp(&cross(di, dj))
                 })
             });
             match next {

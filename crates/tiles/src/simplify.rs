@@ -62,19 +62,72 @@ impl ZoomEdges {
 pub fn simplify_edges(edges: &[Vec<[f64; 2]>], tolerance: f64) -> ZoomEdges {
     let snapped = snap_all(edges);
     let kept = constrained_dp(&snapped, tolerance);
+    let lines: Vec<Vec<Pt>> = snapped
+        .iter()
+        .zip(&kept)
+        .map(|(line, keep)| keep.iter().map(|&i| line[i as usize]).collect())
+        .collect();
+    let lines = stabilise(lines);
     let mut out = ZoomEdges {
         offsets: Vec::with_capacity(edges.len() + 1),
         points: Vec::new(),
     };
     out.offsets.push(0);
-    for (line, keep) in snapped.iter().zip(&kept) {
-        out.points.extend(
-            keep.iter()
-                .map(|&i| [line[i as usize][0] as i32, line[i as usize][1] as i32]),
-        );
+    for line in &lines {
+        out.points
+            .extend(line.iter().map(|p| [p[0] as i32, p[1] as i32]));
         out.offsets.push(out.points.len() as u32);
     }
     out
+}
+
+impl ZoomEdges {
+    /// The next zoom out: these edges at half the scale, rounded and simplified
+    /// again. Cheaper than starting from full detail (the edges already lost
+    /// what this zoom would drop) and never further from it than twice the
+    /// tolerance plus a unit.
+    #[must_use]
+    pub fn coarser(&self, tolerance: f64) -> ZoomEdges {
+        let halved: Vec<Vec<[f64; 2]>> = (0..self.len())
+            .map(|e| {
+                self.edge(e)
+                    .iter()
+                    .map(|p| [f64::from(p[0]) / 2.0, f64::from(p[1]) / 2.0])
+                    .collect()
+            })
+            .collect();
+        simplify_edges(&halved, tolerance)
+    }
+}
+
+/// Snap rounding until nothing moves (iterated snap rounding): afterwards no
+/// segment passes through the pixel of a vertex it does not end at, so a tile
+/// only has to snap the segments near its border to the border's new hot pixels.
+fn stabilise(mut lines: Vec<Vec<Pt>>) -> Vec<Vec<Pt>> {
+    loop {
+        let pixels: Vec<Pt> = lines.iter().flatten().copied().collect();
+        let (mut len, mut n) = (0i64, 0i64);
+        for w in lines.iter().flat_map(|l| l.windows(2)) {
+            len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
+            n += 1;
+        }
+        let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
+        let next: Vec<Vec<Pt>> = lines
+            .par_iter()
+            .map_init(
+                || Snapper::new(&hot),
+                |snap, line| {
+                    let doubled: Vec<Pt> = line.iter().map(|p| [p[0] * 2, p[1] * 2]).collect();
+                    snap.snap_polyline(&doubled)
+                },
+            )
+            .collect();
+        if next == lines {
+            return lines;
+        }
+
+        lines = next;
+    }
 }
 
 /// Step 1: every vertex's pixel is hot; every edge passes through the hot pixels
@@ -242,11 +295,10 @@ fn find_conflicts(lines: &[Vec<Pt>], kept: &[Vec<u32>]) -> Vec<(u32, u32)> {
     segs.par_iter()
         .enumerate()
         .filter(|&(_, &(e, k))| simplified(e as usize, k as usize))
-        .filter_map(|(i, &(e, k))| {
+        .map_init(Vec::new, |buckets, (i, &(e, k))| {
             let (a, b) = seg(lines, kept, e, k);
-            let mut buckets = Vec::new();
-            seg_grid.buckets_of_segment(f(a), f(b), 0.0, &mut buckets);
-            for &bk in &buckets {
+            seg_grid.buckets_of_segment(f(a), f(b), 0.0, buckets);
+            for &bk in buckets.iter() {
                 for &o in seg_grid.items(bk) {
                     if o as usize == i {
                         continue;
@@ -276,6 +328,7 @@ fn find_conflicts(lines: &[Vec<Pt>], kept: &[Vec<u32>]) -> Vec<(u32, u32)> {
             });
             hit.then_some((e, k))
         })
+        .flatten()
         .collect()
 }
 

@@ -101,7 +101,8 @@ impl<'a> Snapper<'a> {
         let fa = [a[0] as f64 / u, a[1] as f64 / u];
         let fb = [b[0] as f64 / u, b[1] as f64 / u];
         let d = [fb[0] - fa[0], fb[1] - fa[1]];
-        let len = d[0].hypot(d[1]);
+        // 0.75 of the length, squared: the distance test below without a root.
+        let reach2 = 0.5625 * (d[0] * d[0] + d[1] * d[1]);
         let lo = [fa[0].min(fb[0]) - 1.0, fa[1].min(fb[1]) - 1.0];
         let hi = [fa[0].max(fb[0]) + 1.0, fa[1].max(fb[1]) + 1.0];
         grid.buckets_of_segment(fa, fb, 1.0, &mut self.buckets);
@@ -119,7 +120,10 @@ impl<'a> Snapper<'a> {
                     || c[0] > hi[0]
                     || c[1] < lo[1]
                     || c[1] > hi[1]
-                    || (d[0] * (c[1] - fa[1]) - d[1] * (c[0] - fa[0])).abs() > 0.75 * len
+                    || {
+                        let cross = d[0] * (c[1] - fa[1]) - d[1] * (c[0] - fa[0]);
+                        cross * cross > reach2
+                    }
                 {
                     continue;
                 }

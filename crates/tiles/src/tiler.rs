@@ -76,6 +76,8 @@ pub(crate) struct PolyLayer {
     pub(crate) bbox: [f64; 4],
     zooms: Vec<OnceLock<ZoomEdges>>,
     tolerance: f64,
+    /// The highest zoom the layer is drawn at.
+    top: u8,
 }
 
 /// One unit of a polygon layer.
@@ -88,9 +90,15 @@ pub(crate) struct Face {
 }
 
 impl PolyLayer {
-    /// The layer's edges at zoom `z`, made on first use.
+    /// The layer's edges at zoom `z`, made on first use: at the layer's highest
+    /// zoom from full detail, below it from the zoom above (see
+    /// [`ZoomEdges::coarser`]), so every zoom's edges are the same whichever tile
+    /// is asked for first.
     pub(crate) fn at_zoom(&self, z: u8) -> &ZoomEdges {
         self.zooms[usize::from(z)].get_or_init(|| {
+            if z < self.top {
+                return self.at_zoom(z + 1).coarser(self.tolerance);
+            }
             let s = scale(z);
             let global: Vec<Vec<[f64; 2]>> = self
                 .world
@@ -175,13 +183,9 @@ impl Tiler {
             if ids.is_empty() {
                 continue;
             }
-            polys.push(poly_layer(
-                &partition,
-                layer,
-                &ids,
-                &geometry,
-                options.tolerance,
-            )?);
+            let mut poly = poly_layer(&partition, layer, &ids, &geometry, options.tolerance)?;
+            poly.top = options.zooms_of(layer).map_or(MAX_ZOOM, |z| z.1);
+            polys.push(poly);
         }
         let mut labels = Vec::new();
         for id in partition.level_ids(Level::Cell) {
@@ -385,8 +389,9 @@ impl Tiler {
         out
     }
 
-    /// Prepares every layer's edges for zoom `z` (rounded, simplified) now rather
-    /// than on the first tile that needs them, in parallel over layers.
+    /// Prepares every layer's edges for zoom `z` (rounded, simplified, and those
+    /// of the zooms above it they derive from) now rather than on the first tile
+    /// that needs them, in parallel over layers.
     pub fn prepare(&self, z: u8) {
         use rayon::prelude::*;
         self.polys
@@ -527,6 +532,7 @@ fn poly_layer(
         bbox,
         zooms: (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect(),
         tolerance,
+        top: MAX_ZOOM,
     })
 }
 
