@@ -4,9 +4,10 @@
 //! the full default pyramid.
 //!
 //! Run with `cargo bench -p citygrid-benches --bench tiles` (or `make bench`, which
-//! installs and starts PostGIS first: `benches/postgis/setup.sh`). Our time counts
-//! everything from the partition: preparing the tiler (topology, projection) and
-//! every zoom's simplification, then the tiles. PostGIS is timed by
+//! installs and starts PostGIS first: `benches/postgis/setup.sh`). PostGIS gets its
+//! table loaded and indexed before the clock starts; so do we: a new tiler (topology
+//! and projection made, timed apart) with no zoom simplified yet, and the clock runs
+//! over every zoom's simplification and every tile. PostGIS is timed by
 //! `benches/postgis/mvt.py` through psql, two server processes at once, as we use
 //! two cores.
 

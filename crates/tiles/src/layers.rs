@@ -144,6 +144,18 @@ impl TileOptions {
         self
     }
 
+    /// No layer above zoom `z`; a layer that starts above it is not shown. Each
+    /// layer's top zoom is simplified from full detail and the zooms below from
+    /// it, so an archive cut at zoom `z` gets its best detail at `z` (and its
+    /// tiles equal those of a server with the same options).
+    #[must_use]
+    pub fn max_zoom(mut self, z: u8) -> Self {
+        for range in &mut self.zooms {
+            *range = range.and_then(|(lo, hi)| (lo <= z).then_some((lo, hi.min(z))));
+        }
+        self
+    }
+
     /// The zoom range of a layer, if it is shown.
     #[must_use]
     pub fn zooms_of(&self, layer: Layer) -> Option<(u8, u8)> {
@@ -190,5 +202,26 @@ impl TileOptions {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capping_the_zoom_trims_and_drops_layers() {
+        let o = TileOptions::default().max_zoom(9);
+        assert_eq!(o.zooms_of(Layer::Districts), Some((0, 9)));
+        assert_eq!(o.zooms_of(Layer::Villages), Some((8, 9)));
+        assert_eq!(o.zooms_of(Layer::Cells), None);
+        assert_eq!(o.zoom_range(), (0, 9));
+        assert!(o.shows(Layer::Townships, 9) && !o.shows(Layer::Townships, 10));
+        assert!(
+            TileOptions::default()
+                .layer_zooms(Layer::Cells, Some((5, 3)))
+                .check()
+                .is_err()
+        );
     }
 }

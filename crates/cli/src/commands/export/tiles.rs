@@ -21,8 +21,9 @@ const TILE_BUDGET: usize = 500 * 1024;
 /// martin to serve.
 ///
 /// The tiles are the same, byte for byte, as `citygrid serve` answers at
-/// /v1/tiles/{z}/{x}/{y}.mvt. Prints the tiles written and the largest tile per
-/// zoom.
+/// /v1/tiles/{z}/{x}/{y}.mvt (with --maxzoom 16, the server's; a lower --maxzoom
+/// simplifies from full detail at that zoom, for clients to overzoom). Prints the
+/// tiles written and the largest tile per zoom.
 ///
 /// Examples:
 ///
@@ -66,7 +67,8 @@ pub fn run(args: &TilesArgs) -> Result<()> {
     let loaded = read_units(&args.partition, &ReadOptions::default())?;
     let partition = Partition::new(loaded.units, CodeLayout::default())
         .with_context(|| format!("{}: run `citygrid check` on it", args.partition.display()))?;
-    let tiler = Tiler::new(partition, TileOptions::default().crs(crs))?;
+    let options = TileOptions::default().crs(crs).max_zoom(args.maxzoom);
+    let tiler = Tiler::new(partition, options)?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         "partition read and prepared"
