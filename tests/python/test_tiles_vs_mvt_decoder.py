@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 
 import mapbox_vector_tile
+import pytest
 import shapely
 from shapely.geometry import box, shape
 
@@ -100,7 +101,7 @@ def test_generated_city_tiles_decode_as_documented_and_form_coverages(tmp_path):
     outline = shape(next(f for f in units if f["properties"]["level"] == "city")["geometry"])
 
     seen_layers = set()
-    labels = {z: [] for z in range(10, 16)}
+    labels = {z: [] for z in range(11, 16)}
     for (z, x, y), tile in tiles.items():
         seen_layers.update(tile)
         assert set(tile) <= {"districts", "townships", "villages", "cells", "labels"}
@@ -119,7 +120,7 @@ def test_generated_city_tiles_decode_as_documented_and_form_coverages(tmp_path):
             px, py = f["geometry"]["coordinates"]
             assert 0 <= px < EXTENT and 0 <= py < EXTENT
             labels[z].append(f["properties"]["code"])
-        if z < 10:
+        if z < 11:
             assert "cells" not in tile and "labels" not in tile
     assert seen_layers == {"districts", "townships", "villages", "cells", "labels"}
     # Every cell keeps exactly one label at every zoom where cells are shown.
@@ -132,7 +133,7 @@ def test_generated_city_tiles_decode_as_documented_and_form_coverages(tmp_path):
 
 def test_the_real_guiyang_districts_stay_a_coverage_at_every_zoom(tmp_path):
     # The ten real district outlines (12,000 vertices), tiled as if they were
-    # cells, so the cells layer shows them from zoom 10.
+    # cells, so the cells layer shows them from zoom 11.
     source = json.load(open(ROOT / "data" / "guiyang" / "districts.geojson"))
     for f in source["features"]:
         p = f["properties"]
@@ -140,8 +141,31 @@ def test_the_real_guiyang_districts_stay_a_coverage_at_every_zoom(tmp_path):
     city = tmp_path / "districts.geojson"
     city.write_text(json.dumps(source))
     out = tmp_path / "districts.mbtiles"
-    export(city, out, 10, 13)
+    export(city, out, 11, 14)
     tiles = read_tiles(out)
     outline = shapely.union_all([shape(f["geometry"]) for f in source["features"]])
     checked, filled = check_coverage(tiles, outline)
     assert checked > 100 and filled > 50, (checked, filled)
+
+
+def test_the_demo_city_tiles_form_coverages(tmp_path):
+    # The bundled Guiyang partition (5,906 cells), at three zooms where cells show.
+    source = next((p for p in (ROOT / "data" / "guiyang" / "partition.geojson",
+                               ROOT / "data" / "guiyang" / "partition.geojson.gz") if p.exists()), None)
+    if source is None:
+        pytest.skip("data/guiyang/partition.geojson(.gz) is not there yet (make data)")
+    city = tmp_path / "guiyang.geojson"
+    raw = source.read_bytes()
+    city.write_bytes(gzip.decompress(raw) if source.suffix == ".gz" else raw)
+    out = tmp_path / "guiyang.mbtiles"
+    export(city, out, 11, 13)
+    tiles = read_tiles(out)
+    units = json.load(open(city))["features"]
+    cells = [f["properties"]["code"] for f in units if f["properties"]["level"] == "cell"]
+    outline = shape(next(f for f in units if f["properties"]["level"] == "city")["geometry"])
+    for z in (11, 12, 13):
+        codes = [f["properties"]["code"] for (tz, _, _), t in tiles.items() if tz == z
+                 for f in t.get("labels", {"features": []})["features"]]
+        assert sorted(codes) == sorted(cells), z
+    checked, filled = check_coverage(tiles, outline)
+    assert checked > 10000 and filled > 100, (checked, filled)

@@ -70,14 +70,15 @@ impl Layer {
 
     /// The default zoom range (inclusive). Chosen for a city the size of Guiyang
     /// (cells about 1 km across, 300 m downtown) on 512-pixel tiles: a layer starts
-    /// where its units are at least a few pixels wide.
+    /// where its units are at least a few pixels wide (downtown cells are 4 pixels
+    /// at zoom 10, 9 at zoom 11, where the densest Guiyang tile is 270 kB).
     #[must_use]
     pub fn default_zooms(self) -> (u8, u8) {
         match self {
             Layer::Districts => (0, 16),
             Layer::Townships => (6, 16),
             Layer::Villages => (8, 16),
-            Layer::Cells | Layer::Labels => (10, 16),
+            Layer::Cells | Layer::Labels => (11, 16),
         }
     }
 
@@ -215,6 +216,10 @@ mod tests {
         assert_eq!(o.zooms_of(Layer::Districts), Some((0, 9)));
         assert_eq!(o.zooms_of(Layer::Villages), Some((8, 9)));
         assert_eq!(o.zooms_of(Layer::Cells), None);
+        assert_eq!(
+            TileOptions::default().max_zoom(12).zooms_of(Layer::Labels),
+            Some((11, 12))
+        );
         assert_eq!(o.zoom_range(), (0, 9));
         assert!(o.shows(Layer::Townships, 9) && !o.shows(Layer::Townships, 10));
         assert!(

@@ -31,4 +31,4 @@ pub use ids::feature_id;
 pub use layers::{Layer, TileOptions};
 pub use pyramid::{ZoomSize, largest_tiles, render, render_tiles};
 pub use tile::{EXTENT, MAX_ZOOM, TileId};
-pub use tiler::{Feature, FieldType, LayerContent, Tiler};
+pub use tiler::{Feature, FieldType, LayerContent, TILE_BUDGET, Tiler};

@@ -19,6 +19,10 @@ use crate::mvt::{Geometry, LayerWriter, Value};
 use crate::simplify::{ZoomEdges, simplify_edges};
 use crate::tile::{EXTENT, MAX_ZOOM, TileId, scale, tile_range, to_world};
 
+/// The largest tile, in bytes before compression, that keeps every field (see
+/// [`Tiler::tile`]): 500 kB, what MapLibre and CDNs handle comfortably.
+pub const TILE_BUDGET: usize = 500 * 1024;
+
 /// A feature of a tile before encoding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feature {
@@ -324,17 +328,29 @@ impl Tiler {
     }
 
     /// The encoded tile (MVT 2.1, not compressed); empty when nothing is in it.
+    ///
+    /// A tile over [`TILE_BUDGET`] bytes is encoded again without the text
+    /// fields other than `code` of its cells and labels (names and parent codes
+    /// take most of a dense tile; the parents follow from the code, and names are
+    /// in the tiles of the next zoom and at `/v1/cells/{code}`).
     #[must_use]
     pub fn tile(&self, t: TileId) -> Vec<u8> {
-        self.encode(&self.content(t))
+        let content = self.content(t);
+        let full = self.encode(&content, false);
+        if full.len() <= TILE_BUDGET {
+            return full;
+        }
+        self.encode(&content, true)
     }
 
-    /// Encodes tile content with each feature's properties.
+    /// Encodes tile content with each feature's properties; `thin` leaves out
+    /// the text fields but `code` in the cells and labels layers.
     #[must_use]
-    pub fn encode(&self, content: &[LayerContent]) -> Vec<u8> {
+    pub fn encode(&self, content: &[LayerContent], thin: bool) -> Vec<u8> {
         let mut out = Vec::new();
         for lc in content {
             let mut w = LayerWriter::new(lc.layer.name(), EXTENT);
+            let thin = thin && matches!(lc.layer, Layer::Cells | Layer::Labels);
             for f in &lc.features {
                 let props = &self.props[f.unit as usize];
                 let n = if lc.layer == Layer::Labels {
@@ -344,6 +360,7 @@ impl Tiler {
                 };
                 let refs: Vec<(&str, Value)> = props[..n]
                     .iter()
+                    .filter(|(k, v)| !thin || k == "code" || !matches!(v, Value::Text(_)))
                     .map(|(k, v)| (k.as_str(), v.clone()))
                     .collect();
                 w.add(f.id, &refs, &f.geometry);
@@ -615,4 +632,32 @@ fn grow(b: &mut [f64; 4], p: [f64; 2]) {
     b[1] = b[1].min(p[1]);
     b[2] = b[2].max(p[0]);
     b[3] = b[3].max(p[1]);
+}
+
+#[cfg(test)]
+mod tests {
+    use citygrid_model::CodeLayout;
+    use citygrid_synth::SynthCity;
+
+    use super::*;
+
+    #[test]
+    fn a_thin_tile_keeps_codes_and_numbers_but_not_names() {
+        let units = SynthCity::new(2)
+            .cells(40)
+            .vertices_per_cell(8)
+            .extent_km(3.0, 3.0)
+            .generate();
+        let p = Partition::new(units, CodeLayout::default()).unwrap();
+        let t = Tiler::new(p, TileOptions::default()).unwrap();
+        let id = t.tiles(13, 13).max_by_key(|&id| t.tile(id).len()).unwrap();
+        let content = t.content(id);
+        let (full, thin) = (t.encode(&content, false), t.encode(&content, true));
+        assert!(thin.len() < full.len());
+        let has = |b: &[u8], s: &str| b.windows(s.len()).any(|w| w == s.as_bytes());
+        assert!(has(&full, "Cell 0") && !has(&thin, "Cell 0"));
+        assert!(has(&thin, "households") && has(&thin, "5201"));
+        // Villages keep their names.
+        assert!(has(&thin, "Village 0"));
+    }
 }
