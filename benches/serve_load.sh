@@ -3,13 +3,14 @@
 # cells): single-point GET throughput and latency at saturation, and batch
 # throughput with 10,000-point POSTs. Loopback only; every run is bounded in time.
 # Usage: benches/serve_load.sh [seconds per run, default 15]
+#        PARTITION=data/guiyang/partition.geojson.gz benches/serve_load.sh   (another city)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build -j2 --release -p citygrid -p citygrid-tests --bins
 dir=target/bench-data; mkdir -p "$dir"
-city=$dir/serve-city.geojson
+city=${PARTITION:-$dir/serve-city.geojson}
 [ -f "$city" ] || target/release/synth-city "$city" --cells 5900 --vertices 186 --seed 42 --extent-km 90 >/dev/null
 port=18080
 target/release/citygrid serve --partition "$city" --bind 127.0.0.1:$port &
@@ -17,9 +18,10 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 bbox=$(python3 - "$city" <<'PY'
-import json, sys
+import gzip, json, sys
+opener = gzip.open if sys.argv[1].endswith(".gz") else open
 xs, ys = [], []
-for f in json.load(open(sys.argv[1]))["features"]:
+for f in json.load(opener(sys.argv[1]))["features"]:
     if f["properties"]["level"] == "cell":
         for poly in f["geometry"]["coordinates"]:
             for x, y in poly[0]:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit, property and integration tests, then the differential
-# tests against independent implementations (GEOS, PROJ, eviltransform, an MVT
+# tests against independent implementations (GEOS, PROJ, GDAL, eviltransform, an MVT
 # decoder) in Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."

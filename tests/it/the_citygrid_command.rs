@@ -1,43 +1,11 @@
 //! The `citygrid` binary as users run it: exit statuses, formats, and messages.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The binary next to this test's own (`target/<profile>/citygrid`).
-fn citygrid() -> Command {
-    let exe = std::env::current_exe().expect("test path");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .join("citygrid");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first (make test does)",
-        bin.display()
-    );
-    Command::new(bin)
-}
-
-fn run(args: &[&str]) -> Output {
-    citygrid()
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("citygrid runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("citygrid-it-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
+use crate::support::{citygrid, root, run, tmp};
 
 const CELLS: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"code":"520102001001001"},"geometry":{"type":"Polygon","coordinates":[[[106.700,26.600],[106.701,26.600],[106.701,26.601],[106.700,26.601],[106.700,26.600]]]}},

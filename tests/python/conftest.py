@@ -38,3 +38,10 @@ def citygrid_check(path, *extra):
     )
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(done.stdout)
+
+
+def citygrid(*args):
+    """Runs `citygrid ARGS`, failing the test with its stderr unless it succeeds; returns stdout."""
+    done = subprocess.run([binary("citygrid"), *map(str, args)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -23,6 +23,7 @@ use rustc_hash::FxHashMap;
 
 use citygrid_model::rings::{FaceId, coord_key};
 
+use crate::planar::Faces;
 use crate::segment::{Meeting, meet};
 
 /// Which count a segment adds to.
@@ -341,7 +342,7 @@ fn split_and_merge(leftovers: &[Leftover], splits: &Splits) -> Vec<Piece> {
 
 /// Traces the faces of the noded pieces and counts W and R on each.
 fn polygonize(pieces: &[Piece], excess_at: &mut impl FnMut(Coord<f64>) -> i32) -> Vec<Cycle> {
-    // Vertices and half-edges: half-edge 2k runs along piece k, 2k+1 against it.
+    // Vertices and edges: half-edge 2k runs along piece k, 2k+1 against it.
     let mut vid: FxHashMap<[u64; 2], u32> = FxHashMap::default();
     let mut verts: Vec<Coord<f64>> = Vec::new();
     let mut vertex = |c: Coord<f64>| {
@@ -350,114 +351,54 @@ fn polygonize(pieces: &[Piece], excess_at: &mut impl FnMut(Coord<f64>) -> i32) -
             (verts.len() - 1) as u32
         })
     };
-    let ends: Vec<(u32, u32)> = pieces.iter().map(|p| (vertex(p.a), vertex(p.b))).collect();
-    let n_half = pieces.len() * 2;
-    let origin = |h: usize| {
-        if h.is_multiple_of(2) {
-            ends[h / 2].0
-        } else {
-            ends[h / 2].1
-        }
-    };
-    let target = |h: usize| {
-        if h.is_multiple_of(2) {
-            ends[h / 2].1
-        } else {
-            ends[h / 2].0
-        }
-    };
-    let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); verts.len()];
-    for h in 0..n_half {
-        outgoing[origin(h) as usize].push(h);
-    }
-    let angle = |h: usize| {
-        let (o, t) = (verts[origin(h) as usize], verts[target(h) as usize]);
-        (t.y - o.y).atan2(t.x - o.x)
-    };
-    // Position of each half-edge in its origin's counter-clockwise order.
-    let mut pos = vec![0usize; n_half];
-    for out in &mut outgoing {
-        out.sort_by(|&p, &q| angle(p).total_cmp(&angle(q)));
-        for (i, &h) in out.iter().enumerate() {
-            pos[h] = i;
-        }
-    }
-    // next(h): at h's target, the outgoing half-edge just clockwise of h's twin keeps
-    // the face on the left.
-    let next = |h: usize| {
-        let twin = h ^ 1;
-        let out = &outgoing[origin(twin) as usize];
-        out[(pos[twin] + out.len() - 1) % out.len()]
-    };
-    let mut cycle_of = vec![usize::MAX; n_half];
-    let mut cycles: Vec<Cycle> = Vec::new();
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    for start in 0..n_half {
-        if cycle_of[start] != usize::MAX {
-            continue;
-        }
-        let id = cycles.len();
-        let mut ring = Vec::new();
-        let mut faces: Vec<FaceId> = Vec::new();
-        let mut hs = Vec::new();
-        let mut h = start;
-        while cycle_of[h] == usize::MAX {
-            cycle_of[h] = id;
-            hs.push(h);
-            ring.push(verts[origin(h) as usize]);
-            for f in &pieces[h / 2].faces {
-                if !faces.contains(f) {
-                    faces.push(*f);
+    let ends: Vec<[u32; 2]> = pieces.iter().map(|p| [vertex(p.a), vertex(p.b)]).collect();
+    let faces = Faces::build(&verts, &ends);
+    let mut cycles: Vec<Cycle> = (0..faces.cycles.len() as u32)
+        .map(|c| {
+            let ring = faces.ring(&verts, c);
+            let mut touching: Vec<FaceId> = Vec::new();
+            for h in faces.half_edges(c) {
+                for f in &pieces[(h / 2) as usize].faces {
+                    if !touching.contains(f) {
+                        touching.push(*f);
+                    }
                 }
             }
-            h = next(h);
-        }
-        ring.push(ring[0]);
-        let area2 = citygrid_model::rings::signed_area2(&ring);
-        cycles.push(Cycle {
-            ring,
-            area2,
-            excess: i32::MIN,
-            faces,
-        });
-        members.push(hs);
-    }
-    // Counts: anchor one cycle per connected group at its west side, then cross
-    // half-edges: the face left of h differs from the face left of its twin by h's
-    // net counts.
+            Cycle {
+                area2: citygrid_model::rings::signed_area2(&ring),
+                ring,
+                excess: i32::MIN,
+                faces: touching,
+            }
+        })
+        .collect();
+    // Counts: anchor each connected group's outer cycle at its westmost vertex, then
+    // cross half-edges: the face left of h differs from the face left of its twin by
+    // h's net counts.
     let mut stack = Vec::new();
-    let mut order: Vec<u32> = (0..verts.len() as u32).collect();
-    order.sort_by(|&p, &q| {
-        let (a, b) = (verts[p as usize], verts[q as usize]);
-        a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
-    });
-    for v in order {
-        let out = &outgoing[v as usize];
-        let Some(&west) = out.last() else { continue };
-        let c = cycle_of[west];
-        if cycles[c].excess != i32::MIN {
-            continue;
-        }
-        // v is the westmost vertex of a group not yet reached: the face left of its
-        // most counter-clockwise outgoing half-edge is the one to its west.
-        let p = verts[v as usize];
+    for &outer in &faces.parts {
+        let west = faces
+            .half_edges(outer)
+            .map(|h| verts[faces.origin[h as usize] as usize])
+            .min_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)))
+            .unwrap_or_else(Coord::zero);
         let probe = Coord {
-            x: p.x - (p.x.abs() * 1e-12).max(1e-12),
-            y: p.y,
+            x: west.x - (west.x.abs() * 1e-12).max(1e-12),
+            y: west.y,
         };
-        cycles[c].excess = excess_at(probe);
-        stack.push(c);
+        cycles[outer as usize].excess = excess_at(probe);
+        stack.push(outer);
         while let Some(c) = stack.pop() {
-            for &h in &members[c] {
-                let twin = h ^ 1;
-                let d = cycle_of[twin];
+            for h in faces.half_edges(c) {
+                let d = faces.cycle_of[(h ^ 1) as usize] as usize;
                 if cycles[d].excess != i32::MIN {
                     continue;
                 }
                 let sign = if h % 2 == 0 { 1 } else { -1 };
                 // D(left of twin) = D(left of h) - net(h)
-                cycles[d].excess = cycles[c].excess - sign * pieces[h / 2].excess;
-                stack.push(d);
+                cycles[d].excess =
+                    cycles[c as usize].excess - sign * pieces[(h / 2) as usize].excess;
+                stack.push(d as u32);
             }
         }
     }

@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
 ///
 /// A city is divided into districts, townships, villages and grid cells that must
 /// cover it completely, without gaps or overlaps, with unique codes. citygrid checks
-/// such partitions and says exactly where they break those rules.
+/// such partitions and says exactly where they break those rules, and repairs the
+/// small breaks itself.
 #[derive(Debug, Parser)]
 #[command(name = "citygrid", version, propagate_version = true)]
 struct Cli {
@@ -24,9 +25,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Build(commands::build::BuildArgs),
     Check(commands::check::CheckArgs),
     Convert(commands::convert::ConvertArgs),
     Export(commands::export::ExportArgs),
+    Fix(commands::fix::FixArgs),
     Serve(commands::serve::ServeArgs),
 }
 
@@ -44,16 +47,32 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
+        Command::Build(args) => commands::build::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::Convert(args) => commands::convert::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Export(args) => commands::export::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Fix(args) => commands::fix::run(&args),
         Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("citygrid: error: {e:#}");
+            eprintln!("citygrid: error: {}", message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each once: library errors often already say their
+/// cause ("x.geojson: No such file or directory"), and repeating it confuses.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }

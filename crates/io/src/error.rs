@@ -54,6 +54,30 @@ pub enum IoError {
         /// What is wrong.
         message: String,
     },
+    /// The output exists and replacing it was not asked for.
+    #[error("{path} already exists; pass --force to replace it")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A GeoPackage could not be written.
+    #[error("{path}: cannot write the GeoPackage: {source}")]
+    Gpkg {
+        /// The file being written.
+        path: PathBuf,
+        /// What the GeoPackage library said (boxed: it is large, and rare).
+        source: Box<geopackage::Error>,
+    },
+    /// A unit cannot be written in the coordinate system asked for.
+    #[error("unit {code}: cannot be written in {crs}: {message}")]
+    Unexpressible {
+        /// The unit's code.
+        code: String,
+        /// The coordinate system asked for.
+        crs: String,
+        /// Why.
+        message: String,
+    },
     /// A coordinate system problem: unknown name, or coordinates out of its range.
     #[error("{source_name}: {message}")]
     Crs {

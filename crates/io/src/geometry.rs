@@ -8,7 +8,7 @@
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use geojson::{GeometryValue, Position};
 
-use citygrid_crs::Transform;
+use citygrid_crs::{Crs, Transform};
 
 /// A ring the reader had to change or could not use as given.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,19 +91,91 @@ pub fn to_multipolygon(
     Ok(MultiPolygon(out))
 }
 
+/// How many digits written coordinates keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// 9 decimals of a degree (0.1 mm), 4 of a metre: compact and stable.
+    #[default]
+    Rounded,
+    /// Every digit: the shortest text that reads back to the same `f64`. A checker
+    /// matches shared boundaries and the city outline bit for bit, so repaired
+    /// units must be written this way (rounding moves a vertex off the outline's
+    /// line by up to 0.05 mm, which a checker sees as an unmatched edge).
+    Full,
+}
+
 /// Converts a WGS84 geometry to GeoJSON in the given CRS. Coordinates that cannot be
 /// expressed there (out of its range) are kept in WGS84 rather than lost.
 #[must_use]
 pub fn to_geojson(geometry: &Geometry<f64>, transform: &Transform) -> geojson::Geometry {
-    let mut g = geometry.clone();
-    geo::MapCoordsInPlace::map_coords_in_place(&mut g, |c| match transform.from_wgs84(c.x, c.y) {
+    to_geojson_with(geometry, transform, Precision::Rounded)
+}
+
+/// [`to_geojson`] keeping the given precision.
+#[must_use]
+pub fn to_geojson_with(
+    geometry: &Geometry<f64>,
+    transform: &Transform,
+    precision: Precision,
+) -> geojson::Geometry {
+    to_geojson_mapped(geometry, |c| out_of_wgs84(c, transform, precision))
+}
+
+/// A WGS84 point in the given CRS and precision (kept in WGS84 when it cannot be
+/// expressed there).
+pub(crate) fn out_of_wgs84(
+    c: Coord<f64>,
+    transform: &Transform,
+    precision: Precision,
+) -> Coord<f64> {
+    let keep = |v: f64| match precision {
+        Precision::Rounded => round(v),
+        Precision::Full => v,
+    };
+    match transform.from_wgs84(c.x, c.y) {
         Ok((x, y)) => Coord {
-            x: round(x),
-            y: round(y),
+            x: keep(x),
+            y: keep(y),
         },
         Err(_) => c,
-    });
+    }
+}
+
+/// A geometry as GeoJSON with every point mapped.
+pub(crate) fn to_geojson_mapped(
+    geometry: &Geometry<f64>,
+    map: impl Fn(Coord<f64>) -> Coord<f64>,
+) -> geojson::Geometry {
+    let mut g = geometry.clone();
+    geo::MapCoordsInPlace::map_coords_in_place(&mut g, &map);
     geojson::Geometry::from(&g)
+}
+
+/// GeoJSON of a geometry already in its output CRS, rounded as [`to_geojson`] does.
+#[must_use]
+pub fn rounded_geojson(geometry: Geometry<f64>) -> geojson::Geometry {
+    to_geojson_mapped(&geometry, |c| Coord {
+        x: round(c.x),
+        y: round(c.y),
+    })
+}
+
+/// A WGS84 multipolygon in the transform's CRS, exact (not rounded). Unlike
+/// [`to_geojson`], a coordinate the CRS cannot express is an error: an export must
+/// not mix two coordinate systems in one file.
+///
+/// # Errors
+/// A sentence naming the first coordinate that cannot be converted.
+pub fn project(mp: &MultiPolygon<f64>, transform: &Transform) -> Result<MultiPolygon<f64>, String> {
+    if transform.crs() == Crs::Wgs84 {
+        return Ok(mp.clone());
+    }
+    geo::MapCoords::try_map_coords(mp, |c| {
+        transform
+            .from_wgs84(c.x, c.y)
+            .map(|(x, y)| Coord { x, y })
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// Keeps 9 decimals (0.1 mm in degrees): enough for any survey, and stable output.

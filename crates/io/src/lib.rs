@@ -1,12 +1,27 @@
-//! Reading and writing citygrid data: units and boundaries from GeoJSON in any
-//! supported coordinate system, units and check reports back out for QGIS and
-//! scripts.
+//! Reading and writing citygrid data: units, boundaries and weighted points from
+//! GeoJSON in any supported coordinate system; units, check and repair reports and
+//! exports back out for QGIS and scripts.
 
+pub mod atomic; // files that appear whole or not at all
 pub mod error; // the crate's error enum
 pub mod geometry; // GeoJSON geometry <-> geo-types through a CRS
+pub mod gpkg; // tables as GeoPackage layers
+pub mod points; // weighted points (households, people) from GeoJSON
 pub mod read; // units and boundaries from GeoJSON
-pub mod write; // units and reports to GeoJSON and JSON
+pub mod repair; // repair reports: changes and unresolved problems
+pub mod table; // units as typed tables, one per level, for exports
+pub mod write; // units, tables and reports to GeoJSON and JSON
 
+pub use atomic::Pending;
 pub use error::{IoError, Result};
-pub use read::{Loaded, ReadOptions, parse_units, read_boundary, read_units};
-pub use write::{attr, report_geojson, report_json, units_geojson};
+pub use geometry::Precision;
+pub use gpkg::write_gpkg;
+pub use points::{PointOptions, WeightedPoint, parse_weighted_points, read_weighted_points};
+pub use read::{
+    Loaded, ReadOptions, SourcePositions, encode_for, parse_units, read_boundary, read_units,
+};
+pub use repair::{repair_geojson, repair_json};
+pub use table::{Column, Field, FieldType, Row, Table, layer_name, tables};
+pub use write::{
+    attr, report_geojson, report_json, table_geojson, units_geojson, units_geojson_with,
+};

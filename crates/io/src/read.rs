@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use geo_types::MultiPolygon;
+use geo_types::{Coord, MultiPolygon};
 use geojson::{Feature, GeoJson, JsonObject, JsonValue};
 
 use citygrid_check::Violation;
@@ -54,18 +54,46 @@ pub struct Loaded {
     pub crs: Crs,
 }
 
-/// Reads a file's text.
+/// Reads a file's text; a name ending in `.gz` is gunzipped first (the bundled demo
+/// partition is stored that way to keep the repository small).
 ///
 /// # Errors
 /// [`IoError::Read`] naming the path.
 pub fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| IoError::Read {
+    let err = |source| IoError::Read {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    if path.extension().is_some_and(|e| e == "gz") {
+        let file = std::fs::File::open(path).map_err(err)?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(file), &mut text)
+            .map_err(err)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(err)
+    }
 }
 
-fn parse(text: &str, source_name: &str) -> Result<GeoJson> {
+/// `bytes` as they should be stored at `path`: gzipped when the name ends in
+/// `.gz`, as they are otherwise.
+///
+/// # Errors
+/// [`IoError::Write`] naming the path, should compression fail.
+pub fn encode_for(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+    if path.extension().is_none_or(|e| e != "gz") {
+        return Ok(bytes.to_vec());
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut enc, bytes)
+        .and_then(|()| enc.finish())
+        .map_err(|source| IoError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+pub(crate) fn parse(text: &str, source_name: &str) -> Result<GeoJson> {
     serde_json::from_str::<GeoJson>(text).map_err(|e| IoError::Json {
         source_name: source_name.to_string(),
         line: e.line(),
@@ -81,7 +109,11 @@ fn parse(text: &str, source_name: &str) -> Result<GeoJson> {
 
 /// The coordinate system: the caller's choice, else the file's `crs` member, else
 /// WGS84 (RFC 7946).
-fn crs_of(foreign: Option<&JsonObject>, chosen: Option<Crs>, source_name: &str) -> Result<Crs> {
+pub(crate) fn crs_of(
+    foreign: Option<&JsonObject>,
+    chosen: Option<Crs>,
+    source_name: &str,
+) -> Result<Crs> {
     if let Some(c) = chosen {
         return Ok(c);
     }
@@ -288,6 +320,68 @@ pub fn read_boundary(path: &Path, crs: Option<Crs>) -> Result<MultiPolygon<f64>>
         });
     }
     Ok(MultiPolygon(polygons))
+}
+
+/// The positions of source files exactly as they are written there, by the WGS84
+/// point each one reads as. A transform to WGS84 and back is not exact to the last
+/// bit, so a writer that must give back the points it read (a repair whose outline
+/// has to match the boundary file vertex for vertex) looks them up here.
+#[derive(Debug, Clone, Default)]
+pub struct SourcePositions(std::collections::HashMap<[u64; 2], Coord<f64>>);
+
+impl SourcePositions {
+    /// Reads every polygon position of the files, taking them in `crs`.
+    ///
+    /// # Errors
+    /// As [`read_boundary`].
+    pub fn read(paths: &[&Path], crs: Crs) -> Result<Self> {
+        let transform = Transform::new(crs).map_err(|e| IoError::Crs {
+            source_name: paths
+                .first()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            message: e.to_string(),
+        })?;
+        let mut map = std::collections::HashMap::new();
+        for path in paths {
+            let source_name = path.display().to_string();
+            let geometries: Vec<geojson::Geometry> = match parse(&read_text(path)?, &source_name)? {
+                GeoJson::Geometry(g) => vec![g],
+                GeoJson::Feature(f) => f.geometry.into_iter().collect(),
+                GeoJson::FeatureCollection(fc) => {
+                    fc.features.into_iter().filter_map(|f| f.geometry).collect()
+                }
+            };
+            for g in &geometries {
+                let polygons: Vec<&Vec<Vec<geojson::Position>>> = match &g.value {
+                    geojson::GeometryValue::Polygon { coordinates } => vec![coordinates],
+                    geojson::GeometryValue::MultiPolygon { coordinates } => {
+                        coordinates.iter().collect()
+                    }
+                    _ => continue,
+                };
+                for p in polygons.into_iter().flatten().flatten() {
+                    let s = p.as_slice();
+                    if s.len() < 2 {
+                        continue;
+                    }
+                    if let Ok((x, y)) = transform.to_wgs84(s[0], s[1]) {
+                        map.insert(
+                            citygrid_model::rings::coord_key(Coord { x, y }),
+                            Coord { x: s[0], y: s[1] },
+                        );
+                    }
+                }
+            }
+        }
+        Ok(SourcePositions(map))
+    }
+
+    /// The position a WGS84 point was read from, if it was.
+    #[must_use]
+    pub fn get(&self, c: Coord<f64>) -> Option<Coord<f64>> {
+        self.0.get(&citygrid_model::rings::coord_key(c)).copied()
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::error::ServerError;
 ///
 /// ```toml
 /// bind = "0.0.0.0:8080"
-/// partition = "data/guiyang/partition.geojson"
+/// partition = "data/guiyang/partition.geojson.gz"
 /// cors_origins = ["https://map.example.gov.cn"]
 /// max_batch_points = 100000
 /// tile_cache_bytes = 268435456
@@ -52,7 +52,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            partition: PathBuf::from("data/guiyang/partition.geojson"),
+            partition: PathBuf::from("data/guiyang/partition.geojson.gz"),
             cors_origins: vec!["*".to_string()],
             max_batch_points: 100_000,
             max_body_bytes: 16 * 1024 * 1024,

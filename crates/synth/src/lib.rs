@@ -1,8 +1,11 @@
-//! Deterministic synthetic cities and deliberate damage, for tests and benchmarks.
+//! Deterministic synthetic cities, deliberate damage and generated weight layers, for
+//! tests, benchmarks and the demo city.
 //!
 //! [`SynthCity`] makes a city partitioned into districts > townships > villages >
 //! grid cells that is a clean coverage by construction; [`damage`] then breaks one
 //! rule in one place and says where, so a checker can be tested against it.
+//! [`SynthPopulation`] makes a GENERATED people-per-pixel raster over real district
+//! polygons (the demo city's weight layer: not real data).
 //!
 //! # Examples
 //! ```
@@ -17,11 +20,18 @@ mod city; // the SynthCity builder: lattice + hierarchy + codes -> units
 mod damage; // one deliberate defect applied to a clean partition, and where it is
 mod hierarchy; // guillotine cuts into districts, townships, villages; cell merges
 mod lattice; // the jittered centre-dense lattice, wiggly edges and block rings
+mod noise; // seeded value noise from integer hashing, the same on every machine
+mod population; // a generated people-per-pixel raster over district polygons
 mod ring; // planar helpers: metric frame, bounding boxes, simple-ring test
 mod rng; // SplitMix64, the crate's own deterministic generator
+mod scanline; // which pixel centres a polygon holds, row by row
 #[cfg(test)]
 mod testing; // an independent clean-coverage check with geo, for the tests
 
 pub use city::{CITY_CODE, CityStats, MAX_CELLS, MAX_MERGES, SynthCity};
 pub use damage::{Damage, DamageError, DamageKind, damage};
+pub use population::{
+    Centre, DEFAULT_PIXEL_DEG, DistrictPopulation, DistrictProfile, GUIYANG, Population,
+    PopulationError, SynthPopulation,
+};
 pub use rng::{SplitMix64, mix64};

@@ -11,7 +11,9 @@ use clap::{Args, ValueEnum};
 
 use citygrid_check::{CheckOptions, Checker, Report, Rule};
 use citygrid_crs::Crs;
-use citygrid_io::{ReadOptions, read_boundary, read_units, report_geojson, report_json};
+use citygrid_io::{report_geojson, report_json};
+
+use crate::commands::input::InputArgs;
 
 /// Check a partition: full coverage, no gaps, no overlaps, matching shared edges,
 /// correct nesting, unique well-formed codes, no slivers.
@@ -39,24 +41,9 @@ pub struct CheckArgs {
     /// The city outline the units must cover exactly (any GeoJSON with polygons).
     #[arg(long)]
     pub boundary: Option<PathBuf>,
-    /// Property holding each unit's code.
-    #[arg(long, default_value = "code")]
-    pub code_field: String,
-    /// Property holding the parent unit's code.
-    #[arg(long, default_value = "parent")]
-    pub parent_field: String,
-    /// Property holding the unit's name.
-    #[arg(long, default_value = "name")]
-    pub name_field: String,
-    /// Property holding the level (city, district, township, village, cell or the
-    /// Chinese terms); without it, the level follows from the code's length.
-    #[arg(long, default_value = "level")]
-    pub level_field: String,
-    /// Coordinate system of the inputs: wgs84, cgcs2000, gcj02, bd09, epsg:3857,
-    /// epsg:4534..4554 (Gauss-Kruger 3° zones), epsg:4513..4533 (with zone prefix).
-    /// Default: the file's crs member, else wgs84.
-    #[arg(long)]
-    pub crs: Option<Crs>,
+    /// How to read the units.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Coordinate system of report locations. Default: the input's, so the report
     /// lines up with the cells in QGIS.
     #[arg(long)]
@@ -93,20 +80,7 @@ pub enum Format {
 /// Runs the check and prints the report.
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let read = ReadOptions {
-        code_field: args.code_field.clone(),
-        name_field: args.name_field.clone(),
-        parent_field: args.parent_field.clone(),
-        level_field: args.level_field.clone(),
-        crs: args.crs,
-        ..ReadOptions::default()
-    };
-    let loaded = read_units(&args.cells, &read)?;
-    let boundary = args
-        .boundary
-        .as_ref()
-        .map(|b| read_boundary(b, args.crs.or(Some(loaded.crs))))
-        .transpose()?;
+    let (loaded, boundary) = args.input.read(&args.cells, args.boundary.as_deref())?;
     tracing::info!(units = loaded.units.len(), crs = %loaded.crs, elapsed_ms = started.elapsed().as_millis() as u64, "read");
     let options = CheckOptions::default()
         .gap_width(args.gap_width)
@@ -143,26 +117,30 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
 }
 
 fn text_report(report: &Report, args: &CheckArgs, crs: Crs) -> String {
-    let mut s = format!(
-        "{}: {} units, {} cells (coordinates in {crs})\n",
+    format!(
+        "{}: {} units, {} cells (coordinates in {crs})\n{}",
         args.cells.display(),
         report.units,
-        report.cells
-    );
+        report.cells,
+        findings(report)
+    )
+}
+
+/// "valid: ..." or "INVALID: n problems (...)" and one line per violation.
+pub fn findings(report: &Report) -> String {
     if report.is_valid() {
-        s.push_str("valid: no gaps, no overlaps, every rule kept\n");
-        return s;
+        return "valid: no gaps, no overlaps, every rule kept\n".to_string();
     }
     let counts: Vec<String> = Rule::ALL
         .iter()
         .filter(|r| report.count(**r) > 0)
         .map(|r| format!("{} {}", report.count(*r), r))
         .collect();
-    s.push_str(&format!(
+    let mut s = format!(
         "INVALID: {} problems ({})\n\n",
         report.violations.len(),
         counts.join(", ")
-    ));
+    );
     for v in &report.violations {
         let size = v.size.map(|z| z.to_string()).unwrap_or_default();
         s.push_str(&format!(

@@ -41,8 +41,8 @@ pub struct TilesArgs {
     /// Highest zoom written.
     #[arg(long, default_value_t = 16)]
     pub maxzoom: u8,
-    /// The partition (GeoJSON of cells and the units above them).
-    #[arg(long, default_value = "data/guiyang/partition.geojson")]
+    /// The partition (GeoJSON of cells and the units above them; .gz is read too).
+    #[arg(long, default_value = "data/guiyang/partition.geojson.gz")]
     pub partition: PathBuf,
     /// Coordinates of the tiles: wgs84, or gcj02 for AMap and Tencent basemaps.
     #[arg(long, default_value = "wgs84")]

@@ -1,0 +1,378 @@
+//! A planar arrangement of labelled half-edges, its faces, and dissolving faces into
+//! the polygons of each label (or of groups of labels).
+//!
+//! Every edge is stored once as a pair of twin half-edges (`2k`, `2k + 1`), each
+//! with the label of the region on its left. Because a boundary between two generated
+//! units is one edge, both units get exactly the same vertices along it: the
+//! result is a clean coverage by construction, with no snapping or tolerance.
+
+use geo_types::{Coord, LineString, MultiPolygon, Polygon};
+use rustc_hash::FxHashMap;
+
+use citygrid_model::rings::{coord_key, signed_area2};
+
+/// Label of the region outside the unit being divided.
+pub(crate) const OUTSIDE: u32 = u32::MAX;
+/// Label not known yet (a unit-boundary half-edge).
+pub(crate) const UNKNOWN: u32 = u32::MAX - 1;
+
+/// Half-edges between nodes, with labels on their left.
+#[derive(Debug, Default)]
+pub(crate) struct Arrangement {
+    /// Node positions.
+    pub nodes: Vec<Coord<f64>>,
+    node_of: FxHashMap<[u64; 2], u32>,
+    pairs: rustc_hash::FxHashSet<(u32, u32)>,
+    /// Origin node of each half-edge.
+    pub origin: Vec<u32>,
+    /// Label on the left of each half-edge.
+    pub label: Vec<u32>,
+    /// Next half-edge around the face on the left.
+    pub next: Vec<u32>,
+    /// Face cycle of each half-edge.
+    pub cycle: Vec<u32>,
+    /// Number of cycles.
+    pub cycles: u32,
+}
+
+impl Arrangement {
+    /// The node at `c` rounded to the output grid, created when new.
+    ///
+    /// Output files keep 9 decimals (0.1 mm), so nodes live on that grid here too:
+    /// what is checked is what gets written, and crossing points a hair apart (a
+    /// hexagon vertex on a boundary vertex, up to rounding) become one node instead
+    /// of a micro-segment whose direction is noise.
+    pub(crate) fn node(&mut self, c: Coord<f64>) -> u32 {
+        let c = Coord {
+            x: (c.x * 1e9).round() / 1e9,
+            y: (c.y * 1e9).round() / 1e9,
+        };
+        let next = self.nodes.len() as u32;
+        *self.node_of.entry(coord_key(c)).or_insert_with(|| {
+            self.nodes.push(c);
+            next
+        })
+    }
+
+    /// Adds the edge `p`-`q` with `left` on the left going from `p` to `q` and
+    /// `right` on the other side. Zero-length edges are skipped.
+    pub(crate) fn add(&mut self, p: Coord<f64>, q: Coord<f64>, left: u32, right: u32) {
+        let (a, b) = (self.node(p), self.node(q));
+        // One edge per pair of nodes: the first added wins (unit boundaries are
+        // added before hexagon edges).
+        if a == b || !self.pairs.insert((a.min(b), a.max(b))) {
+            return;
+        }
+        self.origin.push(a);
+        self.label.push(left);
+        self.origin.push(b);
+        self.label.push(right);
+    }
+
+    /// Twin of a half-edge.
+    pub(crate) fn twin(e: u32) -> u32 {
+        e ^ 1
+    }
+
+    /// Destination node of a half-edge.
+    pub(crate) fn dest(&self, e: u32) -> u32 {
+        self.origin[Arrangement::twin(e) as usize]
+    }
+
+    /// Links half-edges into face cycles: at each node, outgoing half-edges in
+    /// counter-clockwise order; the face left of `e` continues with the outgoing
+    /// half-edge just clockwise of `e`'s twin.
+    pub(crate) fn link(&mut self) {
+        let n = self.nodes.len();
+        let m = self.origin.len();
+        let mut start = vec![0u32; n + 1];
+        for &o in &self.origin {
+            start[o as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut out = vec![0u32; m];
+        for (e, &o) in self.origin.iter().enumerate() {
+            out[fill[o as usize] as usize] = e as u32;
+            fill[o as usize] += 1;
+        }
+        let angle = |e: u32| {
+            let p = self.nodes[self.origin[e as usize] as usize];
+            let q = self.nodes[self.dest(e) as usize];
+            (q.y - p.y).atan2(q.x - p.x)
+        };
+        let mut pos = vec![0u32; m];
+        for v in 0..n {
+            let s = &mut out[start[v] as usize..start[v + 1] as usize];
+            s.sort_by(|&a, &b| angle(a).total_cmp(&angle(b)).then(a.cmp(&b)));
+            for (k, &e) in s.iter().enumerate() {
+                pos[e as usize] = k as u32;
+            }
+        }
+        self.next = vec![0; m];
+        for e in 0..m as u32 {
+            let t = Arrangement::twin(e);
+            let v = self.origin[t as usize] as usize;
+            let deg = start[v + 1] - start[v];
+            let k = pos[t as usize];
+            let prev = (k + deg - 1) % deg;
+            self.next[e as usize] = out[(start[v] + prev) as usize];
+        }
+        self.cycle = vec![u32::MAX; m];
+        let mut c = 0;
+        for e in 0..m {
+            if self.cycle[e] != u32::MAX {
+                continue;
+            }
+            let mut f = e as u32;
+            while self.cycle[f as usize] == u32::MAX {
+                self.cycle[f as usize] = c;
+                f = self.next[f as usize];
+            }
+            c += 1;
+        }
+        self.cycles = c;
+    }
+
+    /// Gives every half-edge of a cycle the cycle's label: the first known label
+    /// on it, else `sample(half-edge)` for a cycle of unit-boundary half-edges only.
+    /// Returns a half-edge of each cycle that carried two different known labels
+    /// (none unless an edge crossing was missed).
+    pub(crate) fn spread_labels(&mut self, mut sample: impl FnMut(&Self, u32) -> u32) -> Vec<u32> {
+        let mut of_cycle = vec![UNKNOWN; self.cycles as usize];
+        let mut conflicts = vec![None; self.cycles as usize];
+        for (e, &l) in self.label.iter().enumerate() {
+            let c = self.cycle[e] as usize;
+            if l == UNKNOWN || of_cycle[c] == OUTSIDE {
+                continue;
+            }
+            // The outside wins: a hexagon edge fragment left poking out of the unit
+            // (rounding at a crossing) must not give the outside a cell's label.
+            if l == OUTSIDE {
+                of_cycle[c] = OUTSIDE;
+                conflicts[c] = None;
+            } else if of_cycle[c] == UNKNOWN {
+                of_cycle[c] = l;
+            } else if of_cycle[c] != l {
+                conflicts[c] = Some(e as u32);
+            }
+        }
+        let mut longest: Vec<(f64, u32)> = vec![(-1.0, 0); self.cycles as usize];
+        for e in 0..self.label.len() {
+            let c = self.cycle[e] as usize;
+            if of_cycle[c] == UNKNOWN {
+                let len = self.length(e as u32);
+                if len > longest[c].0 {
+                    longest[c] = (len, e as u32);
+                }
+            }
+        }
+        for c in 0..self.cycles as usize {
+            if of_cycle[c] == UNKNOWN {
+                of_cycle[c] = sample(self, longest[c].1);
+            }
+        }
+        for e in 0..self.label.len() {
+            self.label[e] = of_cycle[self.cycle[e] as usize];
+        }
+        conflicts.into_iter().flatten().collect()
+    }
+
+    /// Length of a half-edge, degrees.
+    pub(crate) fn length(&self, e: u32) -> f64 {
+        let p = self.nodes[self.origin[e as usize] as usize];
+        let q = self.nodes[self.dest(e) as usize];
+        (q.x - p.x).hypot(q.y - p.y)
+    }
+
+    /// A point just left of the middle of half-edge `e`, inside the face it bounds.
+    pub(crate) fn point_left_of(&self, e: u32) -> Coord<f64> {
+        let p = self.nodes[self.origin[e as usize] as usize];
+        let q = self.nodes[self.dest(e) as usize];
+        let (dx, dy) = (q.x - p.x, q.y - p.y);
+        let k = 1e-6;
+        Coord {
+            x: (p.x + q.x) / 2.0 - dy * k,
+            y: (p.y + q.y) / 2.0 + dx * k,
+        }
+    }
+
+    /// The boundary rings of every group: half-edges whose left and right lie in
+    /// different groups, chained around each group. `group` maps a label to its
+    /// group (`OUTSIDE` must map to a group of its own).
+    pub(crate) fn dissolve(&self, group: impl Fn(u32) -> u32) -> FxHashMap<u32, Vec<Vec<u32>>> {
+        let m = self.label.len();
+        let g: Vec<u32> = self.label.iter().map(|&l| group(l)).collect();
+        let boundary = |e: u32| g[e as usize] != g[Arrangement::twin(e) as usize];
+        let mut used = vec![false; m];
+        let mut rings: FxHashMap<u32, Vec<Vec<u32>>> = FxHashMap::default();
+        for e0 in 0..m as u32 {
+            if used[e0 as usize] || !boundary(e0) || self.label[e0 as usize] == OUTSIDE {
+                continue;
+            }
+            let mut ring = Vec::new();
+            let mut e = e0;
+            loop {
+                used[e as usize] = true;
+                ring.push(e);
+                let mut c = self.next[e as usize];
+                let mut guard = 0;
+                while !boundary(c) {
+                    c = self.next[Arrangement::twin(c) as usize];
+                    guard += 1;
+                    if guard > m {
+                        break;
+                    }
+                }
+                e = c;
+                if e == e0 || used[e as usize] {
+                    break;
+                }
+            }
+            rings.entry(g[e0 as usize]).or_default().push(ring);
+        }
+        rings
+    }
+
+    /// Coordinates of a ring of half-edges, closed.
+    pub(crate) fn ring_coords(&self, ring: &[u32]) -> Vec<Coord<f64>> {
+        let mut c: Vec<Coord<f64>> = ring
+            .iter()
+            .map(|&e| self.nodes[self.origin[e as usize] as usize])
+            .collect();
+        if let Some(&f) = c.first() {
+            c.push(f);
+        }
+        c
+    }
+}
+
+/// Polygons from closed rings: counter-clockwise rings are shells, clockwise ones
+/// holes, each hole given to the smallest shell containing it.
+pub(crate) fn polygons(rings: Vec<Vec<Coord<f64>>>) -> MultiPolygon<f64> {
+    /// A shell: twice its area, its ring, its holes.
+    type Shell = (f64, Vec<Coord<f64>>, Vec<LineString<f64>>);
+    let mut shells: Vec<Shell> = Vec::new();
+    let mut holes = Vec::new();
+    for r in rings {
+        let a = signed_area2(&r);
+        if a > 0.0 {
+            shells.push((a, r, Vec::new()));
+        } else if a < 0.0 {
+            holes.push(r);
+        }
+    }
+    shells.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| cmp_coords(&a.1, &b.1)));
+    for h in holes {
+        let owner = if shells.len() == 1 {
+            Some(0)
+        } else {
+            (0..shells.len()).rev().find(|&k| {
+                h.iter()
+                    .any(|&p| citygrid_check::pip::winding(p, &shells[k].1) != 0)
+            })
+        };
+        if let Some(k) = owner.or(if shells.is_empty() { None } else { Some(0) }) {
+            shells[k].2.push(LineString(h));
+        }
+    }
+    MultiPolygon(
+        shells
+            .into_iter()
+            .map(|(_, s, h)| Polygon::new(LineString(s), h))
+            .collect(),
+    )
+}
+
+/// A total order on rings, so equal-area shells sort the same way every run.
+fn cmp_coords(a: &[Coord<f64>], b: &[Coord<f64>]) -> std::cmp::Ordering {
+    for (p, q) in a.iter().zip(b) {
+        let o = p.x.total_cmp(&q.x).then(p.y.total_cmp(&q.y));
+        if o.is_ne() {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(x: f64, y: f64) -> Coord<f64> {
+        Coord { x, y }
+    }
+
+    /// A 2 x 1 rectangle split into two unit squares labelled 0 and 1.
+    fn two_squares() -> Arrangement {
+        let mut a = Arrangement::default();
+        let ring = [
+            c(0., 0.),
+            c(1., 0.),
+            c(2., 0.),
+            c(2., 1.),
+            c(1., 1.),
+            c(0., 1.),
+        ];
+        for k in 0..ring.len() {
+            a.add(ring[k], ring[(k + 1) % ring.len()], UNKNOWN, OUTSIDE);
+        }
+        a.add(c(1., 0.), c(1., 1.), 1, 0);
+        a.link();
+        a
+    }
+
+    #[test]
+    fn faces_get_their_labels_and_dissolve_into_squares() {
+        let mut a = two_squares();
+        assert_eq!(a.cycles, 3); // two squares and the outside
+        let conflicts =
+            a.spread_labels(|_, _| unreachable!("every inner face has a labelled edge"));
+        assert!(conflicts.is_empty());
+        let rings = a.dissolve(|l| l);
+        let square = |l: u32| {
+            let r = &rings[&l];
+            assert_eq!(r.len(), 1);
+            polygons(vec![a.ring_coords(&r[0])])
+        };
+        use geo::Area;
+        assert_eq!(square(0).unsigned_area(), 1.0);
+        assert_eq!(square(1).unsigned_area(), 1.0);
+        // Grouping both labels together gives the rectangle, with the middle
+        // vertices kept (its neighbours share them).
+        let both = a.dissolve(|l| if l == OUTSIDE { OUTSIDE } else { 0 });
+        let rect = polygons(vec![a.ring_coords(&both[&0][0])]);
+        assert_eq!(rect.unsigned_area(), 2.0);
+        assert_eq!(rect.0[0].exterior().0.len(), 7);
+    }
+
+    #[test]
+    fn a_face_without_labelled_edges_is_sampled() {
+        let mut a = Arrangement::default();
+        let ring = [c(0., 0.), c(1., 0.), c(1., 1.), c(0., 1.)];
+        for k in 0..4 {
+            a.add(ring[k], ring[(k + 1) % 4], UNKNOWN, OUTSIDE);
+        }
+        a.link();
+        a.spread_labels(|arr, e| {
+            let p = arr.point_left_of(e);
+            assert!(p.x > 0.0 && p.x < 1.0 && p.y > 0.0 && p.y < 1.0);
+            7
+        });
+        let rings = a.dissolve(|l| l);
+        assert_eq!(rings[&7].len(), 1);
+    }
+
+    #[test]
+    fn holes_go_to_the_shell_around_them() {
+        let shell = vec![c(0., 0.), c(4., 0.), c(4., 4.), c(0., 4.), c(0., 0.)];
+        let hole = vec![c(1., 1.), c(1., 2.), c(2., 2.), c(2., 1.), c(1., 1.)];
+        let other = vec![c(10., 0.), c(11., 0.), c(11., 1.), c(10., 1.), c(10., 0.)];
+        let mp = polygons(vec![other, hole, shell]);
+        assert_eq!(mp.0.len(), 2);
+        assert_eq!(mp.0[0].interiors().len(), 1);
+        assert_eq!(mp.0[1].interiors().len(), 0);
+    }
+}

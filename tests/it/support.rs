@@ -1,0 +1,41 @@
+//! Running the `citygrid` binary from the tests: where it is, where to write.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root, where the commands run.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The binary next to this test's own (`target/<profile>/citygrid`).
+pub fn citygrid() -> Command {
+    let exe = std::env::current_exe().expect("test path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("citygrid");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (make test does)",
+        bin.display()
+    );
+    Command::new(bin)
+}
+
+/// Runs `citygrid ARGS` in the repository root.
+pub fn run(args: &[&str]) -> Output {
+    citygrid()
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("citygrid runs")
+}
+
+/// A path in this test run's own temporary folder.
+pub fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("citygrid-it-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
