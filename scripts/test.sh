@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit, property and integration tests, then the differential
-# tests against independent implementations (GEOS, PROJ, GDAL, eviltransform) in Python.
+# tests against independent implementations (GEOS, PROJ, GDAL, eviltransform, an MVT
+# decoder) in Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -65,18 +65,26 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("geos")
-        .join(script);
-    let out = match Command::new("python3").arg(path).args(args).output() {
+    run_python(&format!("geos/{script}"), args)
+}
+
+/// Runs `benches/PATH` with `python3` and parses the JSON it prints; `None`, said
+/// on stderr, when it cannot run or fails.
+pub fn run_python<I, S>(path: &str, args: I) -> Option<serde_json::Value>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path);
+    let out = match Command::new("python3").arg(&script).args(args).output() {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("{script}: cannot run python3: {e}");
+            eprintln!("{path}: cannot run python3: {e}");
             return None;
         }
     };
     if !out.status.success() {
-        eprintln!("{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!("{path} failed: {}", String::from_utf8_lossy(&out.stderr));
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()

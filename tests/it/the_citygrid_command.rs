@@ -1,10 +1,11 @@
 //! The `citygrid` binary as users run it: exit statuses, formats, and messages.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{root, run, tmp};
+use crate::support::{citygrid, root, run, tmp};
 
 const CELLS: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"code":"520102001001001"},"geometry":{"type":"Polygon","coordinates":[[[106.700,26.600],[106.701,26.600],[106.701,26.601],[106.700,26.601],[106.700,26.600]]]}},
@@ -188,4 +189,50 @@ fn help_teaches_with_examples() {
         text.contains("Exit status") && text.contains("--boundary") && text.contains("Examples"),
         "{text}"
     );
+}
+
+#[test]
+fn export_tiles_writes_an_archive_with_its_largest_tiles() {
+    let city = tmp("export-city.geojson");
+    let synth = PathBuf::from(citygrid().get_program()).with_file_name("synth-city");
+    let made = Command::new(synth)
+        .args([
+            city.to_str().unwrap(),
+            "--cells",
+            "150",
+            "--vertices",
+            "20",
+            "--extent-km",
+            "12",
+        ])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let out = tmp("city.mbtiles");
+    let done = run(&[
+        "export",
+        "tiles",
+        "--format",
+        "mbtiles",
+        "--minzoom",
+        "8",
+        "--maxzoom",
+        "13",
+        "--partition",
+        city.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&done.stdout);
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(text.contains("largest tile"), "{text}");
+    let size = std::fs::metadata(&out).unwrap().len();
+    assert!(size > 10_000, "{size} bytes");
+    let refused = run(&["export", "tiles", "--format", "zip", out.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("expected pmtiles or mbtiles"));
 }

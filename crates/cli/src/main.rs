@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// citygrid: build, check and serve the grid-cell partition of a city.
+/// citygrid: build, check, serve and export the grid-cell partition of a city.
 ///
 /// A city is divided into districts, townships, villages and grid cells that must
 /// cover it completely, without gaps or overlaps, with unique codes. citygrid checks

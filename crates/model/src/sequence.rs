@@ -27,7 +27,7 @@ pub fn reading_order(units: &[&MultiPolygon<f64>]) -> Vec<u32> {
     }
     let anchors: Vec<Coord<f64>> = units
         .iter()
-        .map(|mp| anchor(mp).unwrap_or_default())
+        .map(|mp| interior_point(mp).unwrap_or_default())
         .collect();
     let mut heights: Vec<f64> = units
         .iter()
@@ -104,11 +104,14 @@ fn bounds<'a>(points: impl Iterator<Item = &'a Coord<f64>>) -> Option<(Coord<f64
     })
 }
 
-/// The interior point of the largest part, as geo's `InteriorPoint` for a polygon
-/// finds it.
-fn anchor(mp: &MultiPolygon<f64>) -> Option<Coord<f64>> {
+/// A point inside a unit in one pass over its vertices: the interior point of its
+/// largest part, as geo's `InteriorPoint` finds it for a polygon. Used to place a
+/// unit in reading order and to put its label (a centroid can fall outside a
+/// crescent); `None` for empty geometry.
+#[must_use]
+pub fn interior_point(mp: &MultiPolygon<f64>) -> Option<Coord<f64>> {
     let largest = mp.0.iter().max_by(|a, b| area(a).total_cmp(&area(b)))?;
-    interior_point(largest)
+    polygon_interior_point(largest)
 }
 
 /// Unsigned area of a polygon, holes excluded.
@@ -125,7 +128,7 @@ fn area(p: &Polygon<f64>) -> f64 {
 /// The midpoint of the longest stretch inside the polygon along the horizontal line
 /// through the middle of its bounding box (moved half-way to the nearest vertex
 /// when a vertex lies on it, as geo does).
-fn interior_point(p: &Polygon<f64>) -> Option<Coord<f64>> {
+fn polygon_interior_point(p: &Polygon<f64>) -> Option<Coord<f64>> {
     let rings = || std::iter::once(p.exterior()).chain(p.interiors());
     let coords = || rings().flat_map(|r| r.0.iter());
     let (lo, hi) = bounds(coords())?;
@@ -209,6 +212,6 @@ mod tests {
         // A U: the line y = 1.5 crosses both arms; the right arm is wider.
         let u = polygon![(x: 0., y: 0.), (x: 5., y: 0.), (x: 5., y: 3.), (x: 2., y: 3.), (x: 2., y: 1.),
             (x: 1., y: 1.), (x: 1., y: 3.), (x: 0., y: 3.)];
-        assert_eq!(interior_point(&u), Some(Coord { x: 3.5, y: 1.5 }));
+        assert_eq!(polygon_interior_point(&u), Some(Coord { x: 3.5, y: 1.5 }));
     }
 }

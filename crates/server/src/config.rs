@@ -17,6 +17,9 @@ use crate::error::ServerError;
 /// partition = "data/guiyang/partition.geojson.gz"
 /// cors_origins = ["https://map.example.gov.cn"]
 /// max_batch_points = 100000
+/// tile_cache_bytes = 268435456
+/// tile_max_age_s = 60
+/// public_url = "https://grid.example.gov.cn"
 /// ```
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -34,6 +37,15 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest `near` distance (metres) a lookup may ask for.
     pub max_near_m: f64,
+    /// Memory for cached vector tiles, in bytes (raw and gzipped copies count).
+    pub tile_cache_bytes: usize,
+    /// `Cache-Control: max-age` of tiles, TileJSON and style, in seconds. Short,
+    /// so an edit shows soon; revalidation by ETag keeps it cheap.
+    pub tile_max_age_s: u32,
+    /// The address clients reach the server at (scheme and host, no trailing
+    /// slash), for the URLs in TileJSON and the style; by default taken from the
+    /// request's Host header over http.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -45,6 +57,9 @@ impl Default for Config {
             max_batch_points: 100_000,
             max_body_bytes: 16 * 1024 * 1024,
             max_near_m: 5_000.0,
+            tile_cache_bytes: 256 * 1024 * 1024,
+            tile_max_age_s: 60,
+            public_url: None,
         }
     }
 }

@@ -88,6 +88,9 @@ pub enum ServerError {
         /// What the model refused.
         source: citygrid_model::ModelError,
     },
+    /// The partition cannot be cut into tiles.
+    #[error(transparent)]
+    Tiles(#[from] citygrid_tiles::TileError),
     /// A cell could not be indexed.
     #[error(transparent)]
     Index(#[from] citygrid_index::IndexError),

@@ -1,18 +1,22 @@
 //! The citygrid HTTP API: which cell is this point in (one point or a batch, in any
 //! of the coordinate systems Chinese clients send), the cells and units themselves,
-//! and the health, readiness and metrics endpoints operations expect.
+//! vector tiles with TileJSON and a style, and the health, readiness and metrics
+//! endpoints operations expect.
 //!
 //! Everything is computed from one immutable [`City`] loaded at start; handlers are
 //! synchronous lookups on it, so the async runtime only moves bytes.
 
+pub mod cache; // a memory-bounded cache with CLOCK eviction
 pub mod city; // the loaded partition, its index and pre-rendered answers
 pub mod config; // settings from the command line and a TOML file
 pub mod error; // one error type that answers in JSON
 pub mod metrics; // Prometheus counters and a latency histogram
 pub mod routes; // the handlers, one module per resource
 mod server; // the router, its layers, and serving until a signal
+pub mod tiles; // the tilers and the cache of encoded tiles
 
 pub use city::City;
 pub use config::Config;
 pub use error::{ApiError, ServerError};
 pub use server::{AppState, router, serve};
+pub use tiles::TileService;

@@ -5,17 +5,22 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::cache::CacheStats;
+
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 10] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5,
 ];
 
 /// Routes counted separately (anything else counts as "other").
-pub const ROUTES: [&str; 9] = [
+pub const ROUTES: [&str; 12] = [
     "/v1/lookup",
     "/v1/cells",
     "/v1/cells/{code}",
     "/v1/units/{code}",
+    "/v1/tiles/{z}/{x}/{y}",
+    "/v1/tiles.json",
+    "/v1/style.json",
     "/healthz",
     "/readyz",
     "/metrics",
@@ -62,7 +67,7 @@ impl Metrics {
 
     /// The Prometheus text exposition (format 0.0.4).
     #[must_use]
-    pub fn render(&self, cells: usize) -> String {
+    pub fn render(&self, cells: usize, tiles: CacheStats) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
@@ -124,6 +129,36 @@ impl Metrics {
         let _ = writeln!(s, "# HELP citygrid_cells Cells in the partition served.");
         let _ = writeln!(s, "# TYPE citygrid_cells gauge");
         let _ = writeln!(s, "citygrid_cells {cells}");
+        for (name, help, kind, v) in [
+            (
+                "citygrid_tile_cache_bytes",
+                "Bytes of tiles held in memory.",
+                "gauge",
+                tiles.bytes as u64,
+            ),
+            (
+                "citygrid_tile_cache_entries",
+                "Tiles held in memory.",
+                "gauge",
+                tiles.entries as u64,
+            ),
+            (
+                "citygrid_tile_cache_hits_total",
+                "Tile requests answered from memory.",
+                "counter",
+                tiles.hits,
+            ),
+            (
+                "citygrid_tile_cache_misses_total",
+                "Tile requests rendered.",
+                "counter",
+                tiles.misses,
+            ),
+        ] {
+            let _ = writeln!(s, "# HELP {name} {help}");
+            let _ = writeln!(s, "# TYPE {name} {kind}");
+            let _ = writeln!(s, "{name} {v}");
+        }
         s
     }
 }

@@ -16,7 +16,8 @@ use crate::city::City;
 use crate::config::Config;
 use crate::error::{ApiError, ServerError};
 use crate::metrics::Metrics;
-use crate::routes::{cells, docs, health, lookup, units};
+use crate::routes::{cells, docs, health, lookup, tiles, units};
+use crate::tiles::TileService;
 
 /// What every handler sees: the city, the settings, the counters.
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Tilers and the tile cache.
+    pub tiles: Arc<TileService>,
 }
 
 /// All routes with their layers: metrics, CORS, gzip.
@@ -49,6 +52,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/cells", get(cells::list))
         .route("/v1/cells/{code}", get(cells::one))
         .route("/v1/units/{code}", get(units::one))
+        .route("/v1/tiles/{z}/{x}/{y}", get(tiles::tile))
+        .route("/v1/tiles.json", get(tiles::tilejson))
+        .route("/v1/style.json", get(tiles::style))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -98,12 +104,19 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         load_ms = started.elapsed().as_millis() as u64,
         "partition loaded"
     );
+    let started = Instant::now();
+    let tile_service = TileService::new(&city.partition, &config)?;
+    tracing::info!(
+        prepare_ms = started.elapsed().as_millis() as u64,
+        "tiles prepared"
+    );
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     let state = AppState {
         city: Arc::new(city),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
+        tiles: Arc::new(tile_service),
     };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown())

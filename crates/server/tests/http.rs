@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use citygrid_model::{CodeLayout, Level, Partition};
 use citygrid_server::metrics::Metrics;
-use citygrid_server::{AppState, City, Config, router};
+use citygrid_server::{AppState, City, Config, TileService, router};
 use citygrid_synth::SynthCity;
 
 /// One server for all tests (a 300-cell generated city), started once.
@@ -29,10 +29,12 @@ fn server() -> &'static (SocketAddr, Arc<City>) {
             max_body_bytes: 64 * 1024,
             ..Config::default()
         };
+        let tiles = Arc::new(TileService::new(&city.partition, &config).unwrap());
         let state = AppState {
             city: city.clone(),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            tiles,
         };
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -295,6 +297,14 @@ fn malformed_requests_get_a_4xx_that_names_the_problem() {
         ("bad_level", get("/v1/cells?level=street-corner")),
         ("bad_limit", get("/v1/cells?limit=0")),
         ("no_such_route", get("/v2/everything")),
+        ("tile_not_a_number", get("/v1/tiles/a/0/0.mvt")),
+        ("tile_out_of_range", get("/v1/tiles/3/9/0.mvt")),
+        ("tile_wrong_format", get("/v1/tiles/3/0/0.png")),
+        ("tile_too_deep", get("/v1/tiles/17/0/0.mvt")),
+        ("tile_beyond_the_pyramid", get("/v1/tiles/25/0/0.mvt")),
+        ("tile_wrong_crs", get("/v1/tiles/3/0/0.mvt?crs=bd09")),
+        ("tile_missing_y", get("/v1/tiles/3/0")),
+        ("tilejson_unknown_crs", get("/v1/tiles.json?crs=mars")),
     ];
     for (name, r) in cases {
         assert!((400..500).contains(&r.status), "{name}: {}", r.status);
@@ -409,6 +419,9 @@ fn the_openapi_document_lists_exactly_the_routes() {
         "/v1/cells/{code}",
         "/v1/lookup",
         "/v1/units/{code}",
+        "/v1/tiles/{z}/{x}/{y}.mvt",
+        "/v1/tiles.json",
+        "/v1/style.json",
     ];
     served.sort_unstable();
     assert_eq!(documented, served);
@@ -419,4 +432,103 @@ fn the_openapi_document_lists_exactly_the_routes() {
         get("/docs").header("content-type").as_deref(),
         Some("text/html; charset=utf-8")
     );
+}
+
+/// The zoom-12 tile over the middle of the city.
+fn middle_tile() -> String {
+    let ((lon, lat), _) = known_point();
+    let n = 4096.0_f64;
+    let x = ((lon + 180.0) / 360.0 * n) as u32;
+    let lat = lat.to_radians();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+    format!("12/{x}/{y}")
+}
+
+fn gunzip(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(b)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn tiles_come_gzipped_with_an_etag_and_revalidate_to_304() {
+    let t = middle_tile();
+    let path = format!("/v1/tiles/{t}.mvt");
+    let r = request("GET", &path, &[("Accept-Encoding", "gzip")], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/vnd.mapbox-vector-tile")
+    );
+    assert_eq!(r.header("content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(
+        r.header("cache-control").as_deref(),
+        Some("public, max-age=60")
+    );
+    let etag = r.header("etag").unwrap();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    // The bytes are the tiler's, whether gzipped or not.
+    let (_, city) = server();
+    let tiler = citygrid_tiles::Tiler::new(
+        city.partition.clone(),
+        citygrid_tiles::TileOptions::default(),
+    )
+    .unwrap();
+    let expected = tiler.tile(t.parse().unwrap());
+    assert!(!expected.is_empty());
+    assert_eq!(gunzip(&r.body), expected);
+    let plain = get(&path);
+    assert_eq!(plain.body, expected);
+    assert_eq!(plain.header("etag").as_deref(), Some(etag.as_str()));
+    let again = request("GET", &path, &[("If-None-Match", &etag)], b"");
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    let other = request(
+        "GET",
+        &path,
+        &[("If-None-Match", "W/\"0000000000000000\"")],
+        b"",
+    );
+    assert_eq!(other.status, 200);
+    // GCJ-02 tiles are shifted by a few hundred metres: different bytes.
+    let gcj = get(&format!("{path}?crs=gcj02"));
+    assert!(gcj.status == 200 || gcj.status == 204);
+    assert_ne!(gcj.body, expected);
+}
+
+#[test]
+fn tiles_away_from_the_city_are_empty() {
+    let r = get("/v1/tiles/12/0/0.mvt");
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
+    assert!(r.header("etag").is_some());
+}
+
+#[test]
+fn tilejson_and_style_describe_the_layers() {
+    let tj = get("/v1/tiles.json").json();
+    insta::assert_json_snapshot!("tilejson", tj);
+    assert_eq!(tj["tiles"][0], "http://test/v1/tiles/{z}/{x}/{y}.mvt");
+    let style = get("/v1/style.json?crs=gcj02").json();
+    assert_eq!(style["version"], 8);
+    assert!(
+        style["sources"]["citygrid"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1/tiles.json?crs=gcj02")
+    );
+    assert!(style.get("glyphs").is_none() && style.get("sprite").is_none());
+    let layers: Vec<&str> = style["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["source-layer"].as_str())
+        .collect();
+    for l in ["districts", "townships", "villages", "cells", "labels"] {
+        assert!(layers.contains(&l), "{l}");
+    }
+    let m = get("/metrics");
+    assert!(String::from_utf8_lossy(&m.body).contains("citygrid_tile_cache_entries"));
 }

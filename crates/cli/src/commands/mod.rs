@@ -3,7 +3,7 @@
 pub mod build; // citygrid build
 pub mod check; // citygrid check
 pub mod convert; // citygrid convert
-pub mod export; // citygrid export cells (and later tiles)
+pub mod export; // citygrid export cells, citygrid export tiles
 pub mod fields; // property-name flags shared by the commands that read partitions
 pub mod fix; // citygrid fix
 pub mod input; // reading units and a boundary, shared by the commands

@@ -8,7 +8,7 @@ use clap::Args;
 
 use citygrid_server::Config;
 
-/// Serve point-in-cell lookups, cells and units over HTTP.
+/// Serve point-in-cell lookups, cells, units and vector tiles over HTTP.
 ///
 /// Without arguments it serves the bundled demo city on http://127.0.0.1:8080.
 /// Settings come from defaults, then --config FILE (TOML), then the flags here.
@@ -21,6 +21,8 @@ use citygrid_server::Config;
 ///   citygrid serve --partition my-city.geojson --bind 0.0.0.0:8080
 ///
 ///   curl 'http://127.0.0.1:8080/v1/lookup?lon=106.71&lat=26.58'
+///
+///   curl 'http://127.0.0.1:8080/v1/tiles.json'   (then /v1/style.json in MapLibre)
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
@@ -31,7 +33,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub bind: Option<SocketAddr>,
     /// A TOML file with any of: bind, partition, cors_origins, max_batch_points,
-    /// max_body_bytes, max_near_m.
+    /// max_body_bytes, max_near_m, tile_cache_bytes, tile_max_age_s, public_url.
     #[arg(long)]
     pub config: Option<PathBuf>,
 }

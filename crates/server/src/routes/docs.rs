@@ -34,6 +34,11 @@ GET /v1/lookup?lon=106.0&amp;lat=26.0&amp;near=500     (outside: nearest cell wi
 <h2>Cells and units</h2><pre>GET /v1/cells/{code}                 a unit as a GeoJSON Feature
 GET /v1/cells?bbox=106.6,26.5,106.8,26.7&amp;level=cell&amp;limit=100&amp;offset=0
 GET /v1/units/{code}                 with ancestors and children</pre>
+<h2>Vector tiles</h2><pre>GET /v1/tiles/{z}/{x}/{y}.mvt        MVT 2.1: districts, townships, villages, cells, labels
+GET /v1/tiles/{z}/{x}/{y}.mvt?crs=gcj02   for AMap and Tencent basemaps
+GET /v1/tiles.json                   TileJSON 3.0
+GET /v1/style.json                   a MapLibre style, no external basemap</pre>
+<p>Gzipped, with an ETag (If-None-Match answers 304) and Cache-Control; an empty tile is 204.</p>
 <h2>Operations</h2><pre>GET /healthz   GET /readyz   GET /metrics (Prometheus)</pre>
 </body></html>"#,
     )

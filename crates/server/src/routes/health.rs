@@ -31,6 +31,8 @@ pub async fn readyz(State(state): State<AppState>) -> Json<Value> {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(state.city.cell_count()),
+        state
+            .metrics
+            .render(state.city.cell_count(), state.tiles.cache_stats()),
     )
 }

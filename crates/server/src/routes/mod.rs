@@ -4,6 +4,7 @@ pub mod cells; // GET /v1/cells, /v1/cells/{code}
 pub mod docs; // GET /openapi.json, /docs
 pub mod health; // GET /healthz, /readyz, /metrics
 pub mod lookup; // GET and POST /v1/lookup
+pub mod tiles; // GET /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json, /v1/style.json
 pub mod units; // GET /v1/units/{code}
 
 use std::collections::HashMap;

@@ -2,15 +2,19 @@
 //! (and module) per kind of output. This module only dispatches.
 
 pub mod cells; // citygrid export cells: GeoJSON or GeoPackage for GIS staff
+pub mod tiles; // citygrid export tiles: the vector-tile pyramid as PMTiles or MBTiles
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-/// Write the partition out for other tools: cells and admin units for QGIS.
+/// Write the partition out for other tools: cells and admin units for QGIS, vector
+/// tiles for static hosting, a CDN or martin.
 ///
 /// Examples:
 ///
 ///   citygrid export cells cells.gpkg
+///
+///   citygrid export tiles --format pmtiles --maxzoom 16 guiyang.pmtiles
 ///
 ///   citygrid export cells --help
 #[derive(Debug, Args)]
@@ -24,11 +28,13 @@ pub struct ExportArgs {
 #[derive(Debug, Subcommand)]
 pub enum Export {
     Cells(cells::CellsArgs),
+    Tiles(tiles::TilesArgs),
 }
 
 /// Runs the chosen export.
 pub fn run(args: &ExportArgs) -> Result<()> {
     match &args.what {
         Export::Cells(a) => cells::run(a),
+        Export::Tiles(a) => tiles::run(a),
     }
 }

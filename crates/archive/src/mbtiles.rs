@@ -1,0 +1,122 @@
+//! MBTiles 1.3 through `rusqlite` (bundled SQLite): the `metadata` and `tiles`
+//! tables, tiles gzipped as vector MBTiles store them, rows in TMS order (y from
+//! the south), all in one transaction.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use citygrid_tiles::TileId;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use rusqlite::{Connection, params};
+
+use crate::error::{ArchiveError, Result};
+use crate::metadata::Metadata;
+
+/// An MBTiles archive being written.
+pub struct MbTilesArchive {
+    path: PathBuf,
+    conn: Connection,
+}
+
+impl MbTilesArchive {
+    /// Creates (or replaces) the archive with its schema and metadata.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Io`] when an old file cannot be removed,
+    /// [`ArchiveError::Sqlite`] when SQLite refuses.
+    pub fn create(path: &Path, meta: &Metadata) -> Result<MbTilesArchive> {
+        if path.exists() {
+            std::fs::remove_file(path).map_err(|source| ArchiveError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let sql = |source| ArchiveError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(sql)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF;
+             PRAGMA synchronous = OFF;
+             CREATE TABLE metadata (name TEXT, value TEXT);
+             CREATE UNIQUE INDEX name ON metadata (name);
+             CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+             CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);
+             BEGIN;",
+        )
+        .map_err(sql)?;
+        let [w, s, e, n] = meta.bounds;
+        let rows = [
+            ("name", meta.name.clone()),
+            ("description", meta.description.clone()),
+            ("format", "pbf".to_string()),
+            ("type", "overlay".to_string()),
+            ("version", "1".to_string()),
+            ("minzoom", meta.minzoom.to_string()),
+            ("maxzoom", meta.maxzoom.to_string()),
+            ("bounds", format!("{w},{s},{e},{n}")),
+            (
+                "center",
+                format!("{},{},{}", meta.center.0, meta.center.1, meta.center.2),
+            ),
+            (
+                "json",
+                serde_json::json!({"vector_layers": meta.vector_layers}).to_string(),
+            ),
+        ];
+        for (k, v) in rows {
+            conn.execute(
+                "INSERT INTO metadata (name, value) VALUES (?1, ?2)",
+                params![k, v],
+            )
+            .map_err(sql)?;
+        }
+        Ok(MbTilesArchive {
+            path: path.to_path_buf(),
+            conn,
+        })
+    }
+
+    /// Adds one tile (MVT bytes, gzipped here); empty tiles are skipped.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Sqlite`] when SQLite refuses.
+    pub fn add(&mut self, t: TileId, mvt: &[u8]) -> Result<()> {
+        if mvt.is_empty() {
+            return Ok(());
+        }
+        let mut enc = GzEncoder::new(Vec::with_capacity(mvt.len() / 2), Compression::default());
+        let gz = enc
+            .write_all(mvt)
+            .and_then(|()| enc.finish())
+            .map_err(|source| ArchiveError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut st| st.execute(params![t.z, t.x, t.tms_y(), gz]))
+            .map_err(|source| ArchiveError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(())
+    }
+
+    /// Commits.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Sqlite`] when SQLite refuses.
+    pub fn finish(self) -> Result<()> {
+        self.conn
+            .execute_batch("COMMIT;")
+            .map_err(|source| ArchiveError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })
+    }
+}

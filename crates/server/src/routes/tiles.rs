@@ -1,0 +1,311 @@
+//! `GET /v1/tiles/{z}/{x}/{y}.mvt` (a vector tile), `GET /v1/tiles.json`
+//! (TileJSON 3.0) and `GET /v1/style.json` (a MapLibre style with no external
+//! basemap, glyphs or sprites).
+//!
+//! Tiles are gzipped when the client accepts it, carry a weak ETag from their
+//! bytes and `Cache-Control: public, max-age=N`; `If-None-Match` with the same tag
+//! answers 304. A tile with nothing in it is 204 No Content (MapLibre draws it
+//! empty). All three take `crs=gcj02` for AMap and Tencent basemaps.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use citygrid_tiles::{Layer, TileId};
+
+use crate::error::ApiError;
+use crate::server::AppState;
+use crate::tiles::TileCrs;
+
+/// The MIME type of MVT tiles.
+pub const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+/// `GET /v1/tiles/{z}/{x}/{y}.mvt[?crs=gcj02]`.
+pub async fn tile(
+    State(state): State<AppState>,
+    Path((z, x, file)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
+    let service = &state.tiles;
+    let t = parse_tile(&z, &x, &file, service.maxzoom())?;
+    let tile = service.get(crs, t).await?;
+    let cache_control = format!("public, max-age={}", state.config.tile_max_age_s);
+    let mut response = if matches_etag(&headers, &tile.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if tile.raw.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else if accepts_gzip(&headers) {
+        let mut r = Response::new(Body::from(tile.gzip.clone()));
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        Response::new(Body::from(tile.raw.clone()))
+    };
+    let ok = response.status() == StatusCode::OK;
+    let h = response.headers_mut();
+    if ok {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT));
+    }
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&tile.etag).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_str(&cache_control).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+/// `z`, `x` and `y.mvt` (or `y.pbf`) as a checked tile address; above `maxzoom`
+/// there is no tile (404).
+fn parse_tile(z: &str, x: &str, file: &str, maxzoom: u8) -> Result<TileId, ApiError> {
+    let y = file
+        .strip_suffix(".mvt")
+        .or_else(|| file.strip_suffix(".pbf"))
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "{file:?}: a tile path is /v1/tiles/{{z}}/{{x}}/{{y}}.mvt"
+            ))
+        })?;
+    let number = |name: &str, text: &str| {
+        text.parse::<u64>()
+            .map_err(|_| ApiError::BadRequest(format!("{name}={text:?} must be a whole number")))
+    };
+    let (z, x, y) = (number("z", z)?, number("x", x)?, number("y", y)?);
+    if z > u64::from(maxzoom) {
+        return Err(ApiError::NotFound(format!(
+            "no tiles above zoom {maxzoom} (tile {z}/{x}/{y}); clients zoom in on those"
+        )));
+    }
+    TileId::new(z as u32, x, y).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// Weak comparison (RFC 9110 §13.1.2): `W/` is ignored; `*` matches anything.
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let ours = strip(etag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || strip(t) == ours)
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| {
+            let mut parts = e.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f64>().ok())
+                    == Some(0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// Where clients reach this server: the configured public URL, or http:// and
+/// the request's Host.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| state.config.bind.to_string(), str::to_string);
+    format!("http://{host}")
+}
+
+fn crs_suffix(crs: TileCrs) -> &'static str {
+    match crs {
+        TileCrs::Wgs84 => "",
+        TileCrs::Gcj02 => "?crs=gcj02",
+    }
+}
+
+fn cached_json(state: &AppState, body: Value) -> Response {
+    let mut r = Json(body).into_response();
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("public, max-age={}", state.config.tile_max_age_s))
+    {
+        r.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    r
+}
+
+/// `GET /v1/tiles.json[?crs=gcj02]`: TileJSON 3.0.0.
+pub async fn tilejson(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
+    let service = &state.tiles;
+    let tiler = service.tiler(crs)?;
+    let base = base_url(&state, &headers);
+    let [w, s, e, n] = tiler.bounds();
+    let round = |v: f64| (v * 1e6).round() / 1e6;
+    let layers: Vec<Value> = tiler
+        .layers()
+        .into_iter()
+        .map(|l| {
+            let (minzoom, maxzoom) = tiler.options().zooms_of(l).unwrap_or((0, 0));
+            let fields: Map<String, Value> = tiler
+                .fields(l)
+                .into_iter()
+                .map(|(k, t)| (k, json!(t.as_str())))
+                .collect();
+            json!({
+                "id": l.name(),
+                "description": l.description(),
+                "minzoom": minzoom,
+                "maxzoom": maxzoom,
+                "fields": fields,
+            })
+        })
+        .collect();
+    let centre_zoom = tiler.options().zooms_of(Layer::Cells).map_or(10, |z| z.0);
+    Ok(cached_json(
+        &state,
+        json!({
+            "tilejson": "3.0.0",
+            "name": "citygrid",
+            "description": format!("Grid cells of {} (partition version {}), {} coordinates", state.city.source, state.city.partition.version(), crs.as_str()),
+            "version": "1.0.0",
+            "scheme": "xyz",
+            "tiles": [format!("{base}/v1/tiles/{{z}}/{{x}}/{{y}}.mvt{}", crs_suffix(crs))],
+            "minzoom": service.minzoom(),
+            "maxzoom": service.maxzoom(),
+            "bounds": [round(w), round(s), round(e), round(n)],
+            "center": [round((w + e) / 2.0), round((s + n) / 2.0), centre_zoom],
+            "vector_layers": layers,
+        }),
+    ))
+}
+
+/// `GET /v1/style.json[?crs=gcj02]`: a MapLibre style drawing every layer, with no
+/// basemap, fonts or sprites from elsewhere (there may be no internet). Cell labels
+/// are drawn as dots: text needs glyphs, which the viewer will serve.
+pub async fn style(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
+    let tiler = state.tiles.tiler(crs)?;
+    let base = base_url(&state, &headers);
+    let [w, s, e, n] = tiler.bounds();
+    let zooms = |l: Layer| tiler.options().zooms_of(l).unwrap_or((0, 0));
+    let (cells_min, _) = zooms(Layer::Cells);
+    let layer = |id: &str, kind: &str, source: Layer, paint: Value| {
+        let (minzoom, _) = zooms(source);
+        json!({"id": id, "type": kind, "source": "citygrid", "source-layer": source.name(), "minzoom": minzoom, "paint": paint})
+    };
+    let hover = |on: Value, off: Value| {
+        json!([
+            "case",
+            ["boolean", ["feature-state", "hover"], false],
+            on,
+            off
+        ])
+    };
+    let style = json!({
+        "version": 8,
+        "name": "citygrid",
+        "center": [(w + e) / 2.0, (s + n) / 2.0],
+        "zoom": f64::from(cells_min),
+        "sources": {
+            "citygrid": {"type": "vector", "url": format!("{base}/v1/tiles.json{}", crs_suffix(crs))}
+        },
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": "#f3f1ec"}},
+            layer("districts-fill", "fill", Layer::Districts, json!({"fill-color": "#e4dccb", "fill-opacity": 0.8})),
+            layer("cells-fill", "fill", Layer::Cells, json!({
+                "fill-color": ["interpolate", ["linear"], ["coalesce", ["get", "households"], 0],
+                    0, "#fff7ec", 300, "#fdd49e", 450, "#fc8d59", 600, "#d7301f"],
+                "fill-opacity": hover(json!(0.95), json!(0.65)),
+            })),
+            layer("cells-line", "line", Layer::Cells, json!({"line-color": "#9c7a54", "line-width": ["interpolate", ["linear"], ["zoom"], cells_min, 0.3, 16, 1.2]})),
+            layer("villages-line", "line", Layer::Villages, json!({"line-color": "#6f5436", "line-width": 1.0})),
+            layer("townships-line", "line", Layer::Townships, json!({"line-color": "#4d3a26", "line-width": 1.6, "line-dasharray": [3, 1.5]})),
+            layer("districts-line", "line", Layer::Districts, json!({"line-color": "#2b1f14", "line-width": 2.4})),
+            {"id": "labels", "type": "circle", "source": "citygrid", "source-layer": "labels", "minzoom": zooms(Layer::Labels).0.max(13),
+             "paint": {"circle-radius": 2.0, "circle-color": "#2b1f14", "circle-opacity": 0.7}},
+        ],
+    });
+    Ok(cached_json(&state, style))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn tile_paths_parse_or_say_why_not() {
+        assert_eq!(
+            parse_tile("3", "4", "5.mvt", 16).unwrap().to_string(),
+            "3/4/5"
+        );
+        assert_eq!(
+            parse_tile("3", "4", "5.pbf", 16).unwrap().to_string(),
+            "3/4/5"
+        );
+        for (z, x, y) in [
+            ("3", "4", "5.png"),
+            ("a", "4", "5.mvt"),
+            ("2", "4", "0.mvt"),
+            ("99", "0", "0.mvt"),
+        ] {
+            assert!(parse_tile(z, x, y, 16).is_err(), "{z}/{x}/{y}");
+        }
+    }
+
+    #[test]
+    fn etags_compare_weakly_and_gzip_can_be_refused() {
+        let tag = "W/\"00ff\"";
+        assert!(matches_etag(
+            &headers(header::IF_NONE_MATCH, "\"00ff\""),
+            tag
+        ));
+        assert!(matches_etag(
+            &headers(header::IF_NONE_MATCH, "\"1\", W/\"00ff\""),
+            tag
+        ));
+        assert!(matches_etag(&headers(header::IF_NONE_MATCH, "*"), tag));
+        assert!(!matches_etag(
+            &headers(header::IF_NONE_MATCH, "\"00fe\""),
+            tag
+        ));
+        assert!(accepts_gzip(&headers(header::ACCEPT_ENCODING, "br, gzip")));
+        assert!(!accepts_gzip(&headers(
+            header::ACCEPT_ENCODING,
+            "gzip;q=0, br"
+        )));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+}

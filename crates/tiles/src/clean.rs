@@ -1,0 +1,371 @@
+//! Valid polygons from the directed boundary segments of one face.
+//!
+//! After snapping and clipping, a face's boundary is a set of directed segments
+//! with the face on their right (x right, y up) that no longer need to form simple
+//! rings: a collapsed neck leaves a segment walked there and back, clipping leaves
+//! bridges along the tile's edge, and pieces can touch at a vertex. Here:
+//! 1. segments along the clip rectangle are split at every face vertex on the same
+//!    side, so overlapping pieces line up;
+//! 2. each segment walked both ways cancels (spikes, bridges, collapsed necks);
+//! 3. rings are traced keeping the face on the right, turning as sharply right as
+//!    possible at a vertex with several ways out, and split where they pass a vertex
+//!    twice;
+//! 4. zero-area rings go; clockwise rings are shells, counter-clockwise ones holes,
+//!    each hole given to the smallest shell around it.
+//!
+//! The output has simple rings that may touch only at vertices, which is valid
+//! (OGC simple features §6.1.11) and is what MVT 2.1 §4.3.4.4 asks of polygons.
+
+use rustc_hash::FxHashMap;
+
+use crate::simplify::{on_segment, orient};
+use crate::snap::Pt;
+
+/// A polygon: shell first, then holes; rings are not closed (no repeated point).
+pub(crate) type Poly = Vec<Vec<Pt>>;
+
+/// Valid polygons from a face's directed segments (face on the right), clipped
+/// to the rectangle `rect` (`[min_x, min_y, max_x, max_y]`).
+pub(crate) fn polygons(mut segs: Vec<(Pt, Pt)>, rect: [i64; 4]) -> Vec<Poly> {
+    let on_rect = |(a, b): &(Pt, Pt)| {
+        (a[0] == b[0] && (a[0] == rect[0] || a[0] == rect[2]))
+            || (a[1] == b[1] && (a[1] == rect[1] || a[1] == rect[3]))
+    };
+    if segs.iter().any(on_rect) {
+        split_on_rect(&mut segs, rect);
+    }
+    let segs = cancel(segs);
+    // With one way out of every vertex, the walks are already simple rings.
+    let simple = segs.windows(2).all(|w| w[0].0 != w[1].0);
+    let mut rings: Vec<Vec<Pt>> = Vec::new();
+    for walk in trace(&segs) {
+        if simple {
+            rings.push(walk);
+        } else {
+            split_repeats(walk, &mut rings);
+        }
+    }
+    let mut shells: Vec<(Vec<Pt>, i128)> = Vec::new();
+    let mut holes: Vec<Vec<Pt>> = Vec::new();
+    for r in rings {
+        match twice_area(&r) {
+            a if a < 0 => shells.push((r, -a)),
+            a if a > 0 => holes.push(r),
+            _ => {}
+        }
+    }
+    let mut out: Vec<Poly> = shells.iter().map(|(s, _)| vec![s.clone()]).collect();
+    for h in holes {
+        let owner = shells
+            .iter()
+            .enumerate()
+            .filter(|(_, (s, _))| contains_ring(s, &h))
+            .min_by_key(|(_, (_, area))| *area)
+            .map(|(i, _)| i);
+        if let Some(i) = owner {
+            out[i].push(h);
+        }
+    }
+    out
+}
+
+/// Splits segments lying on a side of the rectangle at every segment end on that
+/// side.
+fn split_on_rect(segs: &mut Vec<(Pt, Pt)>, rect: [i64; 4]) {
+    // Side k: axis (0 = x fixed, 1 = y fixed) and the fixed value.
+    let sides = [(0, rect[0]), (0, rect[2]), (1, rect[1]), (1, rect[3])];
+    for (axis, v) in sides {
+        let mut stops: Vec<i64> = segs
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .filter(|p| p[axis] == v)
+            .map(|p| p[1 - axis])
+            .collect();
+        if stops.is_empty() {
+            continue;
+        }
+        stops.sort_unstable();
+        stops.dedup();
+        let mut out = Vec::with_capacity(segs.len());
+        for &(a, b) in segs.iter() {
+            if a[axis] != v || b[axis] != v || a == b {
+                out.push((a, b));
+                continue;
+            }
+            let (lo, hi) = (a[1 - axis].min(b[1 - axis]), a[1 - axis].max(b[1 - axis]));
+            let start = stops.partition_point(|&s| s <= lo);
+            let end = stops.partition_point(|&s| s < hi);
+            let mut inner: Vec<i64> = stops[start..end].to_vec();
+            if a[1 - axis] > b[1 - axis] {
+                inner.reverse();
+            }
+            let mut prev = a;
+            for s in inner {
+                let mut p = a;
+                p[1 - axis] = s;
+                out.push((prev, p));
+                prev = p;
+            }
+            out.push((prev, b));
+        }
+        *segs = out;
+    }
+}
+
+/// Drops zero-length segments and pairs walked in opposite directions; the rest
+/// comes back sorted by start point.
+fn cancel(segs: Vec<(Pt, Pt)>) -> Vec<(Pt, Pt)> {
+    // Each segment as (lower end, upper end, +1 walked upwards or -1 downwards).
+    let mut keyed: Vec<(Pt, Pt, i32)> = segs
+        .into_iter()
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| if a < b { (a, b, 1) } else { (b, a, -1) })
+        .collect();
+    keyed.sort_unstable();
+    let mut out: Vec<(Pt, Pt)> = Vec::with_capacity(keyed.len());
+    let mut i = 0;
+    while i < keyed.len() {
+        let (lo, hi, _) = keyed[i];
+        let mut net = 0;
+        while i < keyed.len() && keyed[i].0 == lo && keyed[i].1 == hi {
+            net += keyed[i].2;
+            i += 1;
+        }
+        let seg = if net > 0 { (lo, hi) } else { (hi, lo) };
+        out.extend(std::iter::repeat_n(seg, net.unsigned_abs() as usize));
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Closed walks over all segments (sorted by start), keeping the face on the
+/// right and taking the sharpest right turn at each vertex.
+fn trace(segs: &[(Pt, Pt)]) -> Vec<Vec<Pt>> {
+    let out_of = |p: Pt| {
+        let lo = segs.partition_point(|s| s.0 < p);
+        let hi = lo + segs[lo..].partition_point(|s| s.0 == p);
+        lo..hi
+    };
+    let mut used = vec![false; segs.len()];
+    let mut walks = Vec::new();
+    for start in 0..segs.len() {
+        if used[start] {
+            continue;
+        }
+        let mut walk = vec![segs[start].0];
+        let mut cur = start;
+        used[cur] = true;
+        loop {
+            let (from, at) = segs[cur];
+            if at == segs[start].0 {
+                break;
+            }
+            walk.push(at);
+            let back = [from[0] - at[0], from[1] - at[1]];
+            let next = out_of(at).filter(|&i| !used[i]).min_by(|&i, &j| {
+                let di = [segs[i].1[0] - at[0], segs[i].1[1] - at[1]];
+                let dj = [segs[j].1[0] - at[0], segs[j].1[1] - at[1]];
+                turn_key(back, di).cmp(&turn_key(back, dj)).then_with(|| {
+                    // Same group: the one reached first turning left from
+                    // `back` (counter-clockwise) comes first.
+                    0.cmp(&cross(di, dj))
+                })
+            });
+            match next {
+                Some(n) => {
+                    used[n] = true;
+                    cur = n;
+                }
+                // An open chain (should not happen for a closed boundary): drop it.
+                None => {
+                    walk.clear();
+                    break;
+                }
+            }
+        }
+        if walk.len() >= 3 {
+            walks.push(walk);
+        }
+    }
+    walks
+}
+
+fn cross(a: Pt, b: Pt) -> i128 {
+    (i128::from(a[0]) * i128::from(b[1]) - i128::from(a[1]) * i128::from(b[0])).signum()
+}
+
+/// Which part of a full counter-clockwise turn from `back` the direction `d` is in:
+/// 0 for (0, π), 1 for π, 2 for (π, 2π), 3 for 2π (straight back).
+fn turn_key(back: Pt, d: Pt) -> u8 {
+    let c = cross(back, d);
+    let dot = i128::from(back[0]) * i128::from(d[0]) + i128::from(back[1]) * i128::from(d[1]);
+    match (c.signum(), dot > 0) {
+        (1, _) => 0,
+        (0, false) => 1,
+        (-1, _) => 2,
+        _ => 3,
+    }
+}
+
+/// Splits a closed walk into rings that pass each vertex once.
+fn split_repeats(walk: Vec<Pt>, rings: &mut Vec<Vec<Pt>>) {
+    let mut stack: Vec<Pt> = Vec::with_capacity(walk.len());
+    let mut at: FxHashMap<Pt, usize> = FxHashMap::default();
+    for p in walk {
+        if let Some(&i) = at.get(&p) {
+            let ring: Vec<Pt> = stack.drain(i + 1..).collect();
+            for q in &ring {
+                at.remove(q);
+            }
+            let mut r = vec![p];
+            r.extend(ring);
+            if r.len() >= 3 {
+                rings.push(r);
+            }
+        } else {
+            at.insert(p, stack.len());
+            stack.push(p);
+        }
+    }
+    if stack.len() >= 3 {
+        rings.push(stack);
+    }
+}
+
+/// Twice the signed area (positive counter-clockwise with y up).
+pub(crate) fn twice_area(r: &[Pt]) -> i128 {
+    let n = r.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (r[i], r[(i + 1) % n]);
+            i128::from(a[0]) * i128::from(b[1]) - i128::from(b[0]) * i128::from(a[1])
+        })
+        .sum()
+}
+
+/// Does `shell` hold `hole`? Decided at the midpoint of the first hole segment
+/// not on the shell's boundary (points doubled so midpoints are integers).
+fn contains_ring(shell: &[Pt], hole: &[Pt]) -> bool {
+    let d = |p: Pt| [p[0] * 2, p[1] * 2];
+    let shell2: Vec<Pt> = shell.iter().map(|&p| d(p)).collect();
+    let n = hole.len();
+    for i in 0..n {
+        let (a, b) = (d(hole[i]), d(hole[(i + 1) % n]));
+        let m = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+        match point_in_ring(m, &shell2) {
+            Some(inside) => return inside,
+            None => continue,
+        }
+    }
+    false
+}
+
+/// `Some(true)` inside, `Some(false)` outside, `None` on the boundary.
+pub(crate) fn point_in_ring(p: Pt, ring: &[Pt]) -> Option<bool> {
+    let n = ring.len();
+    let mut winding = 0i32;
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[(i + 1) % n]);
+        if on_segment(p, a, b) {
+            return None;
+        }
+        if a[1] <= p[1] {
+            if b[1] > p[1] && orient(a, b, p) > 0 {
+                winding += 1;
+            }
+        } else if b[1] <= p[1] && orient(a, b, p) < 0 {
+            winding -= 1;
+        }
+    }
+    Some(winding != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Directed segments of a closed ring given as points.
+    fn ring(points: &[(i64, i64)]) -> Vec<(Pt, Pt)> {
+        let p: Vec<Pt> = points.iter().map(|&(x, y)| [x, y]).collect();
+        (0..p.len()).map(|i| (p[i], p[(i + 1) % p.len()])).collect()
+    }
+
+    const RECT: [i64; 4] = [-100, -100, 100, 100];
+
+    #[test]
+    fn a_clockwise_square_is_one_shell() {
+        let out = polygons(ring(&[(0, 0), (0, 4), (4, 4), (4, 0)]), RECT);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].len(), 1);
+        assert_eq!(twice_area(&out[0][0]), -32);
+    }
+
+    #[test]
+    fn a_spike_is_cut_off() {
+        // Square with a spike out to (8, 2) and back.
+        let out = polygons(
+            ring(&[(0, 0), (0, 4), (4, 4), (4, 2), (8, 2), (4, 2), (4, 0)]),
+            RECT,
+        );
+        assert_eq!(out.len(), 1);
+        assert!(!out[0][0].contains(&[8, 2]));
+    }
+
+    #[test]
+    fn a_figure_eight_becomes_two_shells() {
+        // Two squares touching at (4, 4), walked as one ring.
+        let out = polygons(
+            ring(&[
+                (0, 0),
+                (0, 4),
+                (4, 4),
+                (4, 8),
+                (8, 8),
+                (8, 4),
+                (4, 4),
+                (4, 0),
+            ]),
+            RECT,
+        );
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|p| p.len() == 1 && p[0].len() == 4));
+    }
+
+    #[test]
+    fn a_hole_touching_its_shell_stays_a_hole() {
+        // Shell 0..8 clockwise; a counter-clockwise hole touching it at (0, 4).
+        let mut segs = ring(&[(0, 0), (0, 4), (0, 8), (8, 8), (8, 0)]);
+        segs.extend(ring(&[(0, 4), (2, 3), (2, 5)]));
+        let out = polygons(segs, RECT);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].len(), 2, "{out:?}");
+        assert!(twice_area(&out[0][1]) > 0);
+    }
+
+    #[test]
+    fn bridges_along_the_clip_edge_cancel() {
+        // Two clockwise squares on the clip edge x = 0, joined by a bridge along
+        // the edge walked up in one piece and down in two.
+        let mut segs = ring(&[(0, 0), (0, 4), (5, 4), (5, 0)]);
+        segs.extend(ring(&[(0, 6), (0, 10), (5, 10), (5, 6)]));
+        segs.extend([([0, 4], [0, 6]), ([0, 6], [0, 5]), ([0, 5], [0, 4])]);
+        let out = polygons(segs, [0, -100, 100, 100]);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(out.iter().all(|p| p[0].len() == 4));
+    }
+
+    #[test]
+    fn a_zero_length_segment_on_the_clip_edge_is_harmless() {
+        // Found on the real Guiyang districts: a snapped edge leaves a repeated
+        // point on the border.
+        let mut segs = ring(&[(0, 0), (0, 4), (5, 4), (5, 0)]);
+        segs.push(([0, 2], [0, 2]));
+        let out = polygons(segs, [0, -100, 100, 100]);
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn zero_area_rings_vanish() {
+        assert!(polygons(ring(&[(0, 0), (2, 2), (4, 4)]), RECT).is_empty());
+    }
+}
