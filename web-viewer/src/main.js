@@ -1,8 +1,9 @@
 // The viewer's entry point: reads the server's settings, colours and TileJSON,
 // makes the map, and wires the hover, click, search, colour and check views.
 //
-// `document.body.dataset.map` is "idle" once the map has drawn everything it
-// needs and "moving" while it loads or moves: the end-to-end tests wait on it.
+// For the end-to-end tests (and a look from the browser console): the map is
+// `window.citygrid.map`, and `document.body.dataset.map` is "idle" once the map has
+// drawn everything it needs and "moving" while it loads or moves.
 
 import { Map, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 
