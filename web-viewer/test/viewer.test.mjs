@@ -157,6 +157,9 @@ test('the page loads with the whole city drawn and no console errors', async () 
   const colours = await page.locator('#legend').textContent();
   assert.match(colours, /colours; cells sharing an edge never have the same one/);
   await shot('overview');
+  // The city centre with its cells (they are in the tiles from zoom 10).
+  await jumpTo([106.69, 26.59], 11.5);
+  await shot('city-centre');
   assert.deepEqual(problems, []);
 });
 
