@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -j2 --release -p citygrid
+scripts/viewer.sh
 target/release/citygrid check data/guiyang/partition.geojson.gz --boundary data/guiyang/city.geojson
-echo "serving Guiyang's 5,906 cells: http://127.0.0.1:8080/docs"
+echo "serving Guiyang's 5,906 cells: the viewer at http://127.0.0.1:8080/, the API at /docs"
 exec target/release/citygrid -v serve

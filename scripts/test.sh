@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit, property and integration tests, then the differential
+# Runs every test: Rust unit, property and integration tests, the differential
 # tests against independent implementations (GEOS, PROJ, GDAL, eviltransform, an MVT
-# decoder) in Python.
+# decoder) in Python, then the web viewer end to end in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -13,3 +13,7 @@ cargo test -j2 --workspace
 # Independent implementations: the fixture must be what they compute today, and
 # citygrid must agree with GEOS on generated partitions.
 python3 -m pytest -q tests/python
+# The web viewer in headless Chromium on the bundled Guiyang (screenshots in
+# target/viewer-screenshots/).
+scripts/viewer.sh
+(cd web-viewer && node --test test/)

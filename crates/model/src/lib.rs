@@ -5,6 +5,7 @@
 //! checkers, indexes, tile makers and servers build on it.
 
 pub mod code; // unit codes and the layout rules tying them to levels and parents
+pub mod colouring; // colours that tell neighbouring faces apart
 pub mod error; // the crate's error enum
 pub mod level; // city > district > township > village > cell
 pub mod measure; // areas and lengths in metres

@@ -80,6 +80,12 @@ impl City {
         &self.answers[id as usize]
     }
 
+    /// A unit's bounding box in WGS84 (none for empty geometry).
+    #[must_use]
+    pub fn bbox(&self, id: UnitId) -> Option<Rect<f64>> {
+        self.boxes[id as usize]
+    }
+
     /// Units at `level` whose bounding box meets `bbox`, in code order.
     pub fn in_box(&self, level: Level, bbox: Rect<f64>) -> impl Iterator<Item = UnitId> + '_ {
         self.partition.level_ids(level).filter(move |&id| {

@@ -20,6 +20,9 @@ use crate::error::ServerError;
 /// tile_cache_bytes = 268435456
 /// tile_max_age_s = 60
 /// public_url = "https://grid.example.gov.cn"
+/// viewer_dir = "web-viewer/dist"
+/// basemap_url = "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
+/// basemap_attribution = "© the city's survey office"
 /// ```
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -46,6 +49,15 @@ pub struct Config {
     /// slash), for the URLs in TileJSON and the style; by default taken from the
     /// request's Host header over http.
     pub public_url: Option<String>,
+    /// The built web viewer, served at `/` (`scripts/viewer.sh` builds
+    /// `web-viewer/` into `web-viewer/dist`).
+    pub viewer_dir: PathBuf,
+    /// A raster basemap under the viewer's cells: an XYZ tile URL template with
+    /// `{z}`, `{x}`, `{y}` (WGS84 Web Mercator tiles, 256 pixels). None: no
+    /// basemap, which works with no internet.
+    pub basemap_url: Option<String>,
+    /// The basemap's attribution, shown on the map.
+    pub basemap_attribution: Option<String>,
 }
 
 impl Default for Config {
@@ -60,6 +72,9 @@ impl Default for Config {
             tile_cache_bytes: 256 * 1024 * 1024,
             tile_max_age_s: 60,
             public_url: None,
+            viewer_dir: PathBuf::from("web-viewer/dist"),
+            basemap_url: None,
+            basemap_attribution: None,
         }
     }
 }

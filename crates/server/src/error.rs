@@ -91,6 +91,9 @@ pub enum ServerError {
     /// The partition cannot be cut into tiles.
     #[error(transparent)]
     Tiles(#[from] citygrid_tiles::TileError),
+    /// The cells could not be coloured for the viewer.
+    #[error("colouring the cells for the viewer: {0}; run `citygrid check` on the partition")]
+    Colours(citygrid_model::ModelError),
     /// A cell could not be indexed.
     #[error(transparent)]
     Index(#[from] citygrid_index::IndexError),

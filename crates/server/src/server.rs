@@ -8,16 +8,18 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{any, get};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::services::ServeDir;
 
 use crate::city::City;
 use crate::config::Config;
 use crate::error::{ApiError, ServerError};
 use crate::metrics::Metrics;
-use crate::routes::{cells, docs, health, lookup, tiles, units};
+use crate::routes::{cells, convert, docs, health, lookup, search, tiles, units, viewer};
 use crate::tiles::TileService;
+use crate::viewer::Viewer;
 
 /// What every handler sees: the city, the settings, the counters.
 #[derive(Clone)]
@@ -30,9 +32,12 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Tilers and the tile cache.
     pub tiles: Arc<TileService>,
+    /// Cell colours and choropleth classes for the web viewer.
+    pub viewer: Arc<Viewer>,
 }
 
-/// All routes with their layers: metrics, CORS, gzip.
+/// All routes with their layers: metrics, CORS, gzip. Paths no route takes are
+/// the web viewer's files (`Config::viewer_dir`), and a JSON 404 beyond those.
 pub fn router(state: AppState) -> Router {
     let cors = if state.config.cors_origins.iter().any(|o| o == "*") {
         CorsLayer::new().allow_origin(Any)
@@ -55,23 +60,37 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tiles/{z}/{x}/{y}", get(tiles::tile))
         .route("/v1/tiles.json", get(tiles::tilejson))
         .route("/v1/style.json", get(tiles::style))
+        .route("/v1/search", get(search::get))
+        .route("/v1/convert", get(convert::get))
+        .route("/v1/colours", get(viewer::colours))
+        .route("/v1/viewer-config.json", get(viewer::config))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(docs::openapi))
         .route("/docs", get(docs::page))
-        .fallback(not_found)
+        .fallback_service(
+            ServeDir::new(&state.config.viewer_dir)
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(any(not_found).with_state(state.clone())),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(CompressionLayer::new().gzip(true))
         .layer(cors)
         .with_state(state)
 }
 
-async fn not_found(request: Request) -> ApiError {
+async fn not_found(State(state): State<AppState>, request: Request) -> ApiError {
+    let path = request.uri().path();
+    if path == "/" || path == "/index.html" {
+        return ApiError::NotFound(format!(
+            "the web viewer is not built ({} has no index.html): run scripts/viewer.sh; the API is at /docs",
+            state.config.viewer_dir.display()
+        ));
+    }
     ApiError::NotFound(format!(
-        "no such endpoint: {} {}; see /docs",
+        "no such endpoint: {} {path}; see /docs",
         request.method(),
-        request.uri().path()
     ))
 }
 
@@ -110,6 +129,13 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         prepare_ms = started.elapsed().as_millis() as u64,
         "tiles prepared"
     );
+    let started = Instant::now();
+    let viewer = Viewer::new(&city, &config)?;
+    tracing::info!(
+        colour_ms = started.elapsed().as_millis() as u64,
+        viewer = %config.viewer_dir.display(),
+        "viewer prepared"
+    );
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     let state = AppState {
@@ -117,6 +143,7 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         tiles: Arc::new(tile_service),
+        viewer: Arc::new(viewer),
     };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown())

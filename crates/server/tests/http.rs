@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use citygrid_model::{CodeLayout, Level, Partition};
 use citygrid_server::metrics::Metrics;
-use citygrid_server::{AppState, City, Config, TileService, router};
+use citygrid_server::{AppState, City, Config, TileService, Viewer, router};
 use citygrid_synth::SynthCity;
 
 /// One server for all tests (a 300-cell generated city), started once.
@@ -30,11 +30,13 @@ fn server() -> &'static (SocketAddr, Arc<City>) {
             ..Config::default()
         };
         let tiles = Arc::new(TileService::new(&city.partition, &config).unwrap());
+        let viewer = Arc::new(Viewer::new(&city, &config).unwrap());
         let state = AppState {
             city: city.clone(),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             tiles,
+            viewer,
         };
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -422,6 +424,10 @@ fn the_openapi_document_lists_exactly_the_routes() {
         "/v1/tiles/{z}/{x}/{y}.mvt",
         "/v1/tiles.json",
         "/v1/style.json",
+        "/v1/search",
+        "/v1/convert",
+        "/v1/colours",
+        "/v1/viewer-config.json",
     ];
     served.sort_unstable();
     assert_eq!(documented, served);

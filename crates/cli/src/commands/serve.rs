@@ -8,9 +8,10 @@ use clap::Args;
 
 use citygrid_server::Config;
 
-/// Serve point-in-cell lookups, cells, units and vector tiles over HTTP.
+/// Serve point-in-cell lookups, cells, units, vector tiles and the web viewer over HTTP.
 ///
-/// Without arguments it serves the bundled demo city on http://127.0.0.1:8080.
+/// Without arguments it serves the bundled demo city on http://127.0.0.1:8080, with
+/// the web viewer at / once it is built (scripts/viewer.sh, run by make demo).
 /// Settings come from defaults, then --config FILE (TOML), then the flags here.
 /// The API is described at /docs and /openapi.json.
 ///
@@ -33,7 +34,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub bind: Option<SocketAddr>,
     /// A TOML file with any of: bind, partition, cors_origins, max_batch_points,
-    /// max_body_bytes, max_near_m, tile_cache_bytes, tile_max_age_s, public_url.
+    /// max_body_bytes, max_near_m, tile_cache_bytes, tile_max_age_s, public_url,
+    /// viewer_dir, basemap_url, basemap_attribution.
     #[arg(long)]
     pub config: Option<PathBuf>,
 }

@@ -39,6 +39,11 @@ GET /v1/tiles/{z}/{x}/{y}.mvt?crs=gcj02   for AMap and Tencent basemaps
 GET /v1/tiles.json                   TileJSON 3.0
 GET /v1/style.json                   a MapLibre style, no external basemap</pre>
 <p>Gzipped, with an ETag (If-None-Match answers 304) and Cache-Control; an empty tile is 204.</p>
+<h2>Web viewer</h2><pre>GET /                                the map: cells, search, choropleths, check reports
+GET /v1/search?q=520102019           units by code (start) or name (part), best first
+GET /v1/convert?lon=106.71&amp;lat=26.58&amp;to=gcj02   a position in another crs
+GET /v1/colours                      colour classes per level, neighbours differing
+GET /v1/viewer-config.json           basemap and choropleth classes</pre>
 <h2>Operations</h2><pre>GET /healthz   GET /readyz   GET /metrics (Prometheus)</pre>
 </body></html>"#,
     )

@@ -1,11 +1,14 @@
 //! Handlers, one module per resource, and the helpers they share.
 
 pub mod cells; // GET /v1/cells, /v1/cells/{code}
+pub mod convert; // GET /v1/convert
 pub mod docs; // GET /openapi.json, /docs
 pub mod health; // GET /healthz, /readyz, /metrics
 pub mod lookup; // GET and POST /v1/lookup
+pub mod search; // GET /v1/search
 pub mod tiles; // GET /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json, /v1/style.json
 pub mod units; // GET /v1/units/{code}
+pub mod viewer; // the web viewer at /, /v1/viewer-config.json, /v1/colours
 
 use std::collections::HashMap;
 

@@ -1,0 +1,36 @@
+//! The web viewer: its files at `/` (built from `web-viewer/` into the directory
+//! the settings name), `GET /v1/viewer-config.json` (basemap and choropleth
+//! classes) and `GET /v1/colours` (a colour class per unit, neighbours differing).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use crate::server::AppState;
+
+fn fresh_json(body: Bytes) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            // They change when the server restarts on another partition.
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /v1/viewer-config.json`: `{"title", "source", "cells", "basemap": null |
+/// {"tiles": [url], "attribution"}, "choropleths": [{"attribute", "level", "min",
+/// "max", "breaks"}]}`.
+pub async fn config(State(state): State<AppState>) -> Response {
+    fresh_json(state.viewer.config.clone())
+}
+
+/// `GET /v1/colours`: for each level (`district`, `township`, `village`, `cell`),
+/// `{"count", "classes": [[feature id, ..], ..]}`, the feature ids of its units in
+/// each colour class.
+pub async fn colours(State(state): State<AppState>) -> Response {
+    fresh_json(state.viewer.colours.clone())
+}
