@@ -135,20 +135,19 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
     }
     // Hot pixels: vertices near the rectangle, border crossings, corners. Input
     // is doubled so pixel centres are the grid points.
+    // The new hot pixels: the corners and where edges cross the border. The
+    // zoom's vertices need not be added: the zoom's edges are stable under snap
+    // rounding, so no segment passes the pixel of a vertex it does not end at, and
+    // snapping against them too would change nothing.
     let mut pixels: Vec<Pt> = frame.corners().to_vec();
     let (mut len, mut n) = (0i64, 0i64);
     for (_, pts) in &local {
-        for &p in pts {
-            if p[0] >= grown[0] && p[0] <= grown[2] && p[1] >= grown[1] && p[1] <= grown[3] {
-                pixels.push(p);
-            }
-        }
         for w in pts.windows(2) {
-            if touches(w[0], w[1]) {
+            if near_border(w[0], w[1]) {
                 len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
                 n += 1;
+                border_crossings(w[0], w[1], r, |p| pixels.push(p));
             }
-            border_crossings(w[0], w[1], r, |p| pixels.push(p));
         }
     }
     let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
