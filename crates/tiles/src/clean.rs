@@ -33,6 +33,8 @@ pub(crate) fn polygons(mut segs: Vec<(Pt, Pt)>, rect: [i64; 4]) -> Vec<Poly> {
     };
     if segs.iter().any(on_rect) {
         split_on_rect(&mut segs, rect);
+    } else if let Some(shell) = simple_shell(&segs) {
+        return vec![vec![shell]];
     }
     let segs = cancel(segs);
     // With one way out of every vertex, the walks are already simple rings.
@@ -67,6 +69,27 @@ pub(crate) fn polygons(mut segs: Vec<(Pt, Pt)>, rect: [i64; 4]) -> Vec<Poly> {
         }
     }
     out
+}
+
+/// The common case, answered without sorting segments: the segments walk one
+/// clockwise ring in order, passing no vertex twice. Snap rounding puts a vertex
+/// that touches a segment on that segment, so such a ring is simple. It comes back
+/// starting at its least point, as tracing would give it.
+fn simple_shell(segs: &[(Pt, Pt)]) -> Option<Vec<Pt>> {
+    let n = segs.len();
+    let chained = n >= 3 && (0..n).all(|i| segs[i].1 == segs[(i + 1) % n].0);
+    if !chained {
+        return None;
+    }
+    let mut ring: Vec<Pt> = segs.iter().map(|s| s.0).collect();
+    let mut sorted = ring.clone();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w[0] == w[1]) || twice_area(&ring) >= 0 {
+        return None;
+    }
+    let first = (0..n).min_by_key(|&i| ring[i]).unwrap_or(0);
+    ring.rotate_left(first);
+    Some(ring)
 }
 
 /// Splits segments lying on a side of the rectangle at every segment end on that
@@ -298,6 +321,29 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].len(), 1);
         assert_eq!(twice_area(&out[0][0]), -32);
+    }
+
+    #[test]
+    fn a_simple_ring_comes_back_as_tracing_gives_it() {
+        // The same clockwise ring from any starting point: the quick path starts
+        // at its least point, as tracing does.
+        let pts = [(3, 0), (0, 1), (1, 5), (6, 6), (7, 2)];
+        for k in 0..pts.len() {
+            let mut p = pts.to_vec();
+            p.rotate_left(k);
+            let out = polygons(ring(&p), RECT);
+            assert_eq!(
+                out,
+                vec![vec![vec![[0, 1], [1, 5], [6, 6], [7, 2], [3, 0]]]]
+            );
+            assert!(simple_shell(&ring(&p)).is_some());
+        }
+        // Counter-clockwise it is a hole, not a shell; with no shell around it,
+        // nothing is left.
+        let mut ccw = pts.to_vec();
+        ccw.reverse();
+        assert!(simple_shell(&ring(&ccw)).is_none());
+        assert!(polygons(ring(&ccw), RECT).is_empty());
     }
 
     #[test]

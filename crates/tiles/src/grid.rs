@@ -13,43 +13,40 @@ pub(crate) struct Grid {
 }
 
 impl Grid {
-    /// Files items over the box `min`..`max` in buckets about `size` wide (wider
-    /// when that would make more than four buckets per item). `visit` is called
-    /// twice and must report the same (bucket, item) pairs both times through the
-    /// callback it is given.
-    pub(crate) fn build(
-        min: [f64; 2],
-        max: [f64; 2],
-        size: f64,
-        items: usize,
-        visit: impl Fn(&Grid, &mut dyn FnMut(usize, u32)),
-    ) -> Grid {
+    /// An empty grid over the box `min`..`max` with buckets about `size` wide
+    /// (wider when that would make more than four buckets per item); file the
+    /// items with [`Grid::fill`].
+    pub(crate) fn new(min: [f64; 2], max: [f64; 2], size: f64, items: usize) -> Grid {
         let (w, h) = ((max[0] - min[0]).max(1.0), (max[1] - min[1]).max(1.0));
         let floor = (w * h / (4.0 * items.max(1) as f64)).sqrt();
         let size = size.max(floor).max(1e-9);
         let dims = [(w / size) as i64 + 1, (h / size) as i64 + 1];
-        let mut grid = Grid {
+        Grid {
             min,
             size,
             dims,
             start: vec![0; (dims[0] * dims[1]) as usize + 1],
             items: Vec::new(),
-        };
-        let mut count = vec![0u32; grid.start.len()];
-        visit(&grid, &mut |b, _| count[b + 1] += 1);
-        for i in 1..count.len() {
-            count[i] += count[i - 1];
         }
-        grid.items = vec![0; count[count.len() - 1] as usize];
-        let mut next = count.clone();
-        let mut items = std::mem::take(&mut grid.items);
-        visit(&grid, &mut |b, item| {
-            items[next[b] as usize] = item;
-            next[b] += 1;
-        });
-        grid.items = items;
-        grid.start = count;
-        grid
+    }
+
+    /// Files `(bucket, item)` pairs (a counting sort: each bucket keeps its items
+    /// in the order given). Callers find the pairs, the costly part, in parallel
+    /// when there are many.
+    pub(crate) fn fill(mut self, pairs: &[(u32, u32)]) -> Grid {
+        for &(b, _) in pairs {
+            self.start[b as usize + 1] += 1;
+        }
+        for i in 1..self.start.len() {
+            self.start[i] += self.start[i - 1];
+        }
+        let mut next = self.start.clone();
+        self.items = vec![0; pairs.len()];
+        for &(b, item) in pairs {
+            self.items[next[b as usize] as usize] = item;
+            next[b as usize] += 1;
+        }
+        self
     }
 
     fn cell(&self, p: [f64; 2]) -> (i64, i64) {
@@ -131,14 +128,12 @@ mod tests {
     fn a_long_segment_touches_the_buckets_along_it_only() {
         let seg = ([0.0, 95.0], [95.0, 95.0]);
         let point = [50.0, 5.0];
-        let g = Grid::build([0.0, 0.0], [100.0, 100.0], 10.0, 2, |g, add| {
-            let mut buckets = Vec::new();
-            g.buckets_of_segment(seg.0, seg.1, 0.0, &mut buckets);
-            for b in buckets {
-                add(b, 1);
-            }
-            add(g.bucket_of(point), 2);
-        });
+        let g = Grid::new([0.0, 0.0], [100.0, 100.0], 10.0, 2);
+        let mut buckets = Vec::new();
+        g.buckets_of_segment(seg.0, seg.1, 0.0, &mut buckets);
+        let mut pairs: Vec<(u32, u32)> = buckets.iter().map(|&b| (b as u32, 1)).collect();
+        pairs.push((g.bucket_of(point) as u32, 2));
+        let g = g.fill(&pairs);
         let mut near = Vec::new();
         g.for_box([40.0, 0.0], [60.0, 9.0], |i| near.push(i));
         assert_eq!(near, vec![2]);

@@ -34,12 +34,14 @@ impl Value {
         }
     }
 
-    fn key(&self) -> (u8, u64, &str) {
+    /// Identity of a number or boolean for the value table (text values are
+    /// found by their text).
+    fn bits(&self) -> (u8, u64) {
         match self {
-            Value::Text(s) => (0, 0, s),
-            Value::Int(i) => (1, *i as u64, ""),
-            Value::Double(d) => (2, d.to_bits(), ""),
-            Value::Bool(b) => (3, u64::from(*b), ""),
+            Value::Text(_) => (0, 0),
+            Value::Int(i) => (1, *i as u64),
+            Value::Double(d) => (2, d.to_bits()),
+            Value::Bool(b) => (3, u64::from(*b)),
         }
     }
 }
@@ -65,7 +67,10 @@ pub struct LayerWriter {
     keys: Vec<String>,
     key_index: FxHashMap<String, u32>,
     values: Vec<Value>,
-    value_index: FxHashMap<(u8, u64, String), u32>,
+    /// Where each text value, and each other value, is in `values`: looked up
+    /// without allocating, as every feature of every tile passes here.
+    text_index: FxHashMap<String, u32>,
+    other_index: FxHashMap<(u8, u64), u32>,
 }
 
 impl LayerWriter {
@@ -80,7 +85,8 @@ impl LayerWriter {
             keys: Vec::new(),
             key_index: FxHashMap::default(),
             values: Vec::new(),
-            value_index: FxHashMap::default(),
+            text_index: FxHashMap::default(),
+            other_index: FxHashMap::default(),
         }
     }
 
@@ -98,7 +104,7 @@ impl LayerWriter {
 
     /// Adds a feature; properties keep their order; empty polygon lists are
     /// skipped by the caller, not here.
-    pub fn add(&mut self, id: u64, properties: &[(&str, Value)], geometry: &Geometry) {
+    pub fn add(&mut self, id: u64, properties: &[(&str, &Value)], geometry: &Geometry) {
         let mut tags = Vec::with_capacity(properties.len() * 2);
         for (k, v) in properties {
             tags.push(self.key(k));
@@ -132,14 +138,19 @@ impl LayerWriter {
     }
 
     fn value(&mut self, v: &Value) -> u32 {
-        let (t, bits, s) = v.key();
-        let key = (t, bits, s.to_string());
-        if let Some(&i) = self.value_index.get(&key) {
+        let found = match v {
+            Value::Text(t) => self.text_index.get(t.as_str()),
+            _ => self.other_index.get(&v.bits()),
+        };
+        if let Some(&i) = found {
             return i;
         }
         let i = self.values.len() as u32;
         self.values.push(v.clone());
-        self.value_index.insert(key, i);
+        match v {
+            Value::Text(t) => self.text_index.insert(t.clone(), i),
+            _ => self.other_index.insert(v.bits(), i),
+        };
         i
     }
 
@@ -267,12 +278,12 @@ mod tests {
         let g = Geometry::Point([1, 1]);
         l.add(
             7,
-            &[("k", Value::number(3.0)), ("n", Value::Text("a".into()))],
+            &[("k", &Value::number(3.0)), ("n", &Value::Text("a".into()))],
             &g,
         );
         l.add(
             8,
-            &[("k", Value::number(3.0)), ("n", Value::number(0.5))],
+            &[("k", &Value::number(3.0)), ("n", &Value::number(0.5))],
             &g,
         );
         assert_eq!((l.keys.len(), l.values.len(), l.len()), (2, 3, 2));

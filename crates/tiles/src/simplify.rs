@@ -112,7 +112,22 @@ fn stabilise(mut lines: Vec<Vec<Pt>>) -> Vec<Vec<Pt>> {
             n += 1;
         }
         let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
-        let next: Vec<Vec<Pt>> = lines
+        // Usually nothing moves: find that out without building new lines.
+        let bends = lines
+            .par_iter()
+            .map_init(
+                || Snapper::new(&hot),
+                |snap, line| {
+                    line.windows(2).any(|w| {
+                        snap.would_bend([w[0][0] * 2, w[0][1] * 2], [w[1][0] * 2, w[1][1] * 2])
+                    })
+                },
+            )
+            .any(|bends| bends);
+        if !bends {
+            return lines;
+        }
+        lines = lines
             .par_iter()
             .map_init(
                 || Snapper::new(&hot),
@@ -122,11 +137,6 @@ fn stabilise(mut lines: Vec<Vec<Pt>>) -> Vec<Vec<Pt>> {
                 },
             )
             .collect();
-        if next == lines {
-            return lines;
-        }
-
-        lines = next;
     }
 }
 
@@ -270,28 +280,31 @@ fn find_conflicts(lines: &[Vec<Pt>], kept: &[Vec<u32>]) -> Vec<(u32, u32)> {
         .zip(lines)
         .flat_map(|(keep, line)| keep.iter().map(move |&i| line[i as usize]))
         .collect();
-    verts.par_sort_unstable();
     verts.dedup();
     let Some((lo, hi)) = bounds_of(&verts) else {
         return Vec::new();
     };
     let f = |p: Pt| [p[0] as f64, p[1] as f64];
     let size = 2.0 * total / segs.len().max(1) as f64;
-    let seg_grid = Grid::build(f(lo), f(hi), size, segs.len(), |g, add| {
-        let mut buckets = Vec::new();
-        for (i, &(e, k)) in segs.iter().enumerate() {
+    let seg_grid = Grid::new(f(lo), f(hi), size, segs.len());
+    let pairs: Vec<(u32, u32)> = segs
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, &(e, k))| {
             let (a, b) = seg(lines, kept, e, k);
-            g.buckets_of_segment(f(a), f(b), 0.0, &mut buckets);
-            for &bk in &buckets {
-                add(bk, i as u32);
-            }
-        }
-    });
-    let vert_grid = Grid::build(f(lo), f(hi), size, verts.len(), |g, add| {
-        for (i, &v) in verts.iter().enumerate() {
-            add(g.bucket_of(f(v)), i as u32);
-        }
-    });
+            let mut buckets = Vec::new();
+            seg_grid.buckets_of_segment(f(a), f(b), 0.0, &mut buckets);
+            buckets.into_iter().map(move |bk| (bk as u32, i as u32))
+        })
+        .collect();
+    let seg_grid = seg_grid.fill(&pairs);
+    let vert_grid = Grid::new(f(lo), f(hi), size, verts.len());
+    let pairs: Vec<(u32, u32)> = verts
+        .par_iter()
+        .enumerate()
+        .map(|(i, &v)| (vert_grid.bucket_of(f(v)) as u32, i as u32))
+        .collect();
+    let vert_grid = vert_grid.fill(&pairs);
     segs.par_iter()
         .enumerate()
         .filter(|&(_, &(e, k))| simplified(e as usize, k as usize))

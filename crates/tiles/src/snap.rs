@@ -15,7 +15,13 @@
 //! (callers use `u = 256` for float input rounded to 1/256 unit, and `u = 2` for
 //! input that is already on the output grid).
 
+use rayon::prelude::*;
+
 use crate::grid::Grid;
+
+/// Pixel sets at least this large are sorted and filed on all cores (a tile's
+/// few border pixels are not: tiles are rendered in parallel already).
+const PARALLEL: usize = 4096;
 
 /// An integer point.
 pub(crate) type Pt = [i64; 2];
@@ -32,8 +38,9 @@ pub(crate) struct HotPixels {
 impl HotPixels {
     /// Hot pixels (pixel coordinates) for input on a grid `unit` times finer;
     /// `spacing` is a typical segment length in pixels (sizes the buckets).
+    /// Repeats next to each other are dropped; others only cost a little time
+    /// (sorting them all away cost more).
     pub(crate) fn new(unit: i64, mut pixels: Vec<Pt>, spacing: f64) -> HotPixels {
-        pixels.sort_unstable();
         pixels.dedup();
         let f = |p: Pt| [p[0] as f64, p[1] as f64];
         let grid = pixels.first().map(|&first| {
@@ -43,11 +50,14 @@ impl HotPixels {
                     [hi[0].max(p[0]), hi[1].max(p[1])],
                 )
             });
-            Grid::build(f(lo), f(hi), spacing.max(4.0), pixels.len(), |g, add| {
-                for (i, &p) in pixels.iter().enumerate() {
-                    add(g.bucket_of(f(p)), i as u32);
-                }
-            })
+            let grid = Grid::new(f(lo), f(hi), spacing.max(4.0), pixels.len());
+            let pair = |(i, &p): (usize, &Pt)| (grid.bucket_of(f(p)) as u32, i as u32);
+            let pairs: Vec<(u32, u32)> = if pixels.len() >= PARALLEL {
+                pixels.par_iter().enumerate().map(pair).collect()
+            } else {
+                pixels.iter().enumerate().map(pair).collect()
+            };
+            grid.fill(&pairs)
         });
         HotPixels { unit, pixels, grid }
     }
@@ -85,17 +95,52 @@ impl<'a> Snapper<'a> {
     /// order from `a` to `b`, starting with `a`'s pixel unless `out` already ends
     /// with it, and always ending with `b`'s pixel.
     pub(crate) fn snap_segment(&mut self, a: Pt, b: Pt, out: &mut Vec<Pt>) {
-        let unit = self.hot.unit;
-        let (pa, pb) = (pixel_of(a, unit), pixel_of(b, unit));
+        let (pa, pb) = (self.hot.pixel_of(a), self.hot.pixel_of(b));
         if out.last() != Some(&pa) {
             out.push(pa);
         }
         if pa == pb {
             return;
         }
-        let Some(grid) = &self.hot.grid else {
+        let dd = [i128::from(b[0] - a[0]), i128::from(b[1] - a[1])];
+        let unit = self.hot.unit;
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        self.for_each_passed(a, b, |px| {
+            let cc = [
+                i128::from(px[0] * unit - a[0]),
+                i128::from(px[1] * unit - a[1]),
+            ];
+            hits.push((cc[0] * dd[0] + cc[1] * dd[1], px));
+            false
+        });
+        hits.sort_unstable();
+        for &(_, px) in &hits {
+            if out.last() != Some(&px) {
+                out.push(px);
+            }
+        }
+        self.hits = hits;
+        if out.last() != Some(&pb) {
             out.push(pb);
-            return;
+        }
+    }
+
+    /// Whether segment `a`-`b` (input units) passes a hot pixel other than the
+    /// two its ends are in: whether snapping would bend it.
+    pub(crate) fn would_bend(&mut self, a: Pt, b: Pt) -> bool {
+        let (pa, pb) = (self.hot.pixel_of(a), self.hot.pixel_of(b));
+        pa != pb && self.for_each_passed(a, b, |_| true)
+    }
+
+    /// Calls `hit` with each hot pixel the segment `a`-`b` (in different pixels)
+    /// meets, other than its ends' pixels, until `hit` answers true; returns
+    /// whether it did.
+    fn for_each_passed(&mut self, a: Pt, b: Pt, mut hit: impl FnMut(Pt) -> bool) -> bool {
+        let unit = self.hot.unit;
+        let (pa, pb) = (pixel_of(a, unit), pixel_of(b, unit));
+        let Some(grid) = &self.hot.grid else {
+            return false;
         };
         let u = unit as f64;
         let fa = [a[0] as f64 / u, a[1] as f64 / u];
@@ -106,8 +151,6 @@ impl<'a> Snapper<'a> {
         let lo = [fa[0].min(fb[0]) - 1.0, fa[1].min(fb[1]) - 1.0];
         let hi = [fa[0].max(fb[0]) + 1.0, fa[1].max(fb[1]) + 1.0];
         grid.buckets_of_segment(fa, fb, 1.0, &mut self.buckets);
-        self.hits.clear();
-        let dd = [i128::from(b[0] - a[0]), i128::from(b[1] - a[1])];
         for &bk in &self.buckets {
             for &i in grid.items(bk) {
                 let px = self.hot.pixels[i as usize];
@@ -132,21 +175,13 @@ impl<'a> Snapper<'a> {
                     [a[0] - centre[0], a[1] - centre[1]],
                     [b[0] - centre[0], b[1] - centre[1]],
                     unit / 2,
-                ) {
-                    let cc = [i128::from(centre[0] - a[0]), i128::from(centre[1] - a[1])];
-                    self.hits.push((cc[0] * dd[0] + cc[1] * dd[1], px));
+                ) && hit(px)
+                {
+                    return true;
                 }
             }
         }
-        self.hits.sort_unstable();
-        for &(_, px) in &self.hits {
-            if out.last() != Some(&px) {
-                out.push(px);
-            }
-        }
-        if out.last() != Some(&pb) {
-            out.push(pb);
-        }
+        false
     }
 
     /// Snaps a whole polyline (input units) to pixel coordinates.
@@ -237,12 +272,14 @@ mod tests {
         let hot = HotPixels::new(2, vec![[0, 0], [10, 1], [5, 1]], 4.0);
         let out = Snapper::new(&hot).snap_polyline(&[[0, 0], [20, 2]]);
         assert_eq!(out, vec![[0, 0], [5, 1], [10, 1]]);
+        assert!(Snapper::new(&hot).would_bend([0, 0], [20, 2]));
         // A far vertex leaves it straight.
         let hot = HotPixels::new(2, vec![[0, 0], [10, 1], [5, 4]], 4.0);
         assert_eq!(
             Snapper::new(&hot).snap_polyline(&[[0, 0], [20, 2]]),
             vec![[0, 0], [10, 1]]
         );
+        assert!(!Snapper::new(&hot).would_bend([0, 0], [20, 2]));
     }
 
     #[test]

@@ -348,6 +348,7 @@ impl Tiler {
     #[must_use]
     pub fn encode(&self, content: &[LayerContent], thin: bool) -> Vec<u8> {
         let mut out = Vec::new();
+        let mut refs: Vec<(&str, &Value)> = Vec::new();
         for lc in content {
             let mut w = LayerWriter::new(lc.layer.name(), EXTENT);
             let thin = thin && matches!(lc.layer, Layer::Cells | Layer::Labels);
@@ -358,11 +359,13 @@ impl Tiler {
                 } else {
                     props.len()
                 };
-                let refs: Vec<(&str, Value)> = props[..n]
-                    .iter()
-                    .filter(|(k, v)| !thin || k == "code" || !matches!(v, Value::Text(_)))
-                    .map(|(k, v)| (k.as_str(), v.clone()))
-                    .collect();
+                refs.clear();
+                refs.extend(
+                    props[..n]
+                        .iter()
+                        .filter(|(k, v)| !thin || k == "code" || !matches!(v, Value::Text(_)))
+                        .map(|(k, v)| (k.as_str(), v)),
+                );
                 w.add(f.id, &refs, &f.geometry);
             }
             w.write_to(&mut out);
