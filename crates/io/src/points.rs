@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use geojson::{Feature, GeoJson, GeometryValue, JsonObject, JsonValue, Position};
+use geojson::{Feature, GeometryValue, JsonObject, JsonValue, Position};
 
 use citygrid_crs::{Crs, Transform};
 
 use crate::error::{IoError, Result};
-use crate::read::{crs_of, parse, read_text};
+use crate::read::{features_in, read_text};
 
 /// How to read weighted points.
 #[derive(Debug, Clone, Default)]
@@ -74,23 +74,12 @@ pub fn parse_weighted_points(
     source_name: &str,
     options: &PointOptions,
 ) -> Result<Vec<WeightedPoint>> {
-    let (features, foreign) = match parse(text, source_name)? {
-        GeoJson::FeatureCollection(fc) => (fc.features, fc.foreign_members),
-        GeoJson::Feature(f) => (vec![f], None),
-        GeoJson::Geometry(_) => {
-            return Err(IoError::Content {
-                source_name: source_name.to_string(),
-                message: "is a bare geometry; expected a FeatureCollection of Point or \
-                          MultiPoint features"
-                    .into(),
-            });
-        }
-    };
-    let crs = crs_of(foreign.as_ref(), options.crs, source_name)?;
-    let transform = Transform::new(crs).map_err(|e| IoError::Crs {
-        source_name: source_name.to_string(),
-        message: e.to_string(),
-    })?;
+    let (features, _, transform) = features_in(
+        text,
+        source_name,
+        options.crs,
+        "a FeatureCollection of Point or MultiPoint features",
+    )?;
     let mut points = Vec::with_capacity(features.len());
     for (index, feature) in features.iter().enumerate() {
         points_of(feature, options, &transform, &mut points).map_err(|message| {

@@ -107,6 +107,34 @@ pub(crate) fn parse(text: &str, source_name: &str) -> Result<GeoJson> {
     })
 }
 
+/// The features of GeoJSON text (a FeatureCollection, or a single Feature), the
+/// coordinate system they are in (see [`crs_of`]) and the transform from it to
+/// WGS84: the start every feature reader shares. `expected` says what a bare
+/// geometry should have been, for its error.
+pub(crate) fn features_in(
+    text: &str,
+    source_name: &str,
+    chosen: Option<Crs>,
+    expected: &str,
+) -> Result<(Vec<Feature>, Crs, Transform)> {
+    let (features, foreign) = match parse(text, source_name)? {
+        GeoJson::FeatureCollection(fc) => (fc.features, fc.foreign_members),
+        GeoJson::Feature(f) => (vec![f], None),
+        GeoJson::Geometry(_) => {
+            return Err(IoError::Content {
+                source_name: source_name.to_string(),
+                message: format!("is a bare geometry; expected {expected}"),
+            });
+        }
+    };
+    let crs = crs_of(foreign.as_ref(), chosen, source_name)?;
+    let transform = Transform::new(crs).map_err(|e| IoError::Crs {
+        source_name: source_name.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok((features, crs, transform))
+}
+
 /// The coordinate system: the caller's choice, else the file's `crs` member, else
 /// WGS84 (RFC 7946).
 pub(crate) fn crs_of(
@@ -147,23 +175,12 @@ fn text(v: &JsonValue) -> Option<String> {
 /// geometry or a coordinate outside the CRS's range; [`IoError::Crs`] for an
 /// unknown declared CRS.
 pub fn parse_units(text: &str, source_name: &str, options: &ReadOptions) -> Result<Loaded> {
-    let (features, foreign) = match parse(text, source_name)? {
-        GeoJson::FeatureCollection(fc) => (fc.features, fc.foreign_members),
-        GeoJson::Feature(f) => (vec![f], None),
-        GeoJson::Geometry(_) => {
-            return Err(IoError::Content {
-                source_name: source_name.to_string(),
-                message:
-                    "is a bare geometry; expected a FeatureCollection of units with a code property"
-                        .into(),
-            });
-        }
-    };
-    let crs = crs_of(foreign.as_ref(), options.crs, source_name)?;
-    let transform = Transform::new(crs).map_err(|e| IoError::Crs {
-        source_name: source_name.to_string(),
-        message: e.to_string(),
-    })?;
+    let (features, crs, transform) = features_in(
+        text,
+        source_name,
+        options.crs,
+        "a FeatureCollection of units with a code property",
+    )?;
     let mut units = Vec::with_capacity(features.len());
     let mut defects = Vec::new();
     for (index, feature) in features.iter().enumerate() {
