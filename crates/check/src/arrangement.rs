@@ -73,6 +73,20 @@ pub struct Contact {
     pub meeting: Meeting,
 }
 
+/// Two leftovers of different units closer than the tolerance without meeting.
+#[derive(Debug, Clone, Copy)]
+pub struct NearPair {
+    /// Index into [`Arrangement::leftovers`].
+    pub first: usize,
+    /// Index into [`Arrangement::leftovers`].
+    pub second: usize,
+    /// Their distance in metres.
+    pub metres: f64,
+    /// The point halfway between their closest points: in the gap when there is
+    /// one, in or on a unit when something fills the space between them.
+    pub between: Coord<f64>,
+}
+
 /// One face boundary cycle of the arrangement.
 #[derive(Debug, Clone)]
 pub struct Cycle {
@@ -94,8 +108,8 @@ pub struct Arrangement {
     /// Where leftovers of different units meet other than end to end.
     pub contacts: Vec<Contact>,
     /// Pairs of leftovers of different units closer than the tolerance without
-    /// meeting, with their distance in metres.
-    pub near: Vec<(usize, usize, f64)>,
+    /// meeting.
+    pub near: Vec<NearPair>,
     /// All face cycles; bounded faces have `area2 > 0`.
     pub cycles: Vec<Cycle>,
 }
@@ -198,10 +212,7 @@ type Splits = Vec<Vec<Coord<f64>>>;
 
 /// Finds every pair of leftovers that meet (and, with a tolerance, nearly meet), and
 /// the points where each must be split.
-fn node(
-    leftovers: &[Leftover],
-    near: NearTolerance,
-) -> (Vec<Contact>, Vec<(usize, usize, f64)>, Splits) {
+fn node(leftovers: &[Leftover], near: NearTolerance) -> (Vec<Contact>, Vec<NearPair>, Splits) {
     let (mx, my) = near.metres_per_degree;
     let pad = if near.metres > 0.0 {
         (near.metres / mx.min(my)).max(0.0)
@@ -237,7 +248,12 @@ fn node(
                 if pad > 0.0 && different && !s.faces.is_empty() && !t.faces.is_empty() {
                     let d = metric_distance(s, t, (mx, my));
                     if d < near.metres {
-                        near_pairs.push((i, j, d));
+                        near_pairs.push(NearPair {
+                            first: i,
+                            second: j,
+                            metres: d,
+                            between: crate::segment::midway(s.a, s.b, t.a, t.b),
+                        });
                     }
                 }
                 continue;
@@ -541,8 +557,10 @@ mod tests {
         let arr = Arrangement::build(segs, tol, counts(&[a, b], &[]));
         // a's east side against b's west side, and the corners nearby: all 0.1 apart.
         assert!(!arr.near.is_empty());
-        assert!(arr.near.iter().all(|&(_, _, d)| (d - 0.1).abs() < 1e-9));
+        assert!(arr.near.iter().all(|n| (n.metres - 0.1).abs() < 1e-9));
         let faces = |i: usize| arr.leftovers[i].faces.clone();
-        assert!(arr.near.iter().all(|&(i, j, _)| faces(i) != faces(j)));
+        assert!(arr.near.iter().all(|n| faces(n.first) != faces(n.second)));
+        // Halfway across the slot between x = 1 and x = 1.1.
+        assert!(arr.near.iter().all(|n| (n.between.x - 1.05).abs() < 1e-9));
     }
 }

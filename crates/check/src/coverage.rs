@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use geo::{BooleanOps, InteriorPoint};
+use geo::{BooleanOps, Distance, Euclidean, InteriorPoint};
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
 use rstar::{AABB, RTree, RTreeObject};
 
@@ -46,6 +46,10 @@ impl RTreeObject for Boxed {
         self.envelope
     }
 }
+
+/// How close to a unit a point counts as on it: 1e-9° (0.1 mm), the precision
+/// files are written at.
+const TOUCH_DEGREES: f64 = 1e-9;
 
 /// A bounding-box index over a set of units, for counting the units at a point.
 pub(crate) struct UnitIndex {
@@ -85,6 +89,19 @@ impl UnitIndex {
             .collect();
         out.sort_unstable();
         out
+    }
+
+    /// Whether `p` is in one of the members or within [`TOUCH_DEGREES`] of one
+    /// (on its boundary, up to rounding).
+    pub(crate) fn touching(&self, units: &[Arc<Unit>], members: &[usize], p: Coord<f64>) -> bool {
+        let e = TOUCH_DEGREES;
+        let point = geo_types::Point(p);
+        self.tree
+            .locate_in_envelope_intersecting(&AABB::from_corners(
+                [p.x - e, p.y - e],
+                [p.x + e, p.y + e],
+            ))
+            .any(|b| Euclidean.distance(&point, &units[members[b.member]].geometry) <= e)
     }
 
     /// Members whose box meets the box of `polygon`.
@@ -369,7 +386,9 @@ pub(crate) fn check_level(
     }
     contacts(&arr, &members, &mut unmatched);
     report_unmatched(ctx, unmatched, out);
-    narrow_gaps(ctx, &arr, &members, &gap_pairs, out);
+    narrow_gaps(ctx, &arr, &members, &gap_pairs, out, |p| {
+        index.touching(units, &members, p)
+    });
     let face_of = members
         .iter()
         .enumerate()
@@ -531,13 +550,17 @@ fn report_unmatched(ctx: &Context<'_>, unmatched: Unmatched, out: &mut Vec<Viola
 }
 
 /// Boundaries of different units closer than the gap width without touching: one
-/// violation per slot (a connected cluster of such near pairs).
+/// violation per slot (a connected cluster of such near pairs). A pair with a unit
+/// in or on the space between them (`filled` at the point halfway across) is no
+/// slot: two units that share a stretch of edge shorter than the gap width and then
+/// part, or a third unit between two others on the outline.
 fn narrow_gaps(
     ctx: &Context<'_>,
     arr: &Arrangement,
     members: &[usize],
     gaps: &[Vec<usize>],
     out: &mut Vec<Violation>,
+    filled: impl Fn(Coord<f64>) -> bool,
 ) {
     let mut root: Vec<usize> = (0..arr.leftovers.len()).collect();
     fn find(root: &mut [usize], mut i: usize) -> usize {
@@ -548,13 +571,14 @@ fn narrow_gaps(
         i
     }
     let mut used = Vec::new();
-    for &(i, j, _) in &arr.near {
+    for n in &arr.near {
+        let (i, j) = (n.first, n.second);
         let enclosed = arr.leftovers[i]
             .faces
             .iter()
             .chain(&arr.leftovers[j].faces)
             .all(|&f| gaps.iter().any(|g| g.contains(&members[f as usize])));
-        if enclosed {
+        if enclosed || filled(n.between) {
             continue;
         }
         let (a, b) = (find(&mut root, i), find(&mut root, j));
@@ -562,7 +586,8 @@ fn narrow_gaps(
         used.push((i, j));
     }
     let mut clusters: BTreeMap<usize, (Vec<usize>, f64, Coord<f64>)> = BTreeMap::new();
-    for &(i, j, d) in &arr.near {
+    for n in &arr.near {
+        let (i, j, d) = (n.first, n.second, n.metres);
         if !used.contains(&(i, j)) {
             continue;
         }

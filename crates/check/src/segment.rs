@@ -147,6 +147,13 @@ pub fn distance(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> f
 /// Distance from `p` to segment `a`-`b`.
 #[must_use]
 pub fn point_segment_distance(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let q = closest_on_segment(p, a, b);
+    (p.x - q.x).hypot(p.y - q.y)
+}
+
+/// The point of segment `a`-`b` closest to `p`.
+#[must_use]
+pub fn closest_on_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Coord<f64> {
     let ab = b - a;
     let len2 = ab.x * ab.x + ab.y * ab.y;
     let t = if len2 > 0.0 {
@@ -154,11 +161,33 @@ pub fn point_segment_distance(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f6
     } else {
         0.0
     };
-    let q = Coord {
+    Coord {
         x: a.x + t * ab.x,
         y: a.y + t * ab.y,
-    };
-    (p.x - q.x).hypot(p.y - q.y)
+    }
+}
+
+/// The point halfway between the closest points of two segments that do not
+/// meet (for two that meet, a point where they do is as good).
+#[must_use]
+pub fn midway(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> Coord<f64> {
+    [
+        (a, closest_on_segment(a, c, d)),
+        (b, closest_on_segment(b, c, d)),
+        (c, closest_on_segment(c, a, b)),
+        (d, closest_on_segment(d, a, b)),
+    ]
+    .into_iter()
+    .min_by(|(p, q), (r, s)| {
+        (p.x - q.x)
+            .hypot(p.y - q.y)
+            .total_cmp(&(r.x - s.x).hypot(r.y - s.y))
+    })
+    .map(|(p, q)| Coord {
+        x: (p.x + q.x) / 2.0,
+        y: (p.y + q.y) / 2.0,
+    })
+    .unwrap_or(a)
 }
 
 /// Which side of the directed line `a`→`b` the point `p` is on: 1 left, -1 right,

@@ -240,6 +240,35 @@ fn a_narrow_gap_open_to_the_outside_is_found_by_its_width() {
 }
 
 #[test]
+fn units_touching_along_a_short_stretch_are_not_a_slot() {
+    // Two units meeting only along 0.004 cells (0.44 m) of edge, parting on both
+    // sides of it: their outer edges come 0.44 m close at the stretch's ends, but
+    // they touch there. Found by the repair's property tests.
+    let (p, q) = (c(1., 1.), c(1., 1.004));
+    let units = vec![
+        cell(1, &[c(0., 0.), p, q, c(0., 2.)]),
+        cell(2, &[p, c(2., 0.), c(2., 2.), q]),
+    ];
+    let r = check(&units, None);
+    assert!(r.is_valid(), "{:#?}", r.violations);
+}
+
+#[test]
+fn a_narrow_unit_between_two_on_the_outline_is_a_sliver_not_a_slot() {
+    // Cells 1 and 3 on the outline 0.44 m apart with a unit 0.44 m wide between
+    // them: a sliver, but no gap between 1 and 3.
+    let units = vec![
+        cell(1, &[c(0., 0.), c(1., 0.), c(1., 1.), c(0., 1.)]),
+        cell(2, &[c(1., 0.), c(1.004, 0.), c(1.004, 1.), c(1., 1.)]),
+        cell(3, &[c(1.004, 0.), c(2., 0.), c(2., 1.), c(1.004, 1.)]),
+    ];
+    let outline = poly(&[c(0., 0.), c(2., 0.), c(2., 1.), c(0., 1.)]);
+    let r = check(&units, Some(&outline));
+    assert_eq!(r.count(Rule::Gap), 0, "{:#?}", r.violations);
+    assert_eq!(codes(&r, Rule::Sliver), vec![vec![code(2)]]);
+}
+
+#[test]
 fn cells_outside_the_boundary_or_their_village_are_reported_there() {
     // Cell 9 bulges 0.2 cells east beyond the block.
     let mut units = block();
