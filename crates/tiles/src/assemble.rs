@@ -113,24 +113,27 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
                 && a[1].max(b[1]) < shrunk[3])
     };
     // Edges in tile coordinates.
-    let local: Vec<(u32, Vec<Pt>)> = near
-        .iter()
-        .map(|&e| {
-            let pts: Vec<Pt> = net
-                .edge(e as usize)
+    let mut local = Edges::default();
+    for &e in &near {
+        let start = local.points.len();
+        local.points.extend(
+            net.edge(e as usize)
                 .iter()
-                .map(|p| [i64::from(p[0]) - o[0], i64::from(p[1]) - o[1]])
-                .collect();
-            (e, pts)
-        })
-        .filter(|(_, pts)| {
-            if pts.len() == 1 {
-                return touches(pts[0], pts[0]);
-            }
+                .map(|p| [i64::from(p[0]) - o[0], i64::from(p[1]) - o[1]]),
+        );
+        let pts = &local.points[start..];
+        let meets = if pts.len() == 1 {
+            touches(pts[0], pts[0])
+        } else {
             pts.windows(2).any(|w| touches(w[0], w[1]))
-        })
-        .collect();
-    if local.is_empty() {
+        };
+        if meets {
+            local.close(e);
+        } else {
+            local.points.truncate(start);
+        }
+    }
+    if local.ids.is_empty() {
         return whole_tile(layer, z, frame, &[]);
     }
     // Hot pixels: vertices near the rectangle, border crossings, corners. Input
@@ -141,7 +144,7 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
     // snapping against them too would change nothing.
     let mut pixels: Vec<Pt> = frame.corners().to_vec();
     let (mut len, mut n) = (0i64, 0i64);
-    for (_, pts) in &local {
+    for (_, pts) in local.iter() {
         for w in pts.windows(2) {
             if near_border(w[0], w[1]) {
                 len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
@@ -152,47 +155,44 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
     }
     let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
     let mut snapper = Snapper::new(&hot);
-    let snapped: Vec<(u32, Vec<Pt>)> = local
-        .into_iter()
-        .map(|(e, pts)| {
-            let mut out = Vec::with_capacity(pts.len() + 4);
-            if pts.len() == 1 {
-                out.push(pts[0]);
+    let mut snapped = Edges::default();
+    snapped.points.reserve(local.points.len() + 8);
+    for (e, pts) in local.iter() {
+        let out = &mut snapped.points;
+        let start = out.len();
+        if pts.len() == 1 {
+            out.push(pts[0]);
+        }
+        for w in pts.windows(2) {
+            // Each edge starts with its own first point, whatever the previous
+            // edge ended with.
+            if out.len() == start {
+                out.push(w[0]);
             }
-            for w in pts.windows(2) {
-                if near_border(w[0], w[1]) {
-                    snapper.snap_segment(
-                        [w[0][0] * 2, w[0][1] * 2],
-                        [w[1][0] * 2, w[1][1] * 2],
-                        &mut out,
-                    );
-                } else {
-                    if out.last() != Some(&w[0]) {
-                        out.push(w[0]);
-                    }
-                    out.push(w[1]);
+            if near_border(w[0], w[1]) {
+                snapper.snap_segment([w[0][0] * 2, w[0][1] * 2], [w[1][0] * 2, w[1][1] * 2], out);
+            } else {
+                if out.last() != Some(&w[0]) {
+                    out.push(w[0]);
                 }
+                out.push(w[1]);
             }
-            (e, out)
-        })
-        .collect();
+        }
+        snapped.close(e);
+    }
     // Faces on either side of those edges, and each face's pieces.
     let mut faces: Vec<u32> = snapped
+        .ids
         .iter()
-        .flat_map(|(e, _)| {
-            let (l, rt) = layer.sides[*e as usize];
+        .flat_map(|&e| {
+            let (l, rt) = layer.sides[e as usize];
             [l, rt]
         })
         .filter(|&f| f != citygrid_model::OUTSIDE)
         .collect();
     faces.sort_unstable();
     faces.dedup();
-    let lookup = |e: u32| {
-        snapped
-            .binary_search_by_key(&e, |(id, _)| *id)
-            .ok()
-            .map(|i| snapped[i].1.as_slice())
-    };
+    let lookup = |e: u32| snapped.get(e);
     let mut pieces: Vec<(u32, Pieces)> = faces
         .iter()
         .map(|&f| (f, face_pieces(layer, f, frame, &lookup)))
@@ -224,6 +224,36 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
     }
     out.sort_by_key(|(f, _)| *f);
     out
+}
+
+/// A tile's edges by id (ascending), their points end to end in one buffer.
+#[derive(Debug, Default)]
+struct Edges {
+    ids: Vec<u32>,
+    /// Where each edge's points end in `points`.
+    ends: Vec<u32>,
+    points: Vec<Pt>,
+}
+
+impl Edges {
+    /// Ends the edge `e`: its points are those pushed since the last one ended.
+    fn close(&mut self, e: u32) {
+        self.ids.push(e);
+        self.ends.push(self.points.len() as u32);
+    }
+
+    fn span(&self, i: usize) -> &[Pt] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.points[start..self.ends[i] as usize]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, &[Pt])> {
+        self.ids.iter().enumerate().map(|(i, &e)| (e, self.span(i)))
+    }
+
+    fn get(&self, e: u32) -> Option<&[Pt]> {
+        self.ids.binary_search(&e).ok().map(|i| self.span(i))
+    }
 }
 
 /// What of one face lies in the rectangle.

@@ -57,28 +57,34 @@ pub enum Geometry {
     Polygons(Vec<Vec<[i32; 2]>>),
 }
 
-/// One layer being written.
+/// One layer being written. It borrows its keys and values from the caller
+/// (the tiler keeps every unit's properties) so that adding a feature allocates
+/// nothing once its buffers have grown: every feature of every tile passes here.
 #[derive(Debug)]
-pub struct LayerWriter {
-    name: String,
+pub struct LayerWriter<'a> {
+    name: &'a str,
     extent: u32,
     features: Vec<u8>,
     count: usize,
-    keys: Vec<String>,
-    key_index: FxHashMap<String, u32>,
-    values: Vec<Value>,
-    /// Where each text value, and each other value, is in `values`: looked up
-    /// without allocating, as every feature of every tile passes here.
-    text_index: FxHashMap<String, u32>,
+    keys: Vec<&'a str>,
+    key_index: FxHashMap<&'a str, u32>,
+    values: Vec<&'a Value>,
+    /// Where each text value, and each other value, is in `values`.
+    text_index: FxHashMap<&'a str, u32>,
     other_index: FxHashMap<(u8, u64), u32>,
+    /// Buffers reused from feature to feature.
+    tags: Vec<u32>,
+    commands: Vec<u32>,
+    packed: Vec<u8>,
+    feature: Vec<u8>,
 }
 
-impl LayerWriter {
+impl<'a> LayerWriter<'a> {
     /// An empty layer.
     #[must_use]
-    pub fn new(name: &str, extent: u32) -> LayerWriter {
+    pub fn new(name: &'a str, extent: u32) -> LayerWriter<'a> {
         LayerWriter {
-            name: name.to_string(),
+            name,
             extent,
             features: Vec::new(),
             count: 0,
@@ -87,6 +93,10 @@ impl LayerWriter {
             values: Vec::new(),
             text_index: FxHashMap::default(),
             other_index: FxHashMap::default(),
+            tags: Vec::new(),
+            commands: Vec::new(),
+            packed: Vec::new(),
+            feature: Vec::new(),
         }
     }
 
@@ -104,40 +114,50 @@ impl LayerWriter {
 
     /// Adds a feature; properties keep their order; empty polygon lists are
     /// skipped by the caller, not here.
-    pub fn add(&mut self, id: u64, properties: &[(&str, &Value)], geometry: &Geometry) {
-        let mut tags = Vec::with_capacity(properties.len() * 2);
-        for (k, v) in properties {
+    pub fn add(&mut self, id: u64, properties: &[(&'a str, &'a Value)], geometry: &Geometry) {
+        let mut tags = std::mem::take(&mut self.tags);
+        tags.clear();
+        for &(k, v) in properties {
             tags.push(self.key(k));
             tags.push(self.value(v));
         }
-        let (kind, commands) = match geometry {
-            Geometry::Point(p) => (1, point_commands(*p)),
-            Geometry::Polygons(rings) => (3, polygon_commands(rings)),
+        self.commands.clear();
+        let kind = match geometry {
+            Geometry::Point(p) => {
+                point_commands(*p, &mut self.commands);
+                1
+            }
+            Geometry::Polygons(rings) => {
+                polygon_commands(rings, &mut self.commands);
+                3
+            }
         };
-        let mut f = Vec::with_capacity(16 + commands.len() * 2);
-        put_key(&mut f, 1, 0);
-        put_varint(&mut f, id);
-        put_packed(&mut f, 2, &tags);
-        put_key(&mut f, 3, 0);
-        put_varint(&mut f, kind);
-        put_packed(&mut f, 4, &commands);
+        let f = &mut self.feature;
+        f.clear();
+        put_key(f, 1, 0);
+        put_varint(f, id);
+        put_packed(f, 2, &tags, &mut self.packed);
+        put_key(f, 3, 0);
+        put_varint(f, kind);
+        put_packed(f, 4, &self.commands, &mut self.packed);
         put_key(&mut self.features, 2, 2);
         put_varint(&mut self.features, f.len() as u64);
-        self.features.extend_from_slice(&f);
+        self.features.extend_from_slice(f);
         self.count += 1;
+        self.tags = tags;
     }
 
-    fn key(&mut self, k: &str) -> u32 {
+    fn key(&mut self, k: &'a str) -> u32 {
         if let Some(&i) = self.key_index.get(k) {
             return i;
         }
         let i = self.keys.len() as u32;
-        self.keys.push(k.to_string());
-        self.key_index.insert(k.to_string(), i);
+        self.keys.push(k);
+        self.key_index.insert(k, i);
         i
     }
 
-    fn value(&mut self, v: &Value) -> u32 {
+    fn value(&mut self, v: &'a Value) -> u32 {
         let found = match v {
             Value::Text(t) => self.text_index.get(t.as_str()),
             _ => self.other_index.get(&v.bits()),
@@ -146,9 +166,9 @@ impl LayerWriter {
             return i;
         }
         let i = self.values.len() as u32;
-        self.values.push(v.clone());
+        self.values.push(v);
         match v {
-            Value::Text(t) => self.text_index.insert(t.clone(), i),
+            Value::Text(t) => self.text_index.insert(t, i),
             _ => self.other_index.insert(v.bits(), i),
         };
         i
@@ -164,8 +184,9 @@ impl LayerWriter {
         for k in &self.keys {
             put_bytes(&mut l, 3, k.as_bytes());
         }
+        let mut b = Vec::new();
         for v in &self.values {
-            let mut b = Vec::new();
+            b.clear();
             match v {
                 Value::Text(s) => put_bytes(&mut b, 1, s.as_bytes()),
                 Value::Double(d) => {
@@ -203,14 +224,13 @@ fn zigzag64(n: i64) -> u64 {
     ((n << 1) ^ (n >> 63)) as u64
 }
 
-fn point_commands(p: [i32; 2]) -> Vec<u32> {
-    vec![command(1, 1), zigzag(p[0]), zigzag(p[1])]
+fn point_commands(p: [i32; 2], out: &mut Vec<u32>) {
+    out.extend([command(1, 1), zigzag(p[0]), zigzag(p[1])]);
 }
 
 /// MVT 2.1 §4.3.4.4: each ring is MoveTo(1), LineTo(n-1), ClosePath; the cursor
 /// carries over from ring to ring.
-fn polygon_commands(rings: &[Vec<[i32; 2]>]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(rings.iter().map(|r| r.len() * 2 + 3).sum());
+fn polygon_commands(rings: &[Vec<[i32; 2]>], out: &mut Vec<u32>) {
     let mut cursor = [0i32; 2];
     for ring in rings {
         let Some((first, rest)) = ring.split_first() else {
@@ -228,7 +248,6 @@ fn polygon_commands(rings: &[Vec<[i32; 2]>]) -> Vec<u32> {
         }
         out.push(command(7, 1));
     }
-    out
 }
 
 fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
@@ -249,12 +268,13 @@ fn put_bytes(buf: &mut Vec<u8>, field: u32, bytes: &[u8]) {
     buf.extend_from_slice(bytes);
 }
 
-fn put_packed(buf: &mut Vec<u8>, field: u32, values: &[u32]) {
-    let mut b = Vec::with_capacity(values.len() * 2);
+/// A packed repeated field, varints written through `scratch`.
+fn put_packed(buf: &mut Vec<u8>, field: u32, values: &[u32], scratch: &mut Vec<u8>) {
+    scratch.clear();
     for &v in values {
-        put_varint(&mut b, u64::from(v));
+        put_varint(scratch, u64::from(v));
     }
-    put_bytes(buf, field, &b);
+    put_bytes(buf, field, scratch);
 }
 
 #[cfg(test)]
@@ -264,28 +284,26 @@ mod tests {
     #[test]
     fn encodes_the_spec_examples() {
         // MVT 2.1 §4.3.5.1: a point at (25, 17).
-        assert_eq!(point_commands([25, 17]), vec![9, 50, 34]);
+        let mut out = Vec::new();
+        point_commands([25, 17], &mut out);
+        assert_eq!(out, vec![9, 50, 34]);
         // §4.3.5.6: a polygon (3,6) (8,12) (20,34).
-        assert_eq!(
-            polygon_commands(&[vec![[3, 6], [8, 12], [20, 34]]]),
-            vec![9, 6, 12, 18, 10, 12, 24, 44, 15]
-        );
+        out.clear();
+        polygon_commands(&[vec![[3, 6], [8, 12], [20, 34]]], &mut out);
+        assert_eq!(out, vec![9, 6, 12, 18, 10, 12, 24, 44, 15]);
     }
 
     #[test]
     fn a_layer_shares_keys_and_values() {
+        let (three, a, half) = (
+            Value::number(3.0),
+            Value::Text("a".into()),
+            Value::number(0.5),
+        );
         let mut l = LayerWriter::new("cells", 4096);
         let g = Geometry::Point([1, 1]);
-        l.add(
-            7,
-            &[("k", &Value::number(3.0)), ("n", &Value::Text("a".into()))],
-            &g,
-        );
-        l.add(
-            8,
-            &[("k", &Value::number(3.0)), ("n", &Value::number(0.5))],
-            &g,
-        );
+        l.add(7, &[("k", &three), ("n", &a)], &g);
+        l.add(8, &[("k", &three), ("n", &half)], &g);
         assert_eq!((l.keys.len(), l.values.len(), l.len()), (2, 3, 2));
         let mut tile = Vec::new();
         l.write_to(&mut tile);

@@ -103,41 +103,45 @@ impl ZoomEdges {
 /// Snap rounding until nothing moves (iterated snap rounding): afterwards no
 /// segment passes through the pixel of a vertex it does not end at, so a tile
 /// only has to snap the segments near its border to the border's new hot pixels.
+///
+/// Snapping only routes a line through the centres of hot pixels, which are
+/// vertices already, so the hot pixels never change: they are filed once, and
+/// after the first pass only the lines that moved are looked at again.
 fn stabilise(mut lines: Vec<Vec<Pt>>) -> Vec<Vec<Pt>> {
-    loop {
-        let pixels: Vec<Pt> = lines.iter().flatten().copied().collect();
-        let (mut len, mut n) = (0i64, 0i64);
-        for w in lines.iter().flat_map(|l| l.windows(2)) {
-            len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
-            n += 1;
-        }
-        let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
+    let pixels: Vec<Pt> = lines.iter().flatten().copied().collect();
+    let (mut len, mut n) = (0i64, 0i64);
+    for w in lines.iter().flat_map(|l| l.windows(2)) {
+        len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
+        n += 1;
+    }
+    let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
+    let mut moving: Vec<usize> = (0..lines.len()).collect();
+    while !moving.is_empty() {
         // Usually nothing moves: find that out without building new lines.
-        let bends = lines
+        let moved: Vec<(usize, Vec<Pt>)> = moving
             .par_iter()
             .map_init(
                 || Snapper::new(&hot),
-                |snap, line| {
-                    line.windows(2).any(|w| {
-                        snap.would_bend([w[0][0] * 2, w[0][1] * 2], [w[1][0] * 2, w[1][1] * 2])
+                |snap, &i| {
+                    let line = &lines[i];
+                    let doubled = |p: &Pt| [p[0] * 2, p[1] * 2];
+                    let bends = line
+                        .windows(2)
+                        .any(|w| snap.would_bend(doubled(&w[0]), doubled(&w[1])));
+                    bends.then(|| {
+                        let d: Vec<Pt> = line.iter().map(doubled).collect();
+                        (i, snap.snap_polyline(&d))
                     })
                 },
             )
-            .any(|bends| bends);
-        if !bends {
-            return lines;
-        }
-        lines = lines
-            .par_iter()
-            .map_init(
-                || Snapper::new(&hot),
-                |snap, line| {
-                    let doubled: Vec<Pt> = line.iter().map(|p| [p[0] * 2, p[1] * 2]).collect();
-                    snap.snap_polyline(&doubled)
-                },
-            )
+            .flatten()
             .collect();
+        moving = moved.iter().map(|(i, _)| *i).collect();
+        for (i, line) in moved {
+            lines[i] = line;
+        }
     }
+    lines
 }
 
 /// Step 1: every vertex's pixel is hot; every edge passes through the hot pixels
