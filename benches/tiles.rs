@@ -1,7 +1,7 @@
-//! Vector tiles of a Guiyang-sized generated city (5,900 cells, ~1.1 M vertices):
-//! the whole z8-z14 pyramid of the cells layer, beside PostGIS `ST_AsMVT` on the
-//! same cells and the same tiles in the same run, and the largest tile per zoom of
-//! the full default pyramid.
+//! Vector tiles of a Guiyang-sized generated city (5,900 cells, ~1.1 M vertices)
+//! and of the bundled Guiyang partition (5,906 cells): the whole z8-z14 pyramid of
+//! the cells layer, beside PostGIS `ST_AsMVT` on the same cells and the same tiles
+//! in the same run, and the largest tile per zoom of the full default pyramid.
 //!
 //! Run with `cargo bench -p citygrid-benches --bench tiles` (or `make bench`, which
 //! installs and starts PostGIS first: `benches/postgis/setup.sh`). PostGIS gets its
@@ -20,7 +20,7 @@ use citygrid_crs::Crs;
 use citygrid_model::{CodeLayout, Level, Partition};
 use citygrid_tiles::{Layer, TileId, TileOptions, Tiler, largest_tiles, render};
 
-use citygrid_benches::{CELLS, city, data_dir, median, run_python};
+use citygrid_benches::{city, data_dir, median, run_python, shell_vertices};
 
 /// The cells layer alone, drawn from zoom 8, as PostGIS is given it.
 fn cells_only() -> TileOptions {
@@ -67,15 +67,30 @@ fn render_pyramid(tiler: &Tiler) -> (usize, usize) {
     (n, bytes)
 }
 
-fn bench(c: &mut Criterion) {
-    let units = city();
-    let partition = Partition::new(units.clone(), CodeLayout::default()).expect("partition");
-    let cells: Vec<_> = units.iter().filter(|u| u.level == Level::Cell).collect();
-    let tiler = Tiler::new(partition.clone(), cells_only()).expect("tiler");
-    let tiles: Vec<TileId> = tiler.tiles(8, 14).collect();
+/// The bundled Guiyang partition (`make data` writes it), if it is there.
+fn guiyang() -> Option<Partition> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/guiyang/partition.geojson.gz");
+    let read = citygrid_io::read_units(&path, &citygrid_io::ReadOptions::default())
+        .map_err(|e| e.to_string())
+        .and_then(|l| Partition::new(l.units, CodeLayout::default()).map_err(|e| e.to_string()));
+    read.inspect_err(|e| println!("the bundled Guiyang is skipped: {e}"))
+        .ok()
+}
 
-    let (n, bytes) = pyramid(&partition, &cells_only());
+/// Times the cells layer's z8-z14 pyramid of one city (all cores, then one
+/// thread) and PostGIS `ST_AsMVT` on the same cells and tiles; prints both and
+/// the ratio.
+fn compare(name: &str, partition: &Partition) {
+    let cells: Vec<&citygrid_model::Unit> = partition
+        .units()
+        .iter()
+        .map(|u| &**u)
+        .filter(|u| u.level == Level::Cell)
+        .collect();
     let new_tiler = || Tiler::new(partition.clone(), cells_only()).expect("tiler");
+    let tiles: Vec<TileId> = new_tiler().tiles(8, 14).collect();
+    let (n, bytes) = render_pyramid(&new_tiler());
     let prepare = median(
         || {
             black_box(new_tiler());
@@ -104,17 +119,11 @@ fn bench(c: &mut Criterion) {
             3,
         )
     });
-    let (n_full, _) = pyramid(&partition, &TileOptions::default());
-    let full = median(
-        || {
-            black_box(pyramid(&partition, &TileOptions::default()));
-        },
-        3,
-    );
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     println!(
-        "citygrid tiles, {} cells, cells layer z8-z14: {n} tiles, {:.1} MB (release, {} threads unless said):",
+        "{name}: {} cells, {} shell vertices; cells layer z8-z14: {n} tiles, {:.1} MB (release, {} threads unless said):",
         cells.len(),
+        shell_vertices(cells.iter().copied()),
         bytes as f64 / 1e6,
         rayon::current_num_threads()
     );
@@ -132,15 +141,14 @@ fn bench(c: &mut Criterion) {
         ours_1.as_secs_f64() * 1e3,
         rate(ours_1)
     );
-    println!(
-        "  all five layers, default zooms, with preparing:   {:>8.0} ms  {:>7.0} tiles/s",
-        full.as_secs_f64() * 1e3,
-        n_full as f64 / full.as_secs_f64()
-    );
 
     let dir = data_dir();
-    let cells_path = dir.join(format!("tiles-cells-{CELLS}.geojson"));
-    let tiles_path = dir.join("tiles-z8-z14.json");
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let cells_path = dir.join(format!("tiles-cells-{slug}.geojson"));
+    let tiles_path = dir.join(format!("tiles-z8-z14-{slug}.json"));
     let written = std::fs::write(
         &cells_path,
         citygrid_io::units_geojson(cells.iter().copied(), Crs::Wgs84),
@@ -159,7 +167,7 @@ fn bench(c: &mut Criterion) {
         Some(p) => {
             let secs = p["seconds"].as_f64().unwrap_or(f64::NAN);
             println!(
-                "PostGIS {} ST_AsMVT, same cells, same {} tiles, 2 server processes:",
+                "  PostGIS {} ST_AsMVT, same cells, same {} tiles, 2 server processes:",
                 p["postgis"], p["tiles"]
             );
             println!(
@@ -170,19 +178,27 @@ fn bench(c: &mut Criterion) {
                 p["largest"].as_f64().unwrap_or(0.0) / 1e3,
             );
             println!(
-                "ratio: citygrid makes tiles {:.1}x faster than PostGIS ST_AsMVT ({:.1}x on one thread against two)",
+                "  ratio: citygrid makes tiles {:.1}x faster than PostGIS ST_AsMVT ({:.1}x on one thread against two)",
                 secs / ours.as_secs_f64(),
                 secs / ours_1.as_secs_f64()
             );
         }
         None => println!(
-            "PostGIS comparison skipped: run benches/postgis/setup.sh (make bench does) for PostgreSQL with PostGIS"
+            "  PostGIS comparison skipped: run benches/postgis/setup.sh (make bench does) for PostgreSQL with PostGIS"
         ),
     }
+}
 
-    let full_tiler = Tiler::new(partition.clone(), TileOptions::default()).expect("tiler");
-    println!("largest tile per zoom, all layers, default zooms (uncompressed; budget 500 kB):");
-    for z in largest_tiles(&full_tiler, 0, 16) {
+/// The largest tile per zoom of the full default pyramid, all layers.
+fn largest_per_zoom(name: &str, partition: &Partition) {
+    let tiler = Tiler::new(partition.clone(), TileOptions::default()).expect("tiler");
+    let start = Instant::now();
+    let zooms = largest_tiles(&tiler, 0, 16);
+    println!(
+        "{name}: largest tile per zoom, all layers, default zooms (uncompressed; budget 500 kB; z0-z16 in {:.1} s):",
+        start.elapsed().as_secs_f64()
+    );
+    for z in zooms {
         if let Some((t, size)) = z.largest {
             println!(
                 "  z{:<2} {:>6} tiles {:>9.1} kB total, largest {t} {:>6.1} kB",
@@ -193,7 +209,35 @@ fn bench(c: &mut Criterion) {
             );
         }
     }
+}
 
+fn bench(c: &mut Criterion) {
+    let partition = Partition::new(city(), CodeLayout::default()).expect("partition");
+    let guiyang = guiyang();
+    compare("generated city", &partition);
+    if let Some(g) = &guiyang {
+        compare("bundled Guiyang", g);
+    }
+    let (n_full, _) = pyramid(&partition, &TileOptions::default());
+    let full = median(
+        || {
+            black_box(pyramid(&partition, &TileOptions::default()));
+        },
+        3,
+    );
+    println!(
+        "generated city, all five layers, default zooms, with preparing: {:>8.0} ms  {:>7.0} tiles/s",
+        full.as_secs_f64() * 1e3,
+        n_full as f64 / full.as_secs_f64()
+    );
+    largest_per_zoom("generated city", &partition);
+    if let Some(g) = &guiyang {
+        largest_per_zoom("bundled Guiyang", g);
+    }
+
+    let new_tiler = || Tiler::new(partition.clone(), cells_only()).expect("tiler");
+    let tiler = new_tiler();
+    let tiles: Vec<TileId> = tiler.tiles(8, 14).collect();
     let mut g = c.benchmark_group("tiles");
     g.sample_size(10);
     g.bench_function("pyramid_cells_z8_z14", |b| {

@@ -4,13 +4,14 @@
 # once to fill the cache, then wrk asks for them at random (gzip), 2 threads, 64
 # connections. Loopback only; every run is bounded in time.
 # Usage: benches/tiles_load.sh [seconds, default 15]
+#        PARTITION=data/guiyang/partition.geojson.gz benches/tiles_load.sh   (another city)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build -j2 --release -p citygrid -p citygrid-tests --bins
 dir=target/bench-data; mkdir -p "$dir"
-city=$dir/serve-city.geojson
+city=${PARTITION:-$dir/serve-city.geojson}
 [ -f "$city" ] || target/release/synth-city "$city" --cells 5900 --vertices 186 --seed 42 --extent-km 90 >/dev/null
 port=18081
 target/release/citygrid serve --partition "$city" --bind 127.0.0.1:$port &

@@ -13,4 +13,6 @@ cargo bench -j2 -p citygrid-benches --bench tiles -- "$@"
 benches/tiles_export.sh 14
 # The server under load (wrk from Debian, installed if missing).
 benches/serve_load.sh 15
+PARTITION=data/guiyang/partition.geojson.gz benches/serve_load.sh 15
 benches/tiles_load.sh 15
+PARTITION=data/guiyang/partition.geojson.gz benches/tiles_load.sh 15
