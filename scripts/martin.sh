@@ -9,11 +9,14 @@
 # The archives go up to zoom 16, the server's top zoom: the archive's top zoom is
 # simplified from full detail and each zoom below from the one above, so only a
 # z0-z16 archive holds the server's bytes at every zoom (a z0-z14 one differs from
-# the server at most tiles, by design; see `citygrid export tiles --help`).
+# the server in 2,573 of its 2,600 Guiyang tiles, by design; see `citygrid export
+# tiles --help`).
 #
 # Not part of `make test` or CI: installing martin the first time takes 15-20 min.
 # Usage: scripts/martin.sh    (or make martin-check)
-# Environment: MARTIN_JOBS (cargo jobs for the martin build, default 2).
+# Environment: MARTIN_JOBS (cargo jobs for the martin build, default 2); the build
+# keeps its 1.2 GB target dir in target/martin-install (MARTIN_TARGET_DIR overrides) so
+# an interrupted install resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +25,7 @@ if [ "$(martin --version 2>/dev/null || true)" != "martin $martin_version" ]; th
   # martin's default features include its style renderer, whose build clones from
   # the internet; the file sources need only these. Takes ~15-20 min on 2 cores.
   echo "installing martin $martin_version (cargo install, ~15-20 min)"
-  CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target/martin-install} \
+  CARGO_TARGET_DIR=${MARTIN_TARGET_DIR:-target/martin-install} \
     cargo install "martin@$martin_version" --locked --no-default-features \
     --features mbtiles,pmtiles -j "${MARTIN_JOBS:-2}"
 fi
