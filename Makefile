@@ -1,7 +1,7 @@
 # One command surface for people and CI: build, data, demo, test, bench.
 # Every target installs what it needs on a fresh Debian machine (see scripts/).
 
-.PHONY: build data demo test bench
+.PHONY: build data demo test bench martin-check
 build:
 	cargo build -j2 --release -p citygrid
 
@@ -16,3 +16,8 @@ test:
 
 bench:
 	scripts/bench.sh
+
+# martin serves the exported archives byte for byte as citygrid serves its tiles.
+# Not in test: the first run installs martin (15-20 min).
+martin-check:
+	scripts/martin.sh
