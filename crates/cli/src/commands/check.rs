@@ -1,6 +1,5 @@
 //! `citygrid check`: is this a valid partition, and if not, where is it broken?
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -105,9 +104,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .context("cannot write to standard output")?,
+        None => crate::commands::print(&text)?,
     }
     Ok(if report.is_valid() {
         ExitCode::SUCCESS

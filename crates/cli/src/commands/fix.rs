@@ -1,7 +1,6 @@
 //! `citygrid fix`: repair a partition's boundaries and say what changed.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -156,9 +155,7 @@ pub fn run(args: &FixArgs) -> Result<ExitCode> {
             })
         ),
     };
-    std::io::stdout()
-        .write_all(text.as_bytes())
-        .context("cannot write to standard output")?;
+    crate::commands::print(&text)?;
     Ok(if repaired.is_complete() && report.is_valid() {
         ExitCode::SUCCESS
     } else {

@@ -9,3 +9,13 @@ pub mod fix; // citygrid fix
 pub mod input; // reading units and a boundary, shared by the commands
 pub mod serve; // citygrid serve
 pub mod weights; // weight layers for citygrid build
+
+/// Writes a command's report to standard output. An error (a closed pipe, as in
+/// `citygrid check ... | head`) is returned, not a panic as from `println!`.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .context("cannot write to standard output")
+}

@@ -205,15 +205,17 @@ pub fn run(args: &CellsArgs) -> Result<()> {
     bar.finish_and_clear();
     tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, "written");
     let seconds = started.elapsed().as_secs_f64();
+    let mut text = String::new();
     for (path, what) in written {
         let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-        println!(
-            "{}: {what} in {} ({}, {seconds:.1} s)",
+        text.push_str(&format!(
+            "{}: {what} in {} ({}, {seconds:.1} s)\n",
             path.display(),
             args.crs,
             Bytes(size)
-        );
+        ));
     }
+    crate::commands::print(&text)?;
     Ok(())
 }
 

@@ -88,8 +88,8 @@ pub fn run(args: &TilesArgs) -> Result<()> {
         },
     )?;
     bar.finish_and_clear();
-    println!(
-        "{}: {} tiles with content of {} in {:.1} s ({} format, {} coordinates)",
+    let mut text = format!(
+        "{}: {} tiles with content of {} in {:.1} s ({} format, {} coordinates)\n",
         args.out.display(),
         stats.written,
         stats.tiles,
@@ -97,20 +97,21 @@ pub fn run(args: &TilesArgs) -> Result<()> {
         format,
         crs.name()
     );
-    println!("zoom  tiles      total kB  largest tile       kB");
+    text.push_str("zoom  tiles      total kB  largest tile       kB\n");
     for z in &stats.zooms {
         let (largest, size) = z
             .largest
             .map_or(("-".to_string(), 0), |(t, n)| (t.to_string(), n));
-        println!(
-            "{:>4} {:>6} {:>13.1}  {:<16} {:>6.1}",
+        text.push_str(&format!(
+            "{:>4} {:>6} {:>13.1}  {:<16} {:>6.1}\n",
             z.z,
             z.tiles,
             z.bytes as f64 / 1024.0,
             largest,
             size as f64 / 1024.0
-        );
+        ));
     }
+    crate::commands::print(&text)?;
     if let Some((t, n)) = stats.largest()
         && n > TILE_BUDGET
     {
