@@ -63,22 +63,21 @@ pub fn simplify_edges(edges: &[Vec<[f64; 2]>], tolerance: f64) -> ZoomEdges {
     let snapped = snap_all(edges);
     let kept = constrained_dp(&snapped, tolerance);
     let lines: Vec<Vec<Pt>> = snapped
-        .iter()
+        .par_iter()
         .zip(&kept)
         .map(|(line, keep)| keep.iter().map(|&i| line[i as usize]).collect())
         .collect();
     let lines = stabilise(lines);
-    let mut out = ZoomEdges {
-        offsets: Vec::with_capacity(edges.len() + 1),
-        points: Vec::new(),
-    };
-    out.offsets.push(0);
+    let mut offsets = Vec::with_capacity(lines.len() + 1);
+    offsets.push(0);
     for line in &lines {
-        out.points
-            .extend(line.iter().map(|p| [p[0] as i32, p[1] as i32]));
-        out.offsets.push(out.points.len() as u32);
+        offsets.push(offsets[offsets.len() - 1] + line.len() as u32);
     }
-    out
+    let points = lines
+        .par_iter()
+        .flat_map_iter(|line| line.iter().map(|p| [p[0] as i32, p[1] as i32]))
+        .collect();
+    ZoomEdges { offsets, points }
 }
 
 impl ZoomEdges {
@@ -89,6 +88,7 @@ impl ZoomEdges {
     #[must_use]
     pub fn coarser(&self, tolerance: f64) -> ZoomEdges {
         let halved: Vec<Vec<[f64; 2]>> = (0..self.len())
+            .into_par_iter()
             .map(|e| {
                 self.edge(e)
                     .iter()
@@ -108,12 +108,20 @@ impl ZoomEdges {
 /// vertices already, so the hot pixels never change: they are filed once, and
 /// after the first pass only the lines that moved are looked at again.
 fn stabilise(mut lines: Vec<Vec<Pt>>) -> Vec<Vec<Pt>> {
-    let pixels: Vec<Pt> = lines.iter().flatten().copied().collect();
-    let (mut len, mut n) = (0i64, 0i64);
-    for w in lines.iter().flat_map(|l| l.windows(2)) {
-        len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
-        n += 1;
-    }
+    let pixels: Vec<Pt> = lines
+        .par_iter()
+        .flat_map_iter(|l| l.iter().copied())
+        .collect();
+    let (len, n) = lines
+        .par_iter()
+        .map(|l| {
+            let len: i64 = l
+                .windows(2)
+                .map(|w| (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs())
+                .sum();
+            (len, l.len().saturating_sub(1) as i64)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
     let mut moving: Vec<usize> = (0..lines.len()).collect();
     while !moving.is_empty() {
@@ -162,14 +170,20 @@ fn snap_all(edges: &[Vec<[f64; 2]>]) -> Vec<Vec<Pt>> {
         .collect();
     // Buckets about as wide as an average segment: a segment then looks in a few
     // buckets, each holding a few hot pixels, at any zoom.
-    let (mut len, mut n) = (0.0, 0usize);
-    for e in edges {
-        for w in e.windows(2) {
-            len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
-            n += 1;
-        }
-    }
-    let pixels: Vec<Pt> = fine.iter().flatten().map(|&p| pixel_of(p, FINE)).collect();
+    let (len, n) = edges
+        .par_iter()
+        .map(|e| {
+            let len: f64 = e
+                .windows(2)
+                .map(|w| (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs())
+                .sum();
+            (len, e.len().saturating_sub(1))
+        })
+        .reduce(|| (0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let pixels: Vec<Pt> = fine
+        .par_iter()
+        .flat_map_iter(|line| line.iter().map(|&p| pixel_of(p, FINE)))
+        .collect();
     let hot = HotPixels::new(FINE, pixels, len / n.max(1) as f64);
     fine.par_iter()
         .map_init(|| Snapper::new(&hot), |snap, line| snap.snap_polyline(line))
@@ -270,19 +284,25 @@ fn find_conflicts(lines: &[Vec<Pt>], kept: &[Vec<u32>]) -> Vec<(u32, u32)> {
     {
         return Vec::new();
     }
-    let mut segs: Vec<(u32, u32)> = Vec::new();
-    let mut total = 0.0;
-    for (e, keep) in kept.iter().enumerate() {
-        for k in 0..keep.len().saturating_sub(1) {
-            segs.push((e as u32, k as u32));
-            let (a, b) = seg(lines, kept, e as u32, k as u32);
-            total += ((b[0] - a[0]).abs() + (b[1] - a[1]).abs()) as f64;
-        }
-    }
+    let segs: Vec<(u32, u32)> = kept
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(e, keep)| {
+            (0..keep.len().saturating_sub(1) as u32).map(move |k| (e as u32, k))
+        })
+        .collect();
+    let total: i64 = segs
+        .par_iter()
+        .map(|&(e, k)| {
+            let (a, b) = seg(lines, kept, e, k);
+            (b[0] - a[0]).abs() + (b[1] - a[1]).abs()
+        })
+        .sum();
+    let total = total as f64;
     let mut verts: Vec<Pt> = kept
-        .iter()
+        .par_iter()
         .zip(lines)
-        .flat_map(|(keep, line)| keep.iter().map(move |&i| line[i as usize]))
+        .flat_map_iter(|(keep, line)| keep.iter().map(move |&i| line[i as usize]))
         .collect();
     verts.dedup();
     let Some((lo, hi)) = bounds_of(&verts) else {

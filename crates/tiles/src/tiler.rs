@@ -3,6 +3,8 @@
 
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::measure::planar_area_m2;
 use citygrid_model::sequence::interior_point;
@@ -106,7 +108,7 @@ impl PolyLayer {
             let s = scale(z);
             let global: Vec<Vec<[f64; 2]>> = self
                 .world
-                .iter()
+                .par_iter()
                 .map(|e| e.iter().map(|p| [p[0] * s, p[1] * s]).collect())
                 .collect();
             simplify_edges(&global, self.tolerance)
@@ -413,7 +415,6 @@ impl Tiler {
     /// of the zooms above it they derive from) now rather than on the first tile
     /// that needs them, in parallel over layers.
     pub fn prepare(&self, z: u8) {
-        use rayon::prelude::*;
         self.polys
             .par_iter()
             .filter(|p| self.options.shows(p.layer, z))
