@@ -287,29 +287,9 @@ impl Grid {
     /// A grid over the vertices' extent with cells about twice the mean edge length,
     /// coarser when that would make far more cells than edges.
     fn new(vertices: &[Coord<f64>], edges: &[[u32; 2]]) -> Self {
-        let (mut lo, mut hi) = (
-            Coord {
-                x: f64::INFINITY,
-                y: f64::INFINITY,
-            },
-            Coord {
-                x: f64::NEG_INFINITY,
-                y: f64::NEG_INFINITY,
-            },
-        );
-        for v in vertices {
-            lo = Coord {
-                x: lo.x.min(v.x),
-                y: lo.y.min(v.y),
-            };
-            hi = Coord {
-                x: hi.x.max(v.x),
-                y: hi.y.max(v.y),
-            };
-        }
-        if vertices.is_empty() {
+        let Some((lo, hi)) = citygrid_model::measure::bounds(vertices.iter().copied()) else {
             return Grid::default();
-        }
+        };
         let total: f64 = edges
             .iter()
             .map(|&[a, b]| {

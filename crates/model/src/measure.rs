@@ -35,6 +35,36 @@ pub fn frame_for(mp: &MultiPolygon<f64>) -> Option<LocalFrame> {
     LocalFrame::new(c.x, c.y).ok()
 }
 
+/// The smallest box holding the points, as its (lower left, upper right) corners;
+/// `None` for no points. Grids over vertices start from it.
+///
+/// ```
+/// use geo_types::coord;
+/// use citygrid_model::measure::bounds;
+///
+/// let b = bounds([coord! { x: 2.0, y: 1.0 }, coord! { x: -1.0, y: 3.0 }]);
+/// assert_eq!(b, Some((coord! { x: -1.0, y: 1.0 }, coord! { x: 2.0, y: 3.0 })));
+/// assert_eq!(bounds([]), None);
+/// ```
+#[must_use]
+pub fn bounds(points: impl IntoIterator<Item = Coord<f64>>) -> Option<(Coord<f64>, Coord<f64>)> {
+    points.into_iter().fold(None, |b, p| {
+        Some(match b {
+            None => (p, p),
+            Some((lo, hi)) => (
+                Coord {
+                    x: lo.x.min(p.x),
+                    y: lo.y.min(p.y),
+                },
+                Coord {
+                    x: hi.x.max(p.x),
+                    y: hi.y.max(p.y),
+                },
+            ),
+        })
+    })
+}
+
 /// Distance in metres between two lon/lat points, in the frame of their midpoint;
 /// NaN when either point is not a valid lon/lat.
 #[must_use]

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use citygrid_check::segment::point_segment_distance;
+use citygrid_model::measure::bounds;
 use citygrid_model::rings::{coord_key, signed_area2};
 
 use crate::rings::{BOUNDARY, Rings};
@@ -98,31 +99,8 @@ impl PointGrid {
     /// A grid over `points` (metres) with cells at least `cell` wide, coarser when
     /// that would make far more cells than points.
     fn new(points: &[Coord<f64>], ids: &[u32], cell: f64) -> Self {
-        let (mut lo, mut hi) = (
-            Coord {
-                x: f64::INFINITY,
-                y: f64::INFINITY,
-            },
-            Coord {
-                x: f64::NEG_INFINITY,
-                y: f64::NEG_INFINITY,
-            },
-        );
-        for &v in ids {
-            let p = points[v as usize];
-            lo = Coord {
-                x: lo.x.min(p.x),
-                y: lo.y.min(p.y),
-            };
-            hi = Coord {
-                x: hi.x.max(p.x),
-                y: hi.y.max(p.y),
-            };
-        }
-        if ids.is_empty() {
-            lo = Coord::zero();
-            hi = Coord::zero();
-        }
+        let (lo, hi) = bounds(ids.iter().map(|&v| points[v as usize]))
+            .unwrap_or((Coord::zero(), Coord::zero()));
         let (w, h) = (hi.x - lo.x, hi.y - lo.y);
         let budget = (4 * ids.len()).max(1024) as f64;
         let mut cell = cell.max(1e-9);
