@@ -16,6 +16,7 @@ use geo_types::{Coord, MultiPolygon, Polygon};
 use crate::code::{CodeLayout, UnitCode};
 use crate::error::Result;
 use crate::level::Level;
+use crate::measure::bounds;
 
 /// For each unit, its 1-based sequence number among `units`: rows of latitude as
 /// tall as the median unit, north to south, each row west to east. Ties are broken by
@@ -32,7 +33,8 @@ pub fn reading_order(units: &[&MultiPolygon<f64>]) -> Vec<u32> {
     let mut heights: Vec<f64> = units
         .iter()
         .filter_map(|mp| {
-            bounds(mp.0.iter().flat_map(|p| p.exterior().0.iter())).map(|(lo, hi)| hi.y - lo.y)
+            bounds(mp.0.iter().flat_map(|p| p.exterior().0.iter().copied()))
+                .map(|(lo, hi)| hi.y - lo.y)
         })
         .collect();
     heights.sort_by(f64::total_cmp);
@@ -85,25 +87,6 @@ pub fn child_codes(
         .collect()
 }
 
-/// Lower-left and upper-right corners of some points.
-fn bounds<'a>(points: impl Iterator<Item = &'a Coord<f64>>) -> Option<(Coord<f64>, Coord<f64>)> {
-    points.fold(None, |acc, &p| {
-        Some(match acc {
-            None => (p, p),
-            Some((lo, hi)) => (
-                Coord {
-                    x: lo.x.min(p.x),
-                    y: lo.y.min(p.y),
-                },
-                Coord {
-                    x: hi.x.max(p.x),
-                    y: hi.y.max(p.y),
-                },
-            ),
-        })
-    })
-}
-
 /// A point inside a unit in one pass over its vertices: the interior point of its
 /// largest part, as geo's `InteriorPoint` finds it for a polygon. Used to place a
 /// unit in reading order and to put its label (a centroid can fall outside a
@@ -131,7 +114,7 @@ fn area(p: &Polygon<f64>) -> f64 {
 fn polygon_interior_point(p: &Polygon<f64>) -> Option<Coord<f64>> {
     let rings = || std::iter::once(p.exterior()).chain(p.interiors());
     let coords = || rings().flat_map(|r| r.0.iter());
-    let (lo, hi) = bounds(coords())?;
+    let (lo, hi) = bounds(coords().copied())?;
     let mut y = (lo.y + hi.y) / 2.0;
     if coords().any(|c| c.y == y) {
         let closest = coords()
