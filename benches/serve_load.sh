@@ -7,16 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build -j2 --release -p citygrid -p citygrid-tests --bins
-dir=target/bench-data; mkdir -p "$dir"
-city=${PARTITION:-$dir/serve-city.geojson}
-[ -f "$city" ] || target/release/synth-city "$city" --cells 5900 --vertices 186 --seed 42 --extent-km 90 >/dev/null
-port=18080
-target/release/citygrid serve --partition "$city" --bind 127.0.0.1:$port &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+# shellcheck source=benches/load/server.sh
+. benches/load/server.sh 18080
 bbox=$(python3 - "$city" <<'PY'
 import gzip, json, sys
 opener = gzip.open if sys.argv[1].endswith(".gz") else open
