@@ -136,13 +136,23 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         viewer = %config.viewer_dir.display(),
         "viewer prepared"
     );
+    let tiles = Arc::new(tile_service);
+    let warming = Arc::clone(&tiles);
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        warming.warm();
+        tracing::info!(
+            warm_ms = started.elapsed().as_millis() as u64,
+            "tile zooms simplified"
+        );
+    });
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     let state = AppState {
         city: Arc::new(city),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
-        tiles: Arc::new(tile_service),
+        tiles,
         viewer: Arc::new(viewer),
     };
     axum::serve(listener, router(state))

@@ -125,6 +125,17 @@ impl TileService {
         })
     }
 
+    /// Simplifies every zoom of every layer now (WGS84), from the top zoom down,
+    /// so that the first map to open does not wait for it: a tile asked for
+    /// meanwhile waits only for its own zoom. Blocking; run it off the async
+    /// workers.
+    pub fn warm(&self) {
+        let (minzoom, maxzoom) = self.options.zoom_range();
+        for z in (minzoom..=maxzoom).rev() {
+            self.wgs84.prepare(z);
+        }
+    }
+
     /// The tiler for a coordinate system (GCJ-02 is prepared on first use).
     ///
     /// # Errors

@@ -413,14 +413,17 @@ impl Tiler {
 
     /// Prepares every layer's edges for zoom `z` (rounded, simplified, and those
     /// of the zooms above it they derive from) now rather than on the first tile
-    /// that needs them, in parallel over layers.
+    /// that needs them.
+    ///
+    /// Layer after layer on the calling thread (each layer's work runs on all
+    /// cores inside): a zoom's edges are only ever made by the thread that asks
+    /// for them, never by a rayon worker, so tiles may be asked for from other
+    /// threads meanwhile. A worker waiting for a zoom that a thread outside the
+    /// pool is making, while that thread waits for the pool, would hang.
     pub fn prepare(&self, z: u8) {
-        self.polys
-            .par_iter()
-            .filter(|p| self.options.shows(p.layer, z))
-            .for_each(|p| {
-                p.at_zoom(z);
-            });
+        for p in self.polys.iter().filter(|p| self.options.shows(p.layer, z)) {
+            p.at_zoom(z);
+        }
     }
 
     /// The edges of a polygon layer at a zoom, as tiles use them (global units).
