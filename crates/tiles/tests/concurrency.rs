@@ -41,10 +41,13 @@ fn preparing_while_tiles_are_asked_for_finishes() {
             .map(|z| {
                 let (tiler, done) = (Arc::clone(&tiler), done.clone());
                 std::thread::spawn(move || {
-                    for t in tiler.tiles(z, z).take(8) {
-                        tiler.tile(t);
-                    }
+                    let got: Vec<_> = tiler
+                        .tiles(z, z)
+                        .take(8)
+                        .map(|t| (t, tiler.tile(t)))
+                        .collect();
                     done.send(()).ok();
+                    got
                 })
             })
             .collect();
@@ -54,8 +57,11 @@ fn preparing_while_tiles_are_asked_for_finishes() {
                 .expect("a thread is stuck: preparing and tiles deadlocked");
         }
         warm.join().expect("warm thread");
+        // What was rendered during the preparation is what renders after it.
         for a in askers {
-            a.join().expect("asking thread");
+            for (t, bytes) in a.join().expect("asking thread") {
+                assert_eq!(bytes, tiler.tile(t), "seed {seed}, tile {t}");
+            }
         }
     }
 }
