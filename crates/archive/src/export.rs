@@ -4,9 +4,10 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use citygrid_tiles::{TileId, Tiler, ZoomSize, render_tiles};
+use citygrid_tiles::{TileId, Tiler, ZoomSize, render_tiles_with};
 
 use crate::error::{ArchiveError, Result};
+use crate::gzip::gzip;
 use crate::mbtiles::MbTilesArchive;
 use crate::metadata::Metadata;
 use crate::pmtiles::{PmTilesArchive, hilbert_id};
@@ -112,24 +113,32 @@ pub fn export(
         ..ExportStats::default()
     };
     let mut failed: Option<ArchiveError> = None;
-    render_tiles(tiler, tiles, |t, bytes| {
+    // Tiles are gzipped on the rendering cores; the sink gets their raw size
+    // (for the figures) and the gzipped bytes.
+    let compress = |_, raw: Vec<u8>| (raw.len(), if raw.is_empty() { Ok(raw) } else { gzip(&raw) });
+    render_tiles_with(tiler, tiles, compress, |t, (size, gzipped)| {
         if failed.is_some() {
             return;
         }
         stats.tiles += 1;
-        if !bytes.is_empty() {
+        if size > 0 {
             stats.written += 1;
-            stats.bytes += bytes.len() as u64;
+            stats.bytes += size as u64;
             let z = &mut stats.zooms[usize::from(t.z - minzoom)];
             z.tiles += 1;
-            z.bytes += bytes.len() as u64;
-            if z.largest.is_none_or(|(_, n)| bytes.len() > n) {
-                z.largest = Some((t, bytes.len()));
+            z.bytes += size as u64;
+            if z.largest.is_none_or(|(_, n)| size > n) {
+                z.largest = Some((t, size));
             }
-            let done = match &mut writer {
-                Writer::Pm(w) => w.add(t, &bytes),
-                Writer::Mb(w) => w.add(t, &bytes),
-            };
+            let done = gzipped
+                .map_err(|source| ArchiveError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+                .and_then(|gz| match &mut writer {
+                    Writer::Pm(w) => w.add(t, &gz),
+                    Writer::Mb(w) => w.add(t, &gz),
+                });
             if let Err(e) = done {
                 failed = Some(e);
             }

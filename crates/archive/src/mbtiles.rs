@@ -2,12 +2,9 @@
 //! tables, tiles gzipped as vector MBTiles store them, rows in TMS order (y from
 //! the south), all in one transaction.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use citygrid_tiles::TileId;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use rusqlite::{Connection, params};
 
 use crate::error::{ArchiveError, Result};
@@ -79,27 +76,20 @@ impl MbTilesArchive {
         })
     }
 
-    /// Adds one tile (MVT bytes, gzipped here); empty tiles are skipped.
+    /// Adds one tile (MVT bytes gzipped, see [`crate::gzip::gzip`]); empty
+    /// tiles are skipped.
     ///
     /// # Errors
     /// [`ArchiveError::Sqlite`] when SQLite refuses.
-    pub fn add(&mut self, t: TileId, mvt: &[u8]) -> Result<()> {
-        if mvt.is_empty() {
+    pub fn add(&mut self, t: TileId, gzipped: &[u8]) -> Result<()> {
+        if gzipped.is_empty() {
             return Ok(());
         }
-        let mut enc = GzEncoder::new(Vec::with_capacity(mvt.len() / 2), Compression::default());
-        let gz = enc
-            .write_all(mvt)
-            .and_then(|()| enc.finish())
-            .map_err(|source| ArchiveError::Io {
-                path: self.path.clone(),
-                source,
-            })?;
         self.conn
             .prepare_cached(
                 "INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?1, ?2, ?3, ?4)",
             )
-            .and_then(|mut st| st.execute(params![t.z, t.x, t.tms_y(), gz]))
+            .and_then(|mut st| st.execute(params![t.z, t.x, t.tms_y(), gzipped]))
             .map_err(|source| ArchiveError::Sqlite {
                 path: self.path.clone(),
                 source,

@@ -1,4 +1,4 @@
-//! PMTiles v3 through the `pmtiles` crate: tiles gzipped by its writer,
+//! PMTiles v3 through the `pmtiles` crate: tiles gzipped before they come here,
 //! deduplicated by content (the many identical tiles inside one district are
 //! stored once), directories and metadata written at the end.
 
@@ -10,6 +10,7 @@ use citygrid_tiles::TileId;
 use pmtiles::{PmTilesStreamWriter, PmTilesWriter, TileCoord, TileType};
 
 use crate::error::{ArchiveError, Result};
+use crate::gzip::Gzipped;
 use crate::metadata::Metadata;
 
 /// A PMTiles archive being written.
@@ -30,6 +31,7 @@ impl PmTilesArchive {
         })?;
         let [w, s, e, n] = meta.bounds;
         let writer = PmTilesWriter::new(TileType::Mvt)
+            .tile_codec(Gzipped)
             .min_zoom(meta.minzoom)
             .max_zoom(meta.maxzoom)
             .bounds(w, s, e, n)
@@ -44,15 +46,15 @@ impl PmTilesArchive {
         })
     }
 
-    /// Adds one tile (MVT bytes, not compressed); empty tiles are skipped, as
-    /// the format asks.
+    /// Adds one tile (MVT bytes gzipped, see [`crate::gzip::gzip`]); empty tiles
+    /// are skipped, as the format asks.
     ///
     /// # Errors
     /// [`ArchiveError::PmTiles`] when writing fails.
-    pub fn add(&mut self, t: TileId, mvt: &[u8]) -> Result<()> {
+    pub fn add(&mut self, t: TileId, gzipped: &[u8]) -> Result<()> {
         let coord = TileCoord::new(t.z, t.x, t.y).map_err(|e| pm_error(&self.path, &e))?;
         self.writer
-            .add_tile(coord, mvt)
+            .add_tile(coord, gzipped)
             .map_err(|e| pm_error(&self.path, &e))
     }
 

@@ -29,6 +29,6 @@ pub use dirty::dirty_tiles;
 pub use error::{Result, TileError};
 pub use ids::feature_id;
 pub use layers::{Layer, TileOptions};
-pub use pyramid::{ZoomSize, largest_tiles, render, render_tiles};
+pub use pyramid::{ZoomSize, largest_tiles, render, render_tiles, render_tiles_with};
 pub use tile::{EXTENT, MAX_ZOOM, TileId};
 pub use tiler::{Feature, FieldType, LayerContent, TILE_BUDGET, Tiler};

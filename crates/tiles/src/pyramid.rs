@@ -18,11 +18,23 @@ pub fn render(tiler: &Tiler, minzoom: u8, maxzoom: u8, sink: impl FnMut(TileId, 
 
 /// Renders the given tiles on all cores and hands each one, in the order given,
 /// to `sink` with its encoded bytes. Each zoom's edges are prepared once, before
-/// its first tile, with the layers in parallel.
+/// its first tile.
 pub fn render_tiles(
     tiler: &Tiler,
     tiles: impl IntoIterator<Item = TileId>,
-    mut sink: impl FnMut(TileId, Vec<u8>),
+    sink: impl FnMut(TileId, Vec<u8>),
+) {
+    render_tiles_with(tiler, tiles, |_, bytes| bytes, sink);
+}
+
+/// As [`render_tiles`], with `finish` applied to each tile's bytes on the
+/// rendering cores too (compressing, say), so that `sink`, which runs on one
+/// thread in tile order, is left only the writing.
+pub fn render_tiles_with<T: Send>(
+    tiler: &Tiler,
+    tiles: impl IntoIterator<Item = TileId>,
+    finish: impl Fn(TileId, Vec<u8>) -> T + Sync,
+    mut sink: impl FnMut(TileId, T),
 ) {
     let mut batch: Vec<TileId> = Vec::with_capacity(BATCH);
     let mut prepared = [false; crate::tile::MAX_ZOOM as usize + 1];
@@ -33,9 +45,12 @@ pub fn render_tiles(
                 prepared[usize::from(t.z)] = true;
             }
         }
-        let done: Vec<Vec<u8>> = batch.par_iter().map(|&t| tiler.tile(t)).collect();
-        for (t, bytes) in batch.drain(..).zip(done) {
-            sink(t, bytes);
+        let done: Vec<T> = batch
+            .par_iter()
+            .map(|&t| finish(t, tiler.tile(t)))
+            .collect();
+        for (t, out) in batch.drain(..).zip(done) {
+            sink(t, out);
         }
     };
     for t in tiles {
