@@ -298,30 +298,35 @@ fn cmp_coords(a: &[Coord<f64>], b: &[Coord<f64>]) -> std::cmp::Ordering {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn c(x: f64, y: f64) -> Coord<f64> {
         Coord { x, y }
     }
 
-    /// A 2 x 1 rectangle split into two unit squares labelled 0 and 1.
-    fn two_squares() -> Arrangement {
+    /// A row of unit squares from x = 0 eastwards with these labels on the
+    /// walls between them; the outer ring's inside is left unknown.
+    pub(crate) fn strip(labels: &[u32]) -> Arrangement {
         let mut a = Arrangement::default();
-        let ring = [
-            c(0., 0.),
-            c(1., 0.),
-            c(2., 0.),
-            c(2., 1.),
-            c(1., 1.),
-            c(0., 1.),
-        ];
+        let n = labels.len();
+        let ring: Vec<Coord<f64>> = (0..=n)
+            .map(|x| c(x as f64, 0.))
+            .chain((0..=n).rev().map(|x| c(x as f64, 1.)))
+            .collect();
         for k in 0..ring.len() {
             a.add(ring[k], ring[(k + 1) % ring.len()], UNKNOWN, OUTSIDE);
         }
-        a.add(c(1., 0.), c(1., 1.), 1, 0);
+        for x in 1..n {
+            a.add(c(x as f64, 0.), c(x as f64, 1.), labels[x - 1], labels[x]);
+        }
         a.link();
         a
+    }
+
+    /// A 2 x 1 rectangle split into two unit squares labelled 1 (west) and 0.
+    fn two_squares() -> Arrangement {
+        strip(&[1, 0])
     }
 
     #[test]

@@ -103,36 +103,14 @@ fn longest_neighbour(arr: &Arrangement, ring: &[u32]) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use geo_types::Coord;
-
     use super::*;
-    use crate::faces::UNKNOWN;
-
-    fn c(x: f64, y: f64) -> Coord<f64> {
-        Coord { x, y }
-    }
+    use crate::faces::tests::strip;
 
     #[test]
     fn a_detached_bit_joins_the_cell_around_it() {
         // A 3 x 1 strip: squares labelled 1, 0, 1 from west to east. Cell 1 has two
         // equal parts; one of them joins cell 0, their only neighbour.
-        let mut a = Arrangement::default();
-        let ring = [
-            c(0., 0.),
-            c(1., 0.),
-            c(2., 0.),
-            c(3., 0.),
-            c(3., 1.),
-            c(2., 1.),
-            c(1., 1.),
-            c(0., 1.),
-        ];
-        for k in 0..ring.len() {
-            a.add(ring[k], ring[(k + 1) % ring.len()], UNKNOWN, OUTSIDE);
-        }
-        a.add(c(1., 0.), c(1., 1.), 1, 0);
-        a.add(c(2., 0.), c(2., 1.), 0, 1);
-        a.link();
+        let mut a = strip(&[1, 0, 1]);
         a.spread_labels(|_, _| unreachable!());
         assert_eq!(merge_stray_parts(&mut a), 1);
         let rings = a.dissolve(|l| l);
