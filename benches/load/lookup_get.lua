@@ -2,14 +2,7 @@
 -- the environment (BBOX=minlon,minlat,maxlon,maxlat), deterministic per thread.
 local minx, miny, maxx, maxy = string.match(os.getenv("BBOX"), "([^,]+),([^,]+),([^,]+),([^,]+)")
 minx, miny, maxx, maxy = tonumber(minx), tonumber(miny), tonumber(maxx), tonumber(maxy)
-local counter = 0
-function setup(thread)
-  counter = counter + 1
-  thread:set("seed", counter)
-end
-function init(args)
-  math.randomseed(seed)
-end
+dofile("benches/load/seeded.lua")
 function request()
   local lon = minx + math.random() * (maxx - minx)
   local lat = miny + math.random() * (maxy - miny)

@@ -5,14 +5,7 @@ local tiles = {}
 for line in io.lines(os.getenv("TILES")) do
   tiles[#tiles + 1] = line
 end
-local counter = 0
-function setup(thread)
-  counter = counter + 1
-  thread:set("seed", counter)
-end
-function init(args)
-  math.randomseed(seed)
-end
+dofile("benches/load/seeded.lua")
 function request()
   local t = tiles[math.random(#tiles)]
   return wrk.format("GET", "/v1/tiles/" .. t .. ".mvt", {["Accept-Encoding"] = "gzip"})
