@@ -94,6 +94,51 @@ fn only_reported_gaps(report: &Report, repaired: &Repaired) -> Result<(), String
     Ok(())
 }
 
+/// Damages a generated city (`kinds` index [`GEOMETRIC`]), repairs it against its
+/// outline, and checks that only the wide gaps the repair reported are left.
+fn repair_damaged(
+    seed: u64,
+    cells: usize,
+    vertices: usize,
+    kinds: &[usize],
+) -> Result<(), TestCaseError> {
+    let mut units = city(seed, cells, vertices);
+    let boundary = outline(&units);
+    let mut done = Vec::new();
+    for (i, &k) in kinds.iter().enumerate() {
+        if let Ok(d) = damage(&mut units, GEOMETRIC[k], seed + i as u64) {
+            done.push(d.description);
+        }
+    }
+    prop_assume!(!done.is_empty());
+    prop_assert!(
+        !check(&units, &boundary).is_valid(),
+        "{:?} broke nothing",
+        done
+    );
+    let repaired = repair(&units, Some(&boundary), &RepairOptions::default())
+        .map_err(|e| TestCaseError::fail(format!("{done:?}: {e}")))?;
+    for p in &repaired.unresolved {
+        prop_assert_eq!(p.kind, ProblemKind::WideGap, "{:?}: {}", done, p.message);
+    }
+    let report = check(&repaired.units, &boundary);
+    only_reported_gaps(&report, &repaired)
+        .map_err(|e| TestCaseError::fail(format!("{done:?}: {e}")))
+}
+
+/// A known bug, found by CI's random cases on 2026-11-28 (present since the repair
+/// was written): a cell shifted 45 m through its neighbour, with another cell
+/// removed and a boundary pushed in, is repaired into a coverage where cell
+/// 520101002006002 is in two separate parts. The repair gives overlaps and gaps away
+/// region by region and never checks that each unit stays in one piece; it needs
+/// a pass that hands a unit's detached smaller parts to the neighbour with the
+/// longest border, as `citygrid build` does. Run it with `--ignored`.
+#[test]
+#[ignore = "known bug: the repair can leave a unit in two parts"]
+fn a_cell_shifted_through_its_neighbour_leaves_it_in_one_piece() {
+    repair_damaged(411_849, 62, 11, &[2, 3, 4]).expect("a clean repair");
+}
+
 proptest! {
     // 6 cases per run in CI; PROPTEST_CASES=200 for a deeper search.
     #![proptest_config(ProptestConfig {
@@ -108,23 +153,7 @@ proptest! {
         vertices in 6usize..30,
         kinds in proptest::collection::vec(0usize..GEOMETRIC.len(), 1..4),
     ) {
-        let mut units = city(seed, cells, vertices);
-        let boundary = outline(&units);
-        let mut done = Vec::new();
-        for (i, &k) in kinds.iter().enumerate() {
-            if let Ok(d) = damage(&mut units, GEOMETRIC[k], seed + i as u64) {
-                done.push(d.description);
-            }
-        }
-        prop_assume!(!done.is_empty());
-        prop_assert!(!check(&units, &boundary).is_valid(), "{:?} broke nothing", done);
-        let repaired = repair(&units, Some(&boundary), &RepairOptions::default())
-            .map_err(|e| TestCaseError::fail(format!("{done:?}: {e}")))?;
-        for p in &repaired.unresolved {
-            prop_assert_eq!(p.kind, ProblemKind::WideGap, "{:?}: {}", done, p.message);
-        }
-        let report = check(&repaired.units, &boundary);
-        only_reported_gaps(&report, &repaired).map_err(|e| TestCaseError::fail(format!("{done:?}: {e}")))?;
+        repair_damaged(seed, cells, vertices, &kinds)?;
     }
 
     #[test]
@@ -178,7 +207,12 @@ proptest! {
         let repaired = repair(&units, Some(boundary), &options)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let shared: Vec<Arc<Unit>> = repaired.units.iter().cloned().map(Arc::new).collect();
-        let report = Checker::new(CheckOptions::default()).check(&shared, Some(boundary));
+        // The narrow-slot rule is off here too: it still fires where two units
+        // meet the outline 0.16 m apart with the outline between them (shapes
+        // [[(0,0),(0,3.17),(421.25,32.79)], [(0,280.75),(438.65,-26.34),(-18.09,93.56)],
+        // [(413.06,33.92),(417.19,255.17),(221.68,11.94),(85.22,-30.98)]]): a
+        // checker false positive to fix, not the repair's.
+        let report = Checker::new(CheckOptions::default().gap_width(0.0)).check(&shared, Some(boundary));
         let open: Vec<ProblemKind> = repaired.unresolved.iter().map(|p| p.kind).collect();
         for v in &report.violations {
             // Slivers are the checker's business; a box no unit reaches stays empty.
