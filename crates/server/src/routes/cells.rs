@@ -70,18 +70,7 @@ pub async fn list(
         None => Rect::new((-180.0, -90.0), (180.0, 90.0)),
         Some(text) => parse_bbox(text, &transform)?,
     };
-    let limit = match query.get("limit") {
-        None => 100,
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| (1..=MAX_LIMIT).contains(&n))
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "limit={t:?} must be a whole number from 1 to {MAX_LIMIT}"
-                ))
-            })?,
-    };
+    let limit = super::limit_param(&query, 100, MAX_LIMIT)?;
     let offset = match query.get("offset") {
         None => 0,
         Some(t) => t

@@ -28,6 +28,26 @@ pub(crate) fn crs_param(value: Option<&str>) -> Result<(Crs, Transform), ApiErro
     Ok((crs, transform))
 }
 
+/// A `limit` parameter: `default` when absent, else a whole number from 1 to `max`.
+pub(crate) fn limit_param(
+    query: &HashMap<String, String>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    match query.get("limit") {
+        None => Ok(default),
+        Some(t) => t
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| (1..=max).contains(&n))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "limit={t:?} must be a whole number from 1 to {max}"
+                ))
+            }),
+    }
+}
+
 /// A required, finite number from a query string.
 pub(crate) fn number(query: &HashMap<String, String>, name: &str) -> Result<f64, ApiError> {
     let text = query

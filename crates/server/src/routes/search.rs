@@ -97,18 +97,7 @@ pub async fn get(
             "q is longer than {MAX_QUERY} characters"
         )));
     }
-    let limit = match query.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| (1..=MAX_LIMIT).contains(&n))
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "limit={t:?} must be a whole number from 1 to {MAX_LIMIT}"
-                ))
-            })?,
-    };
+    let limit = super::limit_param(&query, DEFAULT_LIMIT, MAX_LIMIT)?;
     let city = &state.city;
     let p = &city.partition;
     let results: Vec<Value> = search(city, q, limit)
