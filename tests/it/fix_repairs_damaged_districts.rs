@@ -21,22 +21,10 @@ use citygrid_model::rings::signed_area2;
 use citygrid_repair::{ChangeKind, ProblemKind, RepairOptions, Repaired, repair};
 use serde_json::Value;
 
-use crate::support::{citygrid, root};
-
-fn data(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../data/guiyang")
-        .join(file)
-}
-
-fn districts() -> Vec<Unit> {
-    read_units(&data("districts.geojson"), &ReadOptions::default())
-        .unwrap()
-        .units
-}
+use crate::support::{citygrid, guiyang, guiyang_districts, root};
 
 fn outline() -> MultiPolygon<f64> {
-    read_boundary(&data("city.geojson"), None).unwrap()
+    read_boundary(&guiyang("city.geojson"), None).unwrap()
 }
 
 fn find(units: &[Unit], code: &str) -> usize {
@@ -154,7 +142,7 @@ fn bow_tie(u: &mut Unit, at: usize) {
 
 /// The districts with every kind of damage, and the area each had.
 fn damaged() -> (Vec<Unit>, Vec<f64>) {
-    let mut units = districts();
+    let mut units = guiyang_districts();
     let before: Vec<f64> = units.iter().map(|u| area_m2(&u.geometry)).collect();
     let (huaxi, qingzhen, kaiyang) = (
         find(&units, "520111"),
@@ -241,7 +229,7 @@ fn the_repair_passes_the_check_and_keeps_every_area_within_half_a_percent() {
 
 #[test]
 fn a_gap_wider_than_the_limit_is_reported_not_filled() {
-    let mut units = districts();
+    let mut units = guiyang_districts();
     let (xiuwen, xifeng) = (find(&units, "520123"), find(&units, "520122"));
     let run = shared_run(&units[xiuwen], &units[xifeng], 30);
     push(&mut units[xiuwen], run, 400.0);
@@ -362,7 +350,7 @@ fn the_command_repairs_the_damaged_file_and_citygrid_check_agrees() {
 
 #[test]
 fn the_command_exits_1_on_a_wide_gap_and_says_where() {
-    let mut units = districts();
+    let mut units = guiyang_districts();
     let (xiuwen, xifeng) = (find(&units, "520123"), find(&units, "520122"));
     let run = shared_run(&units[xiuwen], &units[xifeng], 30);
     push(&mut units[xiuwen], run, 400.0);

@@ -8,6 +8,21 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// A file of the bundled demo city (`data/guiyang/FILE`).
+pub fn guiyang(file: &str) -> PathBuf {
+    root().join("data/guiyang").join(file)
+}
+
+/// The demo city's ten real districts.
+pub fn guiyang_districts() -> Vec<citygrid_model::Unit> {
+    citygrid_io::read_units(
+        &guiyang("districts.geojson"),
+        &citygrid_io::ReadOptions::default(),
+    )
+    .expect("data/guiyang/districts.geojson")
+    .units
+}
+
 /// The binary next to this test's own (`target/<profile>/citygrid`).
 pub fn citygrid() -> Command {
     let exe = std::env::current_exe().expect("test path");

@@ -2,35 +2,21 @@
 //! data) is what the generator makes from the districts today, byte for byte, every time;
 //! it holds each district's figure and its urban centres lie in their districts.
 
-use std::path::PathBuf;
-
-use citygrid_io::{ReadOptions, read_units};
-use citygrid_model::Unit;
 use citygrid_raster::Raster;
 use citygrid_synth::{GUIYANG, SynthPopulation};
 use geo::Contains;
 
+use crate::support::{guiyang, guiyang_districts};
+
 /// The seed `data/guiyang/SOURCE.md` says the committed file was made with.
 const SEED: u64 = 1;
 
-fn data(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../data/guiyang")
-        .join(file)
-}
-
-fn districts() -> Vec<Unit> {
-    read_units(&data("districts.geojson"), &ReadOptions::default())
-        .unwrap()
-        .units
-}
-
 #[test]
 fn regenerates_byte_for_byte_and_twice_the_same() {
-    let units = districts();
+    let units = guiyang_districts();
     let first = SynthPopulation::guiyang(SEED).generate(&units).unwrap();
     let bytes = first.raster.to_bytes().unwrap();
-    let committed = std::fs::read(data("population.tif")).unwrap();
+    let committed = std::fs::read(guiyang("population.tif")).unwrap();
     assert!(
         bytes == committed,
         "data/guiyang/population.tif is not what the generator makes now: regenerate it \
@@ -44,7 +30,7 @@ fn regenerates_byte_for_byte_and_twice_the_same() {
 #[test]
 fn holds_each_districts_figure_about_six_million_in_all() {
     let population = SynthPopulation::guiyang(SEED)
-        .generate(&districts())
+        .generate(&guiyang_districts())
         .unwrap();
     for (d, profile) in population.districts.iter().zip(GUIYANG) {
         assert_eq!((d.code.as_str(), d.people), (profile.code, profile.people));
@@ -59,7 +45,7 @@ fn holds_each_districts_figure_about_six_million_in_all() {
         .map(|d| d.peak_per_km2)
         .fold(0.0, f64::max);
     assert!((30_000.0..=40_000.0).contains(&peak), "{peak}");
-    let committed = Raster::read(&data("population.tif")).unwrap();
+    let committed = Raster::read(&guiyang("population.tif")).unwrap();
     assert_eq!(committed.total(), 6_000_000.0);
     assert!(committed.description().unwrap().starts_with("GENERATED"));
     // zero outside the city: the corners of the extent are outside every district
@@ -71,7 +57,7 @@ fn holds_each_districts_figure_about_six_million_in_all() {
 
 #[test]
 fn every_urban_centre_lies_in_its_district() {
-    let units = districts();
+    let units = guiyang_districts();
     for profile in GUIYANG {
         let unit = units
             .iter()
