@@ -4,10 +4,10 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+use citygrid_tiles::mvt::gzip;
 use citygrid_tiles::{TileId, Tiler, ZoomSize, render_tiles_with};
 
 use crate::error::{ArchiveError, Result};
-use crate::gzip::gzip;
 use crate::mbtiles::MbTilesArchive;
 use crate::metadata::Metadata;
 use crate::pmtiles::{PmTilesArchive, hilbert_id};

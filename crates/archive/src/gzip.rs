@@ -1,23 +1,10 @@
 //! Tiles are stored gzipped in both formats, as vector-tile servers and clients
 //! expect. The export compresses them on the rendering cores (see
-//! `citygrid_tiles::render_tiles_with`), and the writers store the bytes they are
-//! given: compressing in the writer, on the one thread that writes in tile order,
-//! left a core idle.
+//! `citygrid_tiles::render_tiles_with` and `citygrid_tiles::mvt::gzip`), and the
+//! writers store the bytes they are given: compressing in the writer, on the one
+//! thread that writes in tile order, left a core idle.
 
 use std::io::{self, Write};
-
-use flate2::Compression;
-use flate2::write::GzEncoder;
-
-/// An MVT tile gzipped (default level, as the server sends tiles).
-///
-/// # Errors
-/// Only what the encoder reports; writing to memory does not fail otherwise.
-pub fn gzip(mvt: &[u8]) -> io::Result<Vec<u8>> {
-    let mut enc = GzEncoder::new(Vec::with_capacity(mvt.len() / 2), Compression::default());
-    enc.write_all(mvt)?;
-    enc.finish()
-}
 
 /// The PMTiles codec for tiles gzipped already: says gzip in the header and
 /// stores the bytes as they come.

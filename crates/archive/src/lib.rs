@@ -8,7 +8,7 @@
 
 pub mod error; // the crate's error enum
 pub mod export; // a whole pyramid from a tiler into an archive, with progress
-pub mod gzip; // tiles gzipped on the rendering cores, stored as given
+mod gzip; // the PMTiles codec for tiles gzipped on the rendering cores
 pub mod mbtiles; // MBTiles 1.3 through rusqlite
 pub mod metadata; // TileJSON-style metadata both formats store
 pub mod pmtiles; // PMTiles v3 through the pmtiles crate

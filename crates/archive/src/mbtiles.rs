@@ -76,7 +76,7 @@ impl MbTilesArchive {
         })
     }
 
-    /// Adds one tile (MVT bytes gzipped, see [`crate::gzip::gzip`]); empty
+    /// Adds one tile (MVT bytes gzipped, see `citygrid_tiles::mvt::gzip`); empty
     /// tiles are skipped.
     ///
     /// # Errors

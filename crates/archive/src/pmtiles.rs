@@ -46,7 +46,7 @@ impl PmTilesArchive {
         })
     }
 
-    /// Adds one tile (MVT bytes gzipped, see [`crate::gzip::gzip`]); empty tiles
+    /// Adds one tile (MVT bytes gzipped, see `citygrid_tiles::mvt::gzip`); empty tiles
     /// are skipped, as the format asks.
     ///
     /// # Errors

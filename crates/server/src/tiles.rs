@@ -7,15 +7,12 @@
 //! ETag, and a client revalidating gets a 304; `citygrid_tiles::dirty_tiles`
 //! names the ones to render again.
 
-use std::io::Write;
 use std::sync::{Arc, OnceLock};
-
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 use citygrid_crs::Crs;
 use citygrid_model::Partition;
 use citygrid_tiles::ids::fnv1a;
+use citygrid_tiles::mvt::gzip;
 use citygrid_tiles::{TileId, TileOptions, Tiler};
 
 use crate::cache::{Cache, CacheStats, Weigh};
@@ -85,10 +82,8 @@ impl CachedTile {
         let gzip = if raw.is_empty() {
             Vec::new()
         } else {
-            let mut enc = GzEncoder::new(Vec::with_capacity(raw.len() / 2), Compression::default());
-            // Writing to a Vec cannot fail.
-            let _ = enc.write_all(&raw);
-            enc.finish().unwrap_or_default()
+            // Writing to memory cannot fail.
+            gzip(&raw).unwrap_or_default()
         };
         CachedTile { raw, gzip, etag }
     }

@@ -8,6 +8,10 @@
 //! zigzag and three commands, which a converter from their geometry types would
 //! not make any shorter.
 
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use rustc_hash::FxHashMap;
 
 /// A property value (MVT 2.1 §4.1 `Value`).
@@ -208,6 +212,17 @@ impl<'a> LayerWriter<'a> {
         put_varint(&mut l, u64::from(self.extent));
         put_bytes(tile, 3, &l);
     }
+}
+
+/// An encoded tile gzipped (default level), as tiles travel: the server sends
+/// and the archives store these bytes.
+///
+/// # Errors
+/// Only what the encoder reports; writing to memory does not fail otherwise.
+pub fn gzip(mvt: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut enc = GzEncoder::new(Vec::with_capacity(mvt.len() / 2), Compression::default());
+    enc.write_all(mvt)?;
+    enc.finish()
 }
 
 /// MVT 2.1 §4.3.1: a command integer.
