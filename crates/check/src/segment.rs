@@ -138,10 +138,8 @@ pub fn distance(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> f
     if !matches!(meet(a, b, c, d), Meeting::Apart) {
         return 0.0;
     }
-    point_segment_distance(a, c, d)
-        .min(point_segment_distance(b, c, d))
-        .min(point_segment_distance(c, a, b))
-        .min(point_segment_distance(d, a, b))
+    let (p, q) = closest_pair(a, b, c, d);
+    (p.x - q.x).hypot(p.y - q.y)
 }
 
 /// Distance from `p` to segment `a`-`b`.
@@ -171,23 +169,31 @@ pub fn closest_on_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Coord<
 /// meet (for two that meet, a point where they do is as good).
 #[must_use]
 pub fn midway(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> Coord<f64> {
+    let (p, q) = closest_pair(a, b, c, d);
+    Coord {
+        x: (p.x + q.x) / 2.0,
+        y: (p.y + q.y) / 2.0,
+    }
+}
+
+/// For two segments that do not cross, their closest points: one is an end of
+/// a segment, the other its closest point on the other segment.
+fn closest_pair(
+    a: Coord<f64>,
+    b: Coord<f64>,
+    c: Coord<f64>,
+    d: Coord<f64>,
+) -> (Coord<f64>, Coord<f64>) {
+    let len = |(p, q): &(Coord<f64>, Coord<f64>)| (p.x - q.x).hypot(p.y - q.y);
     [
-        (a, closest_on_segment(a, c, d)),
         (b, closest_on_segment(b, c, d)),
         (c, closest_on_segment(c, a, b)),
         (d, closest_on_segment(d, a, b)),
     ]
     .into_iter()
-    .min_by(|(p, q), (r, s)| {
-        (p.x - q.x)
-            .hypot(p.y - q.y)
-            .total_cmp(&(r.x - s.x).hypot(r.y - s.y))
+    .fold((a, closest_on_segment(a, c, d)), |best, pair| {
+        if len(&pair) < len(&best) { pair } else { best }
     })
-    .map(|(p, q)| Coord {
-        x: (p.x + q.x) / 2.0,
-        y: (p.y + q.y) / 2.0,
-    })
-    .unwrap_or(a)
 }
 
 /// Which side of the directed line `a`→`b` the point `p` is on: 1 left, -1 right,
