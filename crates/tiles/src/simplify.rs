@@ -112,17 +112,10 @@ fn stabilise(mut lines: Vec<Vec<Pt>>) -> Vec<Vec<Pt>> {
         .par_iter()
         .flat_map_iter(|l| l.iter().copied())
         .collect();
-    let (len, n) = lines
-        .par_iter()
-        .map(|l| {
-            let len: i64 = l
-                .windows(2)
-                .map(|w| (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs())
-                .sum();
-            (len, l.len().saturating_sub(1) as i64)
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
+    let spacing = mean_step(&lines, |a, b| {
+        ((b[0] - a[0]).abs() + (b[1] - a[1]).abs()) as f64
+    });
+    let hot = HotPixels::new(2, pixels, spacing);
     let mut moving: Vec<usize> = (0..lines.len()).collect();
     while !moving.is_empty() {
         // Usually nothing moves: find that out without building new lines.
@@ -170,24 +163,28 @@ fn snap_all(edges: &[Vec<[f64; 2]>]) -> Vec<Vec<Pt>> {
         .collect();
     // Buckets about as wide as an average segment: a segment then looks in a few
     // buckets, each holding a few hot pixels, at any zoom.
-    let (len, n) = edges
-        .par_iter()
-        .map(|e| {
-            let len: f64 = e
-                .windows(2)
-                .map(|w| (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs())
-                .sum();
-            (len, e.len().saturating_sub(1))
-        })
-        .reduce(|| (0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let spacing = mean_step(edges, |a, b| (b[0] - a[0]).abs() + (b[1] - a[1]).abs());
     let pixels: Vec<Pt> = fine
         .par_iter()
         .flat_map_iter(|line| line.iter().map(|&p| pixel_of(p, FINE)))
         .collect();
-    let hot = HotPixels::new(FINE, pixels, len / n.max(1) as f64);
+    let hot = HotPixels::new(FINE, pixels, spacing);
     fine.par_iter()
         .map_init(|| Snapper::new(&hot), |snap, line| snap.snap_polyline(line))
         .collect()
+}
+
+/// The mean length of the segments of some lines (`step` measures one), which
+/// sizes the buckets hot pixels are filed in; 0 for no segments.
+fn mean_step<T: Sync>(lines: &[Vec<T>], step: impl Fn(&T, &T) -> f64 + Sync) -> f64 {
+    let (len, n) = lines
+        .par_iter()
+        .map(|l| {
+            let len: f64 = l.windows(2).map(|w| step(&w[0], &w[1])).sum();
+            (len, l.len().saturating_sub(1))
+        })
+        .reduce(|| (0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    len / n.max(1) as f64
 }
 
 fn bounds_of(points: &[Pt]) -> Option<(Pt, Pt)> {
