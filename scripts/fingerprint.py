@@ -20,7 +20,7 @@ import argparse
 import gzip
 import hashlib
 import json
-import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -123,7 +123,8 @@ def main():
     if args.build:
         subprocess.run(["cargo", "build", "-j2", "--release", "-p", "citygrid",
                         "-p", "citygrid-tests", "--bins"], cwd=ROOT, check=True)
-    WORK.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
     cg = BIN / "citygrid"
     gy = ROOT / "data" / "guiyang"
     out = []
