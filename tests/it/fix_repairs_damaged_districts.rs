@@ -17,7 +17,7 @@ use citygrid_crs::Crs;
 use citygrid_io::{Precision, ReadOptions, read_boundary, read_units, units_geojson_with};
 use citygrid_model::Unit;
 use citygrid_model::measure::{LocalFrame, area_m2};
-use citygrid_model::rings::signed_area2;
+use citygrid_planar::signed_area2;
 use citygrid_repair::{ChangeKind, ProblemKind, RepairOptions, Repaired, repair};
 use serde_json::Value;
 

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use citygrid_model::rings::coord_key;
 use citygrid_model::{Level, OUTSIDE, Topology};
+use citygrid_planar::coord_key;
 use citygrid_synth::SynthCity;
 use geo_types::Coord;
 
@@ -16,7 +16,7 @@ fn same_cycle(a: &[Coord<f64>], b: &[Coord<f64>]) -> bool {
 
 fn oriented_ccw(ring: &[Coord<f64>]) -> Vec<Coord<f64>> {
     let mut r = ring.to_vec();
-    if citygrid_model::rings::signed_area2(&r) < 0.0 {
+    if citygrid_planar::signed_area2(&r) < 0.0 {
         r.reverse();
     }
     r

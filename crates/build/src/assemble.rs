@@ -8,15 +8,14 @@
 //! once and inserted into the boundary edge of the shared-edge topology, so the units
 //! on both sides of that boundary (and their cells) get the very same vertex.
 
-use citygrid_check::segment::{Meeting, meet};
 use citygrid_model::{OUTSIDE as NO_FACE, Topology};
+use citygrid_planar::{Meeting, coord_key, meet};
 use geo_types::Coord;
 use h3o::{CellIndex, LatLng};
 use rayon::prelude::*;
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use citygrid_model::rings::coord_key;
 use citygrid_model::topology::ring_through;
 
 use crate::faces::{Arrangement, OUTSIDE, UNKNOWN};
@@ -338,7 +337,7 @@ pub(crate) fn topology_arrangement(topo: &Topology, edges: &[Vec<Coord<f64>>]) -
 
 #[cfg(test)]
 mod tests {
-    use citygrid_model::rings::signed_area2;
+    use citygrid_planar::signed_area2;
     use h3o::Resolution;
 
     use super::*;

@@ -9,7 +9,7 @@
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
 use rustc_hash::FxHashMap;
 
-use citygrid_model::rings::{coord_key, signed_area2};
+use citygrid_planar::{Faces, Keep, assign_holes, coord_key, rings, signed_area2};
 
 /// Label of the region outside the unit being divided.
 pub(crate) const OUTSIDE: u32 = u32::MAX;
@@ -79,61 +79,15 @@ impl Arrangement {
         self.origin[Arrangement::twin(e) as usize]
     }
 
-    /// Links half-edges into face cycles: at each node, outgoing half-edges in
-    /// counter-clockwise order; the face left of `e` continues with the outgoing
-    /// half-edge just clockwise of `e`'s twin.
+    /// Links half-edges into face cycles (the kernel's [`Faces::cycles`]): the face
+    /// left of `e` continues with the outgoing half-edge just clockwise of `e`'s twin,
+    /// edges around a node ordered exactly.
     pub(crate) fn link(&mut self) {
-        let n = self.nodes.len();
-        let m = self.origin.len();
-        let mut start = vec![0u32; n + 1];
-        for &o in &self.origin {
-            start[o as usize + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut fill = start.clone();
-        let mut out = vec![0u32; m];
-        for (e, &o) in self.origin.iter().enumerate() {
-            out[fill[o as usize] as usize] = e as u32;
-            fill[o as usize] += 1;
-        }
-        let angle = |e: u32| {
-            let p = self.nodes[self.origin[e as usize] as usize];
-            let q = self.nodes[self.dest(e) as usize];
-            (q.y - p.y).atan2(q.x - p.x)
-        };
-        let mut pos = vec![0u32; m];
-        for v in 0..n {
-            let s = &mut out[start[v] as usize..start[v + 1] as usize];
-            s.sort_by(|&a, &b| angle(a).total_cmp(&angle(b)).then(a.cmp(&b)));
-            for (k, &e) in s.iter().enumerate() {
-                pos[e as usize] = k as u32;
-            }
-        }
-        self.next = vec![0; m];
-        for e in 0..m as u32 {
-            let t = Arrangement::twin(e);
-            let v = self.origin[t as usize] as usize;
-            let deg = start[v + 1] - start[v];
-            let k = pos[t as usize];
-            let prev = (k + deg - 1) % deg;
-            self.next[e as usize] = out[(start[v] + prev) as usize];
-        }
-        self.cycle = vec![u32::MAX; m];
-        let mut c = 0;
-        for e in 0..m {
-            if self.cycle[e] != u32::MAX {
-                continue;
-            }
-            let mut f = e as u32;
-            while self.cycle[f as usize] == u32::MAX {
-                self.cycle[f as usize] = c;
-                f = self.next[f as usize];
-            }
-            c += 1;
-        }
-        self.cycles = c;
+        let edges: Vec<[u32; 2]> = self.origin.chunks_exact(2).map(|p| [p[0], p[1]]).collect();
+        let faces = Faces::cycles(&self.nodes, &edges);
+        self.cycles = faces.cycles.len() as u32;
+        self.next = faces.next;
+        self.cycle = faces.cycle_of;
     }
 
     /// Gives every half-edge of a cycle the cycle's label: the first known label
@@ -200,40 +154,30 @@ impl Arrangement {
     }
 
     /// The boundary rings of every group: half-edges whose left and right lie in
-    /// different groups, chained around each group. `group` maps a label to its
-    /// group (`OUTSIDE` must map to a group of its own).
+    /// different groups, traced into rings by the kernel ([`rings`], the group on the
+    /// left). `group` maps a label to its group (`OUTSIDE` must map to a group of its
+    /// own). Rings start at labelled half-edges where they can, and a ring of the
+    /// outside alone is left out.
     pub(crate) fn dissolve(&self, group: impl Fn(u32) -> u32) -> FxHashMap<u32, Vec<Vec<u32>>> {
-        let m = self.label.len();
         let g: Vec<u32> = self.label.iter().map(|&l| group(l)).collect();
-        let boundary = |e: u32| g[e as usize] != g[Arrangement::twin(e) as usize];
-        let mut used = vec![false; m];
-        let mut rings: FxHashMap<u32, Vec<Vec<u32>>> = FxHashMap::default();
-        for e0 in 0..m as u32 {
-            if used[e0 as usize] || !boundary(e0) || self.label[e0 as usize] == OUTSIDE {
+        let outside = |e: u32| self.label[e as usize] == OUTSIDE;
+        let (inner, outer): (Vec<u32>, Vec<u32>) = (0..self.label.len() as u32)
+            .filter(|&e| g[e as usize] != g[Arrangement::twin(e) as usize])
+            .partition(|&e| !outside(e));
+        let boundary: Vec<u32> = inner.into_iter().chain(outer).collect();
+        let ends: Vec<(u32, u32)> = boundary
+            .iter()
+            .map(|&e| (self.origin[e as usize], self.dest(e)))
+            .collect();
+        let mut out: FxHashMap<u32, Vec<Vec<u32>>> = FxHashMap::default();
+        for ring in rings(&ends, |v| self.nodes[v as usize], Keep::Left) {
+            let ring: Vec<u32> = ring.into_iter().map(|k| boundary[k]).collect();
+            if ring.iter().all(|&e| outside(e)) {
                 continue;
             }
-            let mut ring = Vec::new();
-            let mut e = e0;
-            loop {
-                used[e as usize] = true;
-                ring.push(e);
-                let mut c = self.next[e as usize];
-                let mut guard = 0;
-                while !boundary(c) {
-                    c = self.next[Arrangement::twin(c) as usize];
-                    guard += 1;
-                    if guard > m {
-                        break;
-                    }
-                }
-                e = c;
-                if e == e0 || used[e as usize] {
-                    break;
-                }
-            }
-            rings.entry(g[e0 as usize]).or_default().push(ring);
+            out.entry(g[ring[0] as usize]).or_default().push(ring);
         }
-        rings
+        out
     }
 
     /// Coordinates of a ring of half-edges, closed.
@@ -250,40 +194,38 @@ impl Arrangement {
 }
 
 /// Polygons from closed rings: counter-clockwise rings are shells, clockwise ones
-/// holes, each hole given to the smallest shell containing it.
+/// holes, each hole given to the smallest shell holding it (the kernel's
+/// [`assign_holes`]); shells largest first.
 pub(crate) fn polygons(rings: Vec<Vec<Coord<f64>>>) -> MultiPolygon<f64> {
-    /// A shell: twice its area, its ring, its holes.
-    type Shell = (f64, Vec<Coord<f64>>, Vec<LineString<f64>>);
-    let mut shells: Vec<Shell> = Vec::new();
+    let mut shells: Vec<(f64, Vec<Coord<f64>>)> = Vec::new();
     let mut holes = Vec::new();
     for r in rings {
         let a = signed_area2(&r);
         if a > 0.0 {
-            shells.push((a, r, Vec::new()));
+            shells.push((a, r));
         } else if a < 0.0 {
             holes.push(r);
         }
     }
     shells.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| cmp_coords(&a.1, &b.1)));
-    for h in holes {
-        let owner = if shells.len() == 1 {
-            Some(0)
-        } else {
-            (0..shells.len()).rev().find(|&k| {
-                h.iter()
-                    .any(|&p| citygrid_check::pip::winding(p, &shells[k].1) != 0)
-            })
-        };
-        if let Some(k) = owner.or(if shells.is_empty() { None } else { Some(0) }) {
-            shells[k].2.push(LineString(h));
+    let areas: Vec<f64> = shells.iter().map(|s| s.0).collect();
+    let shell_rings: Vec<Vec<Coord<f64>>> = shells.into_iter().map(|s| s.1).collect();
+    let owners = if shell_rings.len() == 1 {
+        vec![Some(0); holes.len()]
+    } else {
+        assign_holes(&shell_rings, &areas, &holes)
+    };
+    let mut polys: Vec<Polygon<f64>> = shell_rings
+        .into_iter()
+        .map(|s| Polygon::new(LineString(s), vec![]))
+        .collect();
+    for (h, owner) in holes.into_iter().zip(owners) {
+        // A hole no shell holds (rounding at a crossing) goes to the largest shell.
+        if let Some(p) = polys.get_mut(owner.unwrap_or(0)) {
+            p.interiors_push(LineString(h));
         }
     }
-    MultiPolygon(
-        shells
-            .into_iter()
-            .map(|(_, s, h)| Polygon::new(LineString(s), h))
-            .collect(),
-    )
+    MultiPolygon(polys)
 }
 
 /// A total order on rings, so equal-area shells sort the same way every run.

@@ -1,11 +1,10 @@
 //! Fast point-in-unit tests: a unit's ring segments sorted into horizontal bands,
 //! so a test looks only at the segments crossing its band.
 //!
-//! The rule is the checker's half-open winding rule (`citygrid_check::pip`), so a
+//! The rule is the checker's half-open winding rule (`citygrid_planar::winding`), so a
 //! point on a boundary between two units is inside exactly one of them.
 
-use citygrid_check::segment::side;
-use citygrid_model::rings::signed_area2;
+use citygrid_planar::{side, signed_area2};
 use geo_types::{Coord, MultiPolygon};
 
 /// Segments of a unit's rings, grouped by horizontal band.
@@ -147,7 +146,7 @@ mod tests {
                 };
                 assert_eq!(
                     bands.contains(p),
-                    citygrid_check::pip::contains(&mp, p),
+                    citygrid_planar::contains(&mp, p),
                     "{p:?}"
                 );
             }

@@ -5,7 +5,7 @@
 //! their cell. Such a stray part is given to the neighbouring cell it shares the
 //! longest border with, faces and all, before anything is dissolved.
 
-use citygrid_model::rings::signed_area2;
+use citygrid_planar::{holds, signed_area2};
 use rustc_hash::FxHashSet;
 
 use crate::faces::{Arrangement, OUTSIDE};
@@ -43,10 +43,7 @@ pub(crate) fn merge_stray_parts(arr: &mut Arrangement) -> usize {
                 // it) without crossing a boundary of the cell.
                 let mut seeds: Vec<u32> = rs[s].clone();
                 for (k, c) in coords.iter().enumerate() {
-                    if areas[k] < 0.0
-                        && c.iter()
-                            .any(|&p| citygrid_check::pip::winding(p, &coords[s]) != 0)
-                    {
+                    if areas[k] < 0.0 && holds(&coords[s], c) {
                         seeds.extend_from_slice(&rs[k]);
                     }
                 }

@@ -8,7 +8,7 @@
 //! the unit boundary keeps its original vertices, so the result is still a clean
 //! coverage. The unit's own boundary is never changed.
 
-use citygrid_check::segment::{Meeting, meet};
+use citygrid_planar::{Meeting, meet};
 use geo_types::Coord;
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
@@ -298,7 +298,7 @@ mod tests {
         let east = out.ring_coords(&rings[&1][0]);
         assert_eq!(west.len(), 5, "{west:?}"); // a rectangle: 4 corners, closed
         assert_eq!(east.len(), 5, "{east:?}");
-        let area = |r: &[Coord<f64>]| citygrid_model::rings::signed_area2(r) / 2.0 / (s * s);
+        let area = |r: &[Coord<f64>]| citygrid_planar::signed_area2(r) / 2.0 / (s * s);
         assert!((area(&west) - 4.0).abs() < 1e-6);
         assert!((area(&east) - 4.0).abs() < 1e-6);
     }

@@ -21,10 +21,8 @@ use geo_types::Coord;
 use rstar::{AABB, RTree, RTreeObject};
 use rustc_hash::FxHashMap;
 
-use citygrid_model::rings::{FaceId, coord_key};
-
-use crate::planar::Faces;
-use crate::segment::{Meeting, meet};
+use citygrid_model::rings::FaceId;
+use citygrid_planar::{Faces, Meeting, coord_key, meet, node};
 
 /// Which count a segment adds to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,8 +136,8 @@ impl Arrangement {
         if leftovers.is_empty() {
             return Arrangement::default();
         }
-        let (contacts, near_pairs, splits) = node(&leftovers, near);
-        let pieces = split_and_merge(&leftovers, &splits);
+        let (contacts, near_pairs) = contacts(&leftovers, near);
+        let pieces = pieces(&leftovers);
         let cycles = polygonize(&pieces, &mut excess_at);
         Arrangement {
             leftovers,
@@ -208,11 +206,9 @@ impl RTreeObject for Indexed {
     }
 }
 
-type Splits = Vec<Vec<Coord<f64>>>;
-
-/// Finds every pair of leftovers that meet (and, with a tolerance, nearly meet), and
-/// the points where each must be split.
-fn node(leftovers: &[Leftover], near: NearTolerance) -> (Vec<Contact>, Vec<NearPair>, Splits) {
+/// Finds every pair of leftovers of different units that meet other than end to
+/// end, and (with a tolerance) those that nearly meet.
+fn contacts(leftovers: &[Leftover], near: NearTolerance) -> (Vec<Contact>, Vec<NearPair>) {
     let (mx, my) = near.metres_per_degree;
     let pad = if near.metres > 0.0 {
         (near.metres / mx.min(my)).max(0.0)
@@ -231,7 +227,6 @@ fn node(leftovers: &[Leftover], near: NearTolerance) -> (Vec<Contact>, Vec<NearP
         })
         .collect();
     let tree = RTree::bulk_load(items);
-    let mut splits: Splits = vec![Vec::new(); leftovers.len()];
     let mut contacts = Vec::new();
     let mut near_pairs = Vec::new();
     for (p, q) in tree.intersection_candidates_with_other_tree(&tree) {
@@ -240,57 +235,34 @@ fn node(leftovers: &[Leftover], near: NearTolerance) -> (Vec<Contact>, Vec<NearP
             continue;
         }
         let (s, t) = (&leftovers[i], &leftovers[j]);
-        let m = meet(s.a, s.b, t.a, t.b);
         let different = s.faces.iter().any(|f| !t.faces.contains(f))
             || t.faces.iter().any(|f| !s.faces.contains(f));
-        match m {
+        if !different {
+            continue;
+        }
+        match meet(s.a, s.b, t.a, t.b) {
             Meeting::Apart => {
-                if pad > 0.0 && different && !s.faces.is_empty() && !t.faces.is_empty() {
+                if pad > 0.0 && !s.faces.is_empty() && !t.faces.is_empty() {
                     let d = metric_distance(s, t, (mx, my));
                     if d < near.metres {
                         near_pairs.push(NearPair {
                             first: i,
                             second: j,
                             metres: d,
-                            between: crate::segment::midway(s.a, s.b, t.a, t.b),
+                            between: citygrid_planar::midway(s.a, s.b, t.a, t.b),
                         });
                     }
                 }
-                continue;
             }
-            Meeting::SharedEnd => continue,
-            Meeting::Cross(x) => {
-                splits[i].push(x);
-                splits[j].push(x);
-            }
-            Meeting::Touch(x) => {
-                if x != s.a && x != s.b {
-                    splits[i].push(x);
-                }
-                if x != t.a && x != t.b {
-                    splits[j].push(x);
-                }
-            }
-            Meeting::Along(x, y) => {
-                for z in [x, y] {
-                    if z != s.a && z != s.b {
-                        splits[i].push(z);
-                    }
-                    if z != t.a && z != t.b {
-                        splits[j].push(z);
-                    }
-                }
-            }
-        }
-        if different {
-            contacts.push(Contact {
+            Meeting::SharedEnd => {}
+            meeting => contacts.push(Contact {
                 first: i,
                 second: j,
-                meeting: m,
-            });
+                meeting,
+            }),
         }
     }
-    (contacts, near_pairs, splits)
+    (contacts, near_pairs)
 }
 
 fn metric_distance(s: &Leftover, t: &Leftover, (mx, my): (f64, f64)) -> f64 {
@@ -299,7 +271,7 @@ fn metric_distance(s: &Leftover, t: &Leftover, (mx, my): (f64, f64)) -> f64 {
         x: (c.x - o.x) * mx,
         y: (c.y - o.y) * my,
     };
-    crate::segment::distance(m(s.a), m(s.b), m(t.a), m(t.b))
+    citygrid_planar::distance(m(s.a), m(s.b), m(t.a), m(t.b))
 }
 
 /// A noded piece with its net counts in the direction `a`→`b`.
@@ -311,49 +283,57 @@ struct Piece {
     faces: Vec<FaceId>,
 }
 
-fn split_and_merge(leftovers: &[Leftover], splits: &Splits) -> Vec<Piece> {
-    let mut acc: FxHashMap<[u64; 4], Piece> = FxHashMap::default();
-    let mut order = Vec::new();
-    for (l, pts) in leftovers.iter().zip(splits) {
-        let mut pts = pts.clone();
-        let d = l.b - l.a;
-        pts.sort_by(|p, q| {
-            let tp = (p.x - l.a.x) * d.x + (p.y - l.a.y) * d.y;
-            let tq = (q.x - l.a.x) * d.x + (q.y - l.a.y) * d.y;
-            tp.total_cmp(&tq)
-        });
-        pts.dedup();
-        let chain = std::iter::once(l.a).chain(pts).chain(std::iter::once(l.b));
-        let chain: Vec<Coord<f64>> = chain.collect();
-        for w in chain.windows(2) {
-            if w[0] == w[1] {
-                continue;
-            }
-            let (key, forward) = undirected(w[0], w[1]);
-            let sign = if forward { 1 } else { -1 };
-            let e = acc.entry(key).or_insert_with(|| {
-                order.push(key);
-                let (a, b) = if forward { (w[0], w[1]) } else { (w[1], w[0]) };
-                Piece {
-                    a,
-                    b,
-                    excess: 0,
-                    faces: Vec::new(),
+/// The leftovers noded by the kernel ([`citygrid_planar::node`]), each piece with the
+/// net counts of the leftovers it lies on, in the order a walk along the leftovers
+/// first meets them and in that direction (so faces, and the rings reported, come
+/// out the same way every run).
+fn pieces(leftovers: &[Leftover]) -> Vec<Piece> {
+    let segments: Vec<[Coord<f64>; 2]> = leftovers.iter().map(|l| [l.a, l.b]).collect();
+    let noded = match node(&segments) {
+        Ok(n) => n,
+        // Crossings that never settle (not seen): the last round's graph still
+        // holds every piece, which is what a single round of noding would give.
+        Err(e) => *e.partial,
+    };
+    let mut out: Vec<(u32, f64, Piece)> = (0..noded.edges.len())
+        .filter_map(|e| {
+            let mut sources = noded.sources(e).to_vec();
+            sources.sort_by_key(|s| s.segment);
+            // Pieces run from the smaller end by coordinate key, as leftovers do.
+            let (p, q) = noded.ends(e);
+            let canonical = coord_key(p) <= coord_key(q);
+            let (a, b) = if canonical { (p, q) } else { (q, p) };
+            let mut piece = Piece {
+                a,
+                b,
+                excess: 0,
+                faces: Vec::new(),
+            };
+            for s in &sources {
+                let l = &leftovers[s.segment as usize];
+                piece.excess += if s.forward == canonical {
+                    l.excess
+                } else {
+                    -l.excess
+                };
+                for f in &l.faces {
+                    if !piece.faces.contains(f) {
+                        piece.faces.push(*f);
+                    }
                 }
-            });
-            e.excess += sign * l.excess;
-            for f in &l.faces {
-                if !e.faces.contains(f) {
-                    e.faces.push(*f);
-                }
             }
-        }
-    }
-    order
-        .into_iter()
-        .filter_map(|k| acc.remove(&k))
-        .filter(|p| p.excess != 0)
-        .collect()
+            let l = &leftovers[sources[0].segment as usize];
+            let d = l.b - l.a;
+            let mid = Coord {
+                x: (a.x + b.x) / 2.0 - l.a.x,
+                y: (a.y + b.y) / 2.0 - l.a.y,
+            };
+            let t = mid.x * d.x + mid.y * d.y;
+            (piece.excess != 0).then_some((sources[0].segment, t, piece))
+        })
+        .collect();
+    out.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    out.into_iter().map(|(_, _, p)| p).collect()
 }
 
 /// Traces the faces of the noded pieces and counts W and R on each.
@@ -381,7 +361,7 @@ fn polygonize(pieces: &[Piece], excess_at: &mut impl FnMut(Coord<f64>) -> i32) -
                 }
             }
             Cycle {
-                area2: citygrid_model::rings::signed_area2(&ring),
+                area2: citygrid_planar::signed_area2(&ring),
                 ring,
                 excess: i32::MIN,
                 faces: touching,

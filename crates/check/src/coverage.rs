@@ -18,10 +18,10 @@ use rstar::{AABB, RTree, RTreeObject};
 use citygrid_model::measure::{LocalFrame, planar_area_m2};
 use citygrid_model::rings::{FaceId, NO_SEG, RingSet, match_segments};
 use citygrid_model::{Unit, UnitCode};
+use citygrid_planar::{Meeting, contains};
 
 use crate::arrangement::{Arrangement, Cycle, Directed, Layer, NearTolerance};
 use crate::options::CheckOptions;
-use crate::pip;
 use crate::report::{Rule, Size, Violation};
 use crate::validity::fmt;
 
@@ -84,7 +84,7 @@ impl UnitIndex {
         let mut out: Vec<usize> = self
             .tree
             .locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y]))
-            .filter(|b| pip::contains(&units[members[b.member]].geometry, p))
+            .filter(|b| contains(&units[members[b.member]].geometry, p))
             .map(|b| b.member)
             .collect();
         out.sort_unstable();
@@ -271,7 +271,7 @@ pub(crate) fn check_level(
     let reference_count = |p: Coord<f64>| -> i32 {
         match &reference {
             Reference::None => 0,
-            Reference::Outline(o) => i32::from(pip::contains(o, p)),
+            Reference::Outline(o) => i32::from(contains(o, p)),
             Reference::Level(above) => {
                 above.index.containing(units, &above.members, p).len() as i32
             }
@@ -511,9 +511,7 @@ fn contacts(arr: &Arrangement, members: &[usize], unmatched: &mut Unmatched) {
                     continue;
                 }
                 let at = match c.meeting {
-                    crate::segment::Meeting::Cross(p)
-                    | crate::segment::Meeting::Touch(p)
-                    | crate::segment::Meeting::Along(p, _) => p,
+                    Meeting::Cross(p) | Meeting::Touch(p) | Meeting::Along(p, _) => p,
                     _ => s.a,
                 };
                 let key = pair_key(members[f as usize], members[g as usize]);
@@ -665,10 +663,10 @@ pub(crate) fn check_nesting(
         children
             .iter()
             .copied()
-            .filter(|&c| pip::contains(&units[c].geometry, p))
+            .filter(|&c| contains(&units[c].geometry, p))
             .collect()
     };
-    let in_parent = |p: Coord<f64>| i32::from(pip::contains(&units[parent].geometry, p));
+    let in_parent = |p: Coord<f64>| i32::from(contains(&units[parent].geometry, p));
     let near = NearTolerance {
         metres_per_degree: (1.0, 1.0),
         metres: 0.0,

@@ -13,10 +13,7 @@ mod checker; // the checker: all rules, full and incremental
 mod codes; // duplicate and malformed codes
 mod coverage; // coverage of a level and nesting in parents
 pub mod options; // thresholds and switches
-pub mod pip; // half-open point in polygon
-pub mod planar; // noding arbitrary segments, faces, polygons from a region's boundary
 pub mod report; // rules, violations, reports
-pub mod segment; // exact segment predicates
 pub mod shape; // width (largest inscribed circle) of a unit
 pub mod validity; // geometry of one unit on its own
 

@@ -13,8 +13,7 @@ use geo_types::{Coord, MultiPolygon};
 
 use citygrid_model::measure::{LocalFrame, frame_for};
 
-use crate::pip;
-use crate::segment::point_segment_distance;
+use citygrid_planar::{contains, point_segment_distance};
 
 /// The largest inscribed circle found: its centre (lon/lat) and diameter (metres).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,7 +107,7 @@ pub fn width_in(mp: &MultiPolygon<f64>, frame: &LocalFrame, enough: f64) -> Opti
 fn quick_width(mp: &MultiPolygon<f64>, frame: &LocalFrame, enough: f64) -> Option<Width> {
     let part = mp.0.iter().max_by_key(|p| p.exterior().0.len())?;
     let c = area_centroid(&part.exterior().0);
-    if !pip::contains(mp, c) {
+    if !contains(mp, c) {
         return None;
     }
     let (mx, my) = frame.metres_per_degree();
@@ -156,7 +155,7 @@ fn signed_distance(poly: &MultiPolygon<f64>, rings: &[Vec<Coord<f64>>], p: Coord
         .flat_map(|r| r.windows(2))
         .map(|w| point_segment_distance(p, w[0], w[1]))
         .fold(f64::INFINITY, f64::min);
-    if pip::contains(poly, p) { d } else { -d }
+    if contains(poly, p) { d } else { -d }
 }
 
 /// The pole of inaccessibility of one polygon (metres), stopping early at `enough`.

@@ -10,8 +10,7 @@ use geo_types::{Coord, MultiPolygon};
 use citygrid_model::RingSet;
 use citygrid_model::rings::SegId;
 
-use crate::pip;
-use crate::segment::{Meeting, meet, side};
+use citygrid_planar::{Meeting, contains, meet, side};
 
 /// One defect of one unit's geometry.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,7 +219,7 @@ fn nesting(mp: &MultiPolygon<f64>, out: &mut Vec<Defect>) {
         let shell = single(p);
         for (hi, h) in p.interiors().iter().enumerate() {
             if let Some(&v) = h.0.first()
-                && !pip::contains(&shell, v)
+                && !contains(&shell, v)
                 && !on_ring(v, &p.exterior().0)
             {
                 out.push(Defect {
@@ -234,7 +233,7 @@ fn nesting(mp: &MultiPolygon<f64>, out: &mut Vec<Defect>) {
                 continue;
             }
             if let Some(&v) = p.exterior().0.first()
-                && pip::contains(&MultiPolygon(vec![q.clone()]), v)
+                && contains(&MultiPolygon(vec![q.clone()]), v)
                 && !on_ring(v, &q.exterior().0)
             {
                 out.push(Defect {

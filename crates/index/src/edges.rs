@@ -26,7 +26,7 @@ use citygrid_model::{Level, Partition, RingSet, UnitId, match_segments};
 use geo_types::Coord;
 
 use crate::error::{IndexError, Result};
-use crate::orient::strictly_left;
+use citygrid_planar::side;
 
 /// A cell's label: `id + 1`, 0 for no cell.
 pub(crate) type Label = u32;
@@ -84,12 +84,20 @@ impl Edge {
         let west = (x < self.lo_x) & (x < self.hi_x);
         let east = (x > self.lo_x) & (x > self.hi_x);
         let hit = if in_y & !west & !east {
-            strictly_left(self.lo_x, self.lo_y, self.hi_x, self.hi_y, x, y)
+            strictly_left((self.lo_x, self.lo_y), (self.hi_x, self.hi_y), (x, y))
         } else {
             in_y & west
         };
         self.w & Label::from(hit).wrapping_neg()
     }
+}
+
+/// Whether `p` lies strictly left of the directed line `a`->`b`, exactly: the
+/// kernel's [`side`], inlined into the lookup's inner loop.
+#[inline]
+pub(crate) fn strictly_left(a: (f64, f64), b: (f64, f64), p: (f64, f64)) -> bool {
+    let c = |(x, y): (f64, f64)| geo_types::Coord { x, y };
+    side(c(a), c(b), c(p)) > 0
 }
 
 /// A segment of the city's outline (or of a hole in it): a segment no other cell

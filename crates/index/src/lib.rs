@@ -6,7 +6,7 @@
 //!
 //! Cells share their boundaries, so a point on a shared edge or vertex lies on the
 //! closed area of two or more cells. The index gives it to exactly one, by the rule
-//! `citygrid check` uses (`citygrid_check::pip`): the winding-number test with
+//! `citygrid check` uses (`citygrid_planar::winding`): the winding-number test with
 //! exact orientation, where an edge counts for a point only when
 //!
 //! - its y range holds the point's y, lower end included and upper end excluded, and
@@ -64,7 +64,6 @@ mod error; // the crate's error enum
 mod grid; // the uniform grid of tiles in blocks, and its rounding margins
 mod index; // CellIndex: build, lookup, batch lookup, nearest cell, memory
 mod near; // nearest cell outside the city: an R-tree over the outline
-mod orient; // exact orientation with a fast filter
 mod tiles; // per tile: one label, or near edges plus the far part of the ray
 
 pub use error::{IndexError, Result};

@@ -11,7 +11,6 @@
 
 use citygrid_model::UnitId;
 use citygrid_model::measure::LocalFrame;
-use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo_types::Coord;
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Line};
@@ -116,12 +115,7 @@ impl Outline {
 /// Whether `(x, y)` lies exactly on the segment: then its distance is 0, not the
 /// rounding of the metric frame's arithmetic.
 fn on_segment(s: &OutlineSegment, x: f64, y: f64) -> bool {
-    let p = Coord { x, y };
-    <RobustKernel as Kernel<f64>>::orient2d(s.a, s.b, p) == Orientation::Collinear
-        && x >= s.a.x.min(s.b.x)
-        && x <= s.a.x.max(s.b.x)
-        && y >= s.a.y.min(s.b.y)
-        && y <= s.a.y.max(s.b.y)
+    citygrid_planar::on_segment(Coord { x, y }, s.a, s.b)
 }
 
 /// The distance from the frame's origin to a segment, in the frame's metres.

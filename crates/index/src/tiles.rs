@@ -54,10 +54,10 @@
 use rayon::prelude::*;
 
 use crate::compact::{GROUP, GROUP_WORDS, Group};
+use crate::edges::strictly_left;
 use crate::edges::{Edge, Label};
 use crate::error::{IndexError, Result};
 use crate::grid::Grid;
-use crate::orient::strictly_left;
 
 /// The flag of a word that points to more: a block's tile words, or a tile's edges.
 /// Without it, the word is a label.
@@ -279,15 +279,9 @@ enum Side {
 fn side(e: &Edge, l: f64, r: f64, b: f64, t: f64) -> Option<Side> {
     let corners = [(l, b), (r, b), (l, t), (r, t)];
     let (lo, hi) = ((e.lo_x, e.lo_y), (e.hi_x, e.hi_y));
-    if corners
-        .iter()
-        .all(|&(x, y)| strictly_left(lo.0, lo.1, hi.0, hi.1, x, y))
-    {
+    if corners.iter().all(|&p| strictly_left(lo, hi, p)) {
         Some(Side::East)
-    } else if corners
-        .iter()
-        .all(|&(x, y)| strictly_left(hi.0, hi.1, lo.0, lo.1, x, y))
-    {
+    } else if corners.iter().all(|&p| strictly_left(hi, lo, p)) {
         None
     } else {
         Some(Side::Through)

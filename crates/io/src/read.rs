@@ -384,7 +384,7 @@ impl SourcePositions {
                     }
                     if let Ok((x, y)) = transform.to_wgs84(s[0], s[1]) {
                         map.insert(
-                            citygrid_model::rings::coord_key(Coord { x, y }),
+                            citygrid_planar::coord_key(Coord { x, y }),
                             Coord { x: s[0], y: s[1] },
                         );
                     }
@@ -397,7 +397,7 @@ impl SourcePositions {
     /// The position a WGS84 point was read from, if it was.
     #[must_use]
     pub fn get(&self, c: Coord<f64>) -> Option<Coord<f64>> {
-        self.0.get(&citygrid_model::rings::coord_key(c)).copied()
+        self.0.get(&citygrid_planar::coord_key(c)).copied()
     }
 }
 

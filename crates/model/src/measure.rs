@@ -35,36 +35,6 @@ pub fn frame_for(mp: &MultiPolygon<f64>) -> Option<LocalFrame> {
     LocalFrame::new(c.x, c.y).ok()
 }
 
-/// The smallest box holding the points, as its (lower left, upper right) corners;
-/// `None` for no points. Grids over vertices start from it.
-///
-/// ```
-/// use geo_types::coord;
-/// use citygrid_model::measure::bounds;
-///
-/// let b = bounds([coord! { x: 2.0, y: 1.0 }, coord! { x: -1.0, y: 3.0 }]);
-/// assert_eq!(b, Some((coord! { x: -1.0, y: 1.0 }, coord! { x: 2.0, y: 3.0 })));
-/// assert_eq!(bounds([]), None);
-/// ```
-#[must_use]
-pub fn bounds(points: impl IntoIterator<Item = Coord<f64>>) -> Option<(Coord<f64>, Coord<f64>)> {
-    points.into_iter().fold(None, |b, p| {
-        Some(match b {
-            None => (p, p),
-            Some((lo, hi)) => (
-                Coord {
-                    x: lo.x.min(p.x),
-                    y: lo.y.min(p.y),
-                },
-                Coord {
-                    x: hi.x.max(p.x),
-                    y: hi.y.max(p.y),
-                },
-            ),
-        })
-    })
-}
-
 /// Distance in metres between two lon/lat points, in the frame of their midpoint;
 /// NaN when either point is not a valid lon/lat.
 #[must_use]
@@ -93,11 +63,11 @@ pub fn planar_area_m2_in(mp: &MultiPolygon<f64>, frame: &LocalFrame) -> f64 {
     let deg2: f64 =
         mp.0.iter()
             .map(|p| {
-                let shell = crate::rings::signed_area2(&p.exterior().0).abs();
+                let shell = citygrid_planar::signed_area2(&p.exterior().0).abs();
                 let holes: f64 = p
                     .interiors()
                     .iter()
-                    .map(|h| crate::rings::signed_area2(&h.0).abs())
+                    .map(|h| citygrid_planar::signed_area2(&h.0).abs())
                     .sum();
                 (shell - holes) / 2.0
             })

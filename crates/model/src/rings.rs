@@ -8,6 +8,8 @@
 use geo_types::{Coord, MultiPolygon};
 use rustc_hash::FxHashMap;
 
+use citygrid_planar::{coord_key, signed_area2};
+
 /// Index of a face (a polygon owner, e.g. a cell) in the input order.
 pub type FaceId = u32;
 /// The face id of the area outside every face.
@@ -158,25 +160,6 @@ impl RingSet {
     pub fn segment(&self, s: SegId) -> (Coord<f64>, Coord<f64>) {
         (self.coords[s as usize], self.coords[s as usize + 1])
     }
-}
-
-/// Twice the signed area of a ring (positive when counter-clockwise), computed
-/// relative to its first vertex to keep precision with lon/lat values.
-#[must_use]
-pub fn signed_area2(ring: &[Coord<f64>]) -> f64 {
-    let Some(&o) = ring.first() else { return 0.0 };
-    let mut sum = 0.0;
-    for w in ring.windows(2) {
-        let (a, b) = (w[0] - o, w[1] - o);
-        sum += a.x * b.y - a.y * b.x;
-    }
-    sum
-}
-
-/// A bit-exact key for a coordinate (`-0.0` and `0.0` are the same point).
-#[must_use]
-pub fn coord_key(c: Coord<f64>) -> [u64; 2] {
-    [(c.x + 0.0).to_bits(), (c.y + 0.0).to_bits()]
 }
 
 /// How segments pair up across faces.

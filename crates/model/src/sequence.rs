@@ -16,7 +16,7 @@ use geo_types::{Coord, MultiPolygon, Polygon};
 use crate::code::{CodeLayout, UnitCode};
 use crate::error::Result;
 use crate::level::Level;
-use crate::measure::bounds;
+use citygrid_planar::bounds;
 
 /// For each unit, its 1-based sequence number among `units`: rows of latitude as
 /// tall as the median unit, north to south, each row west to east. Ties are broken by

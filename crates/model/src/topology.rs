@@ -12,7 +12,9 @@ use geo_types::{Coord, LineString, MultiPolygon, Polygon};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{ModelError, Result};
-use crate::rings::{FaceId, NO_SEG, OUTSIDE, RingSet, SegId, coord_key, match_segments};
+use citygrid_planar::coord_key;
+
+use crate::rings::{FaceId, NO_SEG, OUTSIDE, RingSet, SegId, match_segments};
 
 /// Index of a node.
 pub type NodeId = u32;

@@ -26,10 +26,10 @@ use geo::InteriorPoint;
 use geo_types::{Geometry, MultiPolygon};
 use rustc_hash::FxHashMap;
 
-use citygrid_check::planar::polygons;
 use citygrid_check::shape::width;
 use citygrid_check::validity::fmt;
 use citygrid_model::{Level, Unit, UnitCode};
+use citygrid_planar::polygons;
 
 use crate::change::{Change, ChangeKind, Problem, ProblemKind, names};
 use crate::overlay::Overlay;

@@ -16,9 +16,8 @@ use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 use rustc_hash::FxHashMap;
 
-use citygrid_check::planar::polygons;
-use citygrid_check::segment::{Meeting, meet, side};
 use citygrid_check::validity::fmt;
+use citygrid_planar::{Meeting, coord_key, meet, polygons, side};
 
 use crate::assign::{Hierarchy, NONE};
 use crate::change::{Change, ChangeKind, Problem, ProblemKind, names};
@@ -316,10 +315,10 @@ pub(crate) fn build(
     let mut id_of = |c: Coord<f64>| -> Option<u32> {
         if vertex_id.is_empty() {
             for (i, v) in noded.vertices.iter().enumerate() {
-                vertex_id.insert(citygrid_model::rings::coord_key(*v), i as u32);
+                vertex_id.insert(coord_key(*v), i as u32);
             }
         }
-        vertex_id.get(&citygrid_model::rings::coord_key(c)).copied()
+        vertex_id.get(&coord_key(c)).copied()
     };
     // Runs that make one input segment become that segment again.
     for (s, seg) in segments.iter().enumerate() {

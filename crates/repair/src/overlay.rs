@@ -11,8 +11,7 @@
 //! of every face follow from one face per connected part of the graph: the face
 //! around it, whose parities are already known (the outside of everything has none).
 
-use citygrid_check::planar::{Faces, Noded, UNBOUNDED, node};
-use citygrid_model::rings::signed_area2;
+use citygrid_planar::{Faces, Noded, UNBOUNDED, node, signed_area2};
 
 use crate::error::{RepairError, Result};
 use crate::rings::{BOUNDARY, Rings};

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use citygrid_check::validity::defects;
 use citygrid_model::Unit;
 use citygrid_model::measure::LocalFrame;
-use citygrid_model::rings::signed_area2;
+use citygrid_planar::signed_area2;
 
 use crate::assign::{Hierarchy, assign};
 use crate::change::{Change, ChangeKind, Repaired, names};

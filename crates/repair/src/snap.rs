@@ -17,9 +17,7 @@ use geo_types::Coord;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use citygrid_check::segment::point_segment_distance;
-use citygrid_model::measure::bounds;
-use citygrid_model::rings::{coord_key, signed_area2};
+use citygrid_planar::{Buckets, Grid, bounds, coord_key, point_segment_distance, signed_area2};
 
 use crate::rings::{BOUNDARY, Rings};
 
@@ -84,20 +82,15 @@ impl UnitSnap {
     }
 }
 
-/// Points in a uniform grid, flat: the items of cell `k` are
-/// `items[start[k]..start[k + 1]]`.
+/// Points (metres) filed in the kernel's bucket grid.
 struct PointGrid {
-    lo: Coord<f64>,
-    cell: f64,
-    nx: usize,
-    ny: usize,
-    start: Vec<u32>,
-    items: Vec<u32>,
+    grid: Grid,
+    buckets: Buckets,
 }
 
 impl PointGrid {
-    /// A grid over `points` (metres) with cells at least `cell` wide, coarser when
-    /// that would make far more cells than points.
+    /// A grid over `points` (metres) with buckets at least `cell` wide, coarser when
+    /// that would make far more buckets than points.
     fn new(points: &[Coord<f64>], ids: &[u32], cell: f64) -> Self {
         let (lo, hi) = bounds(ids.iter().map(|&v| points[v as usize]))
             .unwrap_or((Coord::zero(), Coord::zero()));
@@ -107,52 +100,27 @@ impl PointGrid {
         if (w / cell + 1.0) * (h / cell + 1.0) > budget {
             cell = ((w + cell) * (h + cell) / budget).sqrt().max(cell);
         }
-        let nx = (w / cell) as usize + 1;
-        let ny = (h / cell) as usize + 1;
-        let mut grid = PointGrid {
-            lo,
-            cell,
-            nx,
-            ny,
-            start: vec![0; nx * ny + 1],
-            items: vec![0; ids.len()],
-        };
-        let keys: Vec<usize> = ids.iter().map(|&v| grid.key(points[v as usize])).collect();
-        for &k in &keys {
-            grid.start[k + 1] += 1;
+        let grid = Grid::new(lo, cell, (w / cell) as usize + 1, (h / cell) as usize + 1);
+        let pairs: Vec<(u32, u32)> = ids
+            .iter()
+            .map(|&v| (grid.bucket(points[v as usize]) as u32, v))
+            .collect();
+        PointGrid {
+            buckets: Buckets::from_pairs(grid.len(), &pairs),
+            grid,
         }
-        for k in 0..nx * ny {
-            grid.start[k + 1] += grid.start[k];
-        }
-        let mut fill = grid.start.clone();
-        for (&v, &k) in ids.iter().zip(&keys) {
-            grid.items[fill[k] as usize] = v;
-            fill[k] += 1;
-        }
-        grid
     }
 
-    fn index(&self, x: f64, y: f64) -> (usize, usize) {
-        let i = ((x - self.lo.x) / self.cell).floor().max(0.0) as usize;
-        let j = ((y - self.lo.y) / self.cell).floor().max(0.0) as usize;
-        (i.min(self.nx - 1), j.min(self.ny - 1))
-    }
-
-    fn key(&self, p: Coord<f64>) -> usize {
-        let (i, j) = self.index(p.x, p.y);
-        j * self.nx + i
-    }
-
-    /// Every point in the cells a box (metres) covers.
+    /// Every point in the buckets a box (metres) covers.
     fn around(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
-        let (i0, j0) = self.index(lo.x, lo.y);
-        let (i1, j1) = self.index(hi.x, hi.y);
-        (j0..=j1).flat_map(move |j| {
-            let (a, b) = (
-                self.start[j * self.nx + i0] as usize,
-                self.start[j * self.nx + i1 + 1] as usize,
-            );
-            self.items[a..b].iter().copied()
+        let span = self.grid.span(lo, hi);
+        span.into_iter().flat_map(move |(i0, j0, i1, j1)| {
+            (j0..=j1).flat_map(move |j| {
+                let row = self
+                    .buckets
+                    .run(self.grid.index(i0, j), self.grid.index(i1, j));
+                row.iter().copied()
+            })
         })
     }
 }

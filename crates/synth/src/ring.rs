@@ -1,7 +1,10 @@
 //! Small planar helpers on rings: a metric frame, bounding boxes, and a simplicity
-//! test, used to place damage and to make sure it is exactly the damage asked for.
+//! test (on the kernel's exact predicates), used to place damage and to make sure it
+//! is exactly the damage asked for.
 
 use geo_types::{Coord, Rect};
+
+use citygrid_planar::{Meeting, meet, side};
 
 /// Metres per degree of latitude (WGS84 mean).
 const M_PER_DEG_LAT: f64 = 110_574.0;
@@ -87,29 +90,6 @@ pub(crate) fn boxes_touch(a: &Rect<f64>, b: &Rect<f64>) -> bool {
         && b.min().y <= a.max().y
 }
 
-/// Twice the signed area of triangle `a b c`: positive when counter-clockwise.
-fn orient(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> f64 {
-    (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)
-}
-
-/// Whether `p`, known collinear with `a b`, lies within the segment's box.
-fn within(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> bool {
-    p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x) && p.y >= a.y.min(b.y) && p.y <= a.y.max(b.y)
-}
-
-/// Whether closed segments `a b` and `c d` share any point.
-pub(crate) fn segments_touch(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> bool {
-    let (o1, o2) = (orient(a, b, c), orient(a, b, d));
-    let (o3, o4) = (orient(c, d, a), orient(c, d, b));
-    if o1 * o2 < 0.0 && o3 * o4 < 0.0 {
-        return true;
-    }
-    (o1 == 0.0 && within(a, b, c))
-        || (o2 == 0.0 && within(a, b, d))
-        || (o3 == 0.0 && within(c, d, a))
-        || (o4 == 0.0 && within(c, d, b))
-}
-
 /// Whether an open ring (last point not repeated) is simple: no repeated points, no
 /// two segments touching except consecutive ones at their common vertex, and no
 /// spike folding a segment back over the previous one.
@@ -127,7 +107,7 @@ pub(crate) fn is_simple(ring: &[Coord<f64>]) -> bool {
         }
         // The next segment turns at b: folding back along a b is a spike.
         let c = seg(i + 1).1;
-        if orient(a, b, c) == 0.0 && (c.x - b.x) * (a.x - b.x) + (c.y - b.y) * (a.y - b.y) > 0.0 {
+        if side(a, b, c) == 0 && (c.x - b.x) * (a.x - b.x) + (c.y - b.y) * (a.y - b.y) > 0.0 {
             return false;
         }
         for j in i + 2..n {
@@ -136,7 +116,7 @@ pub(crate) fn is_simple(ring: &[Coord<f64>]) -> bool {
             }
             if boxes_touch(&boxes[i], &boxes[j]) {
                 let (c, d) = seg(j);
-                if segments_touch(a, b, c, d) {
+                if meet(a, b, c, d) != Meeting::Apart {
                     return false;
                 }
             }

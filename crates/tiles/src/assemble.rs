@@ -21,9 +21,9 @@
 use rstar::AABB;
 
 use crate::clean::{Poly, polygons};
+use crate::poly_layer::PolyLayer;
 use crate::snap::{HotPixels, Pt, Snapper};
 use crate::tile::{EXTENT, TileId, scale};
-use crate::tiler::PolyLayer;
 
 /// The clip rectangle of a tile in tile coordinates, and where the tile is.
 #[derive(Debug, Clone, Copy)]

@@ -7,18 +7,18 @@
 //! 1. segments along the clip rectangle are split at every face vertex on the same
 //!    side, so overlapping pieces line up;
 //! 2. each segment walked both ways cancels (spikes, bridges, collapsed necks);
-//! 3. rings are traced keeping the face on the right, turning as sharply right as
-//!    possible at a vertex with several ways out, and split where they pass a vertex
-//!    twice;
+//! 3. rings are traced by the kernel ([`citygrid_planar::rings`]) keeping the face
+//!    on the right, turning as sharply right as possible at a vertex with several
+//!    ways out, and split where they pass a vertex twice;
 //! 4. zero-area rings go; clockwise rings are shells, counter-clockwise ones holes,
-//!    each hole given to the smallest shell around it.
+//!    each hole given to the smallest shell around it (the kernel's
+//!    [`citygrid_planar::assign_holes`]).
 //!
 //! The output has simple rings that may touch only at vertices, which is valid
 //! (OGC simple features §6.1.11) and is what MVT 2.1 §4.3.4.4 asks of polygons.
 
-use rustc_hash::FxHashMap;
+use citygrid_planar::{Keep, assign_holes, rings, twice_area};
 
-use crate::simplify::{on_segment, orient};
 use crate::snap::Pt;
 
 /// A polygon: shell first, then holes; rings are not closed (no repeated point).
@@ -37,33 +37,23 @@ pub(crate) fn polygons(mut segs: Vec<(Pt, Pt)>, rect: [i64; 4]) -> Vec<Poly> {
         return vec![vec![shell]];
     }
     let segs = cancel(segs);
-    // With one way out of every vertex, the walks are already simple rings.
-    let simple = segs.windows(2).all(|w| w[0].0 != w[1].0);
-    let mut rings: Vec<Vec<Pt>> = Vec::new();
-    for walk in trace(&segs) {
-        if simple {
-            rings.push(walk);
-        } else {
-            split_repeats(walk, &mut rings);
-        }
-    }
-    let mut shells: Vec<(Vec<Pt>, i128)> = Vec::new();
+    let mut shells: Vec<Vec<Pt>> = Vec::new();
+    let mut areas: Vec<i128> = Vec::new();
     let mut holes: Vec<Vec<Pt>> = Vec::new();
-    for r in rings {
+    for ring in rings(&segs, |p| p, Keep::Right) {
+        let r: Vec<Pt> = ring.into_iter().map(|h| segs[h].0).collect();
         match twice_area(&r) {
-            a if a < 0 => shells.push((r, -a)),
+            a if a < 0 => {
+                shells.push(r);
+                areas.push(-a);
+            }
             a if a > 0 => holes.push(r),
             _ => {}
         }
     }
-    let mut out: Vec<Poly> = shells.iter().map(|(s, _)| vec![s.clone()]).collect();
-    for h in holes {
-        let owner = shells
-            .iter()
-            .enumerate()
-            .filter(|(_, (s, _))| contains_ring(s, &h))
-            .min_by_key(|(_, (_, area))| *area)
-            .map(|(i, _)| i);
+    let owners = assign_holes(&shells, &areas, &holes);
+    let mut out: Vec<Poly> = shells.into_iter().map(|s| vec![s]).collect();
+    for (h, owner) in holes.into_iter().zip(owners) {
         if let Some(i) = owner {
             out[i].push(h);
         }
@@ -159,148 +149,6 @@ fn cancel(segs: Vec<(Pt, Pt)>) -> Vec<(Pt, Pt)> {
     }
     out.sort_unstable();
     out
-}
-
-/// Closed walks over all segments (sorted by start), keeping the face on the
-/// right and taking the sharpest right turn at each vertex.
-fn trace(segs: &[(Pt, Pt)]) -> Vec<Vec<Pt>> {
-    let out_of = |p: Pt| {
-        let lo = segs.partition_point(|s| s.0 < p);
-        let hi = lo + segs[lo..].partition_point(|s| s.0 == p);
-        lo..hi
-    };
-    let mut used = vec![false; segs.len()];
-    let mut walks = Vec::new();
-    for start in 0..segs.len() {
-        if used[start] {
-            continue;
-        }
-        let mut walk = vec![segs[start].0];
-        let mut cur = start;
-        used[cur] = true;
-        loop {
-            let (from, at) = segs[cur];
-            if at == segs[start].0 {
-                break;
-            }
-            walk.push(at);
-            let back = [from[0] - at[0], from[1] - at[1]];
-            let next = out_of(at).filter(|&i| !used[i]).min_by(|&i, &j| {
-                let di = [segs[i].1[0] - at[0], segs[i].1[1] - at[1]];
-                let dj = [segs[j].1[0] - at[0], segs[j].1[1] - at[1]];
-                turn_key(back, di).cmp(&turn_key(back, dj)).then_with(|| {
-                    // Same group: the one reached first turning left from
-                    // `back` (counter-clockwise) comes first.
-                    0.cmp(&cross(di, dj))
-                })
-            });
-            match next {
-                Some(n) => {
-                    used[n] = true;
-                    cur = n;
-                }
-                // An open chain (should not happen for a closed boundary): drop it.
-                None => {
-                    walk.clear();
-                    break;
-                }
-            }
-        }
-        if walk.len() >= 3 {
-            walks.push(walk);
-        }
-    }
-    walks
-}
-
-fn cross(a: Pt, b: Pt) -> i128 {
-    (i128::from(a[0]) * i128::from(b[1]) - i128::from(a[1]) * i128::from(b[0])).signum()
-}
-
-/// Which part of a full counter-clockwise turn from `back` the direction `d` is in:
-/// 0 for (0, π), 1 for π, 2 for (π, 2π), 3 for 2π (straight back).
-fn turn_key(back: Pt, d: Pt) -> u8 {
-    let c = cross(back, d);
-    let dot = i128::from(back[0]) * i128::from(d[0]) + i128::from(back[1]) * i128::from(d[1]);
-    match (c.signum(), dot > 0) {
-        (1, _) => 0,
-        (0, false) => 1,
-        (-1, _) => 2,
-        _ => 3,
-    }
-}
-
-/// Splits a closed walk into rings that pass each vertex once.
-fn split_repeats(walk: Vec<Pt>, rings: &mut Vec<Vec<Pt>>) {
-    let mut stack: Vec<Pt> = Vec::with_capacity(walk.len());
-    let mut at: FxHashMap<Pt, usize> = FxHashMap::default();
-    for p in walk {
-        if let Some(&i) = at.get(&p) {
-            let ring: Vec<Pt> = stack.drain(i + 1..).collect();
-            for q in &ring {
-                at.remove(q);
-            }
-            let mut r = vec![p];
-            r.extend(ring);
-            if r.len() >= 3 {
-                rings.push(r);
-            }
-        } else {
-            at.insert(p, stack.len());
-            stack.push(p);
-        }
-    }
-    if stack.len() >= 3 {
-        rings.push(stack);
-    }
-}
-
-/// Twice the signed area (positive counter-clockwise with y up).
-pub(crate) fn twice_area(r: &[Pt]) -> i128 {
-    let n = r.len();
-    (0..n)
-        .map(|i| {
-            let (a, b) = (r[i], r[(i + 1) % n]);
-            i128::from(a[0]) * i128::from(b[1]) - i128::from(b[0]) * i128::from(a[1])
-        })
-        .sum()
-}
-
-/// Does `shell` hold `hole`? Decided at the midpoint of the first hole segment
-/// not on the shell's boundary (points doubled so midpoints are integers).
-fn contains_ring(shell: &[Pt], hole: &[Pt]) -> bool {
-    let d = |p: Pt| [p[0] * 2, p[1] * 2];
-    let shell2: Vec<Pt> = shell.iter().map(|&p| d(p)).collect();
-    let n = hole.len();
-    for i in 0..n {
-        let (a, b) = (d(hole[i]), d(hole[(i + 1) % n]));
-        let m = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
-        match point_in_ring(m, &shell2) {
-            Some(inside) => return inside,
-            None => continue,
-        }
-    }
-    false
-}
-
-/// `Some(true)` inside, `Some(false)` outside, `None` on the boundary.
-pub(crate) fn point_in_ring(p: Pt, ring: &[Pt]) -> Option<bool> {
-    let n = ring.len();
-    let mut winding = 0i32;
-    for i in 0..n {
-        let (a, b) = (ring[i], ring[(i + 1) % n]);
-        if on_segment(p, a, b) {
-            return None;
-        }
-        if a[1] <= p[1] {
-            if b[1] > p[1] && orient(a, b, p) > 0 {
-                winding += 1;
-            }
-        } else if b[1] <= p[1] && orient(a, b, p) < 0 {
-            winding -= 1;
-        }
-    }
-    Some(winding != 0)
 }
 
 #[cfg(test)]

@@ -15,10 +15,11 @@ mod assemble; // one tile of one layer: faces from shared edges, clipped and rep
 mod clean; // valid polygons from a face's directed segments
 pub mod dirty; // which tiles an edit touches, at every zoom
 pub mod error; // the crate's error enum
-mod grid; // bucket grid for finding what is near a segment
+mod grid; // the kernel's bucket grids, sized for tile work
 pub mod ids; // stable numeric feature ids from unit codes
 pub mod layers; // layers, their zoom ranges, tiling options
 pub mod mvt; // the MVT 2.1 protobuf encoder
+mod poly_layer; // one level's topology in world coordinates, and its edges per zoom
 pub mod pyramid; // many tiles at once: rendering in parallel, sizes per zoom
 pub mod simplify; // one zoom's edges: snapped, simplified, never crossing
 mod snap; // snap rounding onto an integer grid

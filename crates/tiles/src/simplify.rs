@@ -18,7 +18,9 @@
 
 use rayon::prelude::*;
 
-use crate::grid::Grid;
+use citygrid_planar::{Buckets, IntPoint, Point, on_segment};
+
+use crate::grid::{at, sized};
 use crate::snap::{HotPixels, Pt, Snapper, pixel_of};
 
 /// Input coordinates are rounded to 1/`FINE` of a grid unit before snapping.
@@ -307,33 +309,33 @@ fn find_conflicts(lines: &[Vec<Pt>], kept: &[Vec<u32>]) -> Vec<(u32, u32)> {
     };
     let f = |p: Pt| [p[0] as f64, p[1] as f64];
     let size = 2.0 * total / segs.len().max(1) as f64;
-    let seg_grid = Grid::new(f(lo), f(hi), size, segs.len());
+    let seg_grid = sized(f(lo), f(hi), size, segs.len());
     let pairs: Vec<(u32, u32)> = segs
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, &(e, k))| {
             let (a, b) = seg(lines, kept, e, k);
             let mut buckets = Vec::new();
-            seg_grid.buckets_of_segment(f(a), f(b), 0.0, &mut buckets);
+            seg_grid.buckets_along(at(f(a)), at(f(b)), 0.0, &mut buckets);
             buckets.into_iter().map(move |bk| (bk as u32, i as u32))
         })
         .collect();
-    let seg_grid = seg_grid.fill(&pairs);
-    let vert_grid = Grid::new(f(lo), f(hi), size, verts.len());
+    let seg_items = Buckets::from_pairs(seg_grid.len(), &pairs);
+    let vert_grid = sized(f(lo), f(hi), size, verts.len());
     let pairs: Vec<(u32, u32)> = verts
         .par_iter()
         .enumerate()
-        .map(|(i, &v)| (vert_grid.bucket_of(f(v)) as u32, i as u32))
+        .map(|(i, &v)| (vert_grid.bucket(at(f(v))) as u32, i as u32))
         .collect();
-    let vert_grid = vert_grid.fill(&pairs);
+    let vert_items = Buckets::from_pairs(vert_grid.len(), &pairs);
     segs.par_iter()
         .enumerate()
         .filter(|&(_, &(e, k))| simplified(e as usize, k as usize))
         .map_init(Vec::new, |buckets, (i, &(e, k))| {
             let (a, b) = seg(lines, kept, e, k);
-            seg_grid.buckets_of_segment(f(a), f(b), 0.0, buckets);
+            seg_grid.buckets_along(at(f(a)), at(f(b)), 0.0, buckets);
             for &bk in buckets.iter() {
-                for &o in seg_grid.items(bk) {
+                for &o in seg_items.items(bk) {
                     if o as usize == i {
                         continue;
                     }
@@ -348,7 +350,7 @@ fn find_conflicts(lines: &[Vec<Pt>], kept: &[Vec<u32>]) -> Vec<(u32, u32)> {
                 &lines[e as usize][keep[k as usize] as usize..=keep[k as usize + 1] as usize];
             let (clo, chi) = bbox(chain);
             let mut hit = false;
-            vert_grid.for_box(f(clo), f(chi), |v| {
+            vert_items.for_box(&vert_grid, at(f(clo)), at(f(chi)), |v| {
                 let p = verts[v as usize];
                 if !hit
                     && p != a
@@ -387,22 +389,6 @@ fn bbox(points: &[Pt]) -> (Pt, Pt) {
     )
 }
 
-/// Sign of the turn `a` -> `b` -> `c`: positive to the left (x right, y up).
-pub(crate) fn orient(a: Pt, b: Pt, c: Pt) -> i128 {
-    let (abx, aby) = (i128::from(b[0] - a[0]), i128::from(b[1] - a[1]));
-    let (acx, acy) = (i128::from(c[0] - a[0]), i128::from(c[1] - a[1]));
-    (abx * acy - aby * acx).signum()
-}
-
-/// `p` lies on the closed segment `a`-`b`.
-pub(crate) fn on_segment(p: Pt, a: Pt, b: Pt) -> bool {
-    orient(a, b, p) == 0
-        && p[0] >= a[0].min(b[0])
-        && p[0] <= a[0].max(b[0])
-        && p[1] >= a[1].min(b[1])
-        && p[1] <= a[1].max(b[1])
-}
-
 /// Two segments of a network may be disjoint, identical, or share one endpoint
 /// and nothing else; anything else (a crossing, a touch in the middle, a partial
 /// overlap) is a conflict.
@@ -414,30 +400,16 @@ fn segments_conflict(a: Pt, b: Pt, c: Pt, d: Pt) -> bool {
     if interior(c, a, b) || interior(d, a, b) || interior(a, c, d) || interior(b, c, d) {
         return true;
     }
-    let (o1, o2) = (orient(a, b, c), orient(a, b, d));
-    let (o3, o4) = (orient(c, d, a), orient(c, d, b));
+    let side = IntPoint::side;
+    let (o1, o2) = (side(a, b, c), side(a, b, d));
+    let (o3, o4) = (side(c, d, a), side(c, d, b));
     o1 * o2 < 0 && o3 * o4 < 0
 }
 
 /// `p` is inside the ring made by `chain` closed with a straight segment back to
 /// its start, and not on its boundary (non-zero winding).
 fn strictly_inside(p: Pt, chain: &[Pt]) -> bool {
-    let n = chain.len();
-    let mut winding = 0i32;
-    for i in 0..n {
-        let (a, b) = (chain[i], chain[(i + 1) % n]);
-        if on_segment(p, a, b) {
-            return false;
-        }
-        if a[1] <= p[1] {
-            if b[1] > p[1] && orient(a, b, p) > 0 {
-                winding += 1;
-            }
-        } else if b[1] <= p[1] && orient(a, b, p) < 0 {
-            winding -= 1;
-        }
-    }
-    winding != 0
+    citygrid_planar::locate(p, chain) == citygrid_planar::Location::Inside
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@
 
 use rayon::prelude::*;
 
-use crate::grid::Grid;
+use citygrid_planar::{Buckets, Grid};
+
+use crate::grid::{at, sized};
 
 /// Pixel sets at least this large are sorted and filed on all cores (a tile's
 /// few border pixels are not: tiles are rendered in parallel already).
@@ -32,7 +34,7 @@ pub(crate) struct HotPixels {
     /// Pixel size in input units (even).
     unit: i64,
     pixels: Vec<Pt>,
-    grid: Option<Grid>,
+    grid: Option<(Grid, Buckets)>,
 }
 
 impl HotPixels {
@@ -50,14 +52,14 @@ impl HotPixels {
                     [hi[0].max(p[0]), hi[1].max(p[1])],
                 )
             });
-            let grid = Grid::new(f(lo), f(hi), spacing.max(4.0), pixels.len());
-            let pair = |(i, &p): (usize, &Pt)| (grid.bucket_of(f(p)) as u32, i as u32);
+            let grid = sized(f(lo), f(hi), spacing.max(4.0), pixels.len());
+            let pair = |(i, &p): (usize, &Pt)| (grid.bucket(at(f(p))) as u32, i as u32);
             let pairs: Vec<(u32, u32)> = if pixels.len() >= PARALLEL {
                 pixels.par_iter().enumerate().map(pair).collect()
             } else {
                 pixels.iter().enumerate().map(pair).collect()
             };
-            grid.fill(&pairs)
+            (grid, Buckets::from_pairs(grid.len(), &pairs))
         });
         HotPixels { unit, pixels, grid }
     }
@@ -150,9 +152,10 @@ impl<'a> Snapper<'a> {
         let reach2 = 0.5625 * (d[0] * d[0] + d[1] * d[1]);
         let lo = [fa[0].min(fb[0]) - 1.0, fa[1].min(fb[1]) - 1.0];
         let hi = [fa[0].max(fb[0]) + 1.0, fa[1].max(fb[1]) + 1.0];
-        grid.buckets_of_segment(fa, fb, 1.0, &mut self.buckets);
+        let (grid, items) = grid;
+        grid.buckets_along(at(fa), at(fb), 1.0, &mut self.buckets);
         for &bk in &self.buckets {
-            for &i in grid.items(bk) {
+            for &i in items.items(bk) {
                 let px = self.hot.pixels[i as usize];
                 let c = [px[0] as f64, px[1] as f64];
                 // Cheap rejections first: outside the segment's box, or farther

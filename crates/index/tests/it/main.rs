@@ -1,6 +1,6 @@
 //! Integration tests of the cell index: each module's name reads as a sentence. The
 //! reference everywhere is the half-open rule as `citygrid check` implements it
-//! (`citygrid_check::pip::contains`), applied to every cell by brute force.
+//! (`citygrid_planar::contains`), applied to every cell by brute force.
 
 mod a_two_by_two_block;
 mod cells_with_holes_and_parts;
@@ -73,7 +73,7 @@ impl<'a> BruteForce<'a> {
             .filter(|(_, r)| {
                 p.x >= r.min().x && p.x <= r.max().x && p.y >= r.min().y && p.y <= r.max().y
             })
-            .filter(|(id, _)| citygrid_check::pip::contains(&self.partition.unit(*id).geometry, p))
+            .filter(|(id, _)| citygrid_planar::contains(&self.partition.unit(*id).geometry, p))
             .map(|(id, _)| *id)
             .collect()
     }

@@ -1,12 +1,14 @@
 //! Exact predicates on pairs of segments: do they cross, touch, or run along each
 //! other, and where.
 //!
-//! Orientation tests use robust (adaptive-precision) arithmetic, so the answer to
-//! "does this vertex lie exactly on that segment" is the mathematically right one
-//! for the stored doubles; only the position of a proper crossing is rounded.
+//! Orientation tests are exact ([`crate::orient`]), so the answer to "does this
+//! vertex lie exactly on that segment" is the mathematically right one for the
+//! stored doubles; only the position of a proper crossing is rounded.
 
-use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo_types::Coord;
+
+use crate::orient::side;
+use crate::point::in_box;
 
 /// How two closed segments meet.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,16 +26,6 @@ pub enum Meeting {
     Along(Coord<f64>, Coord<f64>),
 }
 
-fn orient(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> Orientation {
-    <RobustKernel as Kernel<f64>>::orient2d(p, q, r)
-}
-
-/// Whether `p` lies within the bounding box of segment `a`-`b` (used once `p` is
-/// known to be collinear with it).
-fn in_box(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> bool {
-    p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x) && p.y >= a.y.min(b.y) && p.y <= a.y.max(b.y)
-}
-
 /// Classifies how segments `a`-`b` and `c`-`d` meet.
 #[must_use]
 pub fn meet(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> Meeting {
@@ -44,24 +36,24 @@ pub fn meet(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> Meeti
     {
         return Meeting::Apart;
     }
-    let o1 = orient(a, b, c);
-    let o2 = orient(a, b, d);
-    if o1 == Orientation::Collinear && o2 == Orientation::Collinear {
+    let o1 = side(a, b, c);
+    let o2 = side(a, b, d);
+    if o1 == 0 && o2 == 0 {
         return collinear(a, b, c, d);
     }
-    let o3 = orient(c, d, a);
-    let o4 = orient(c, d, b);
+    let o3 = side(c, d, a);
+    let o4 = side(c, d, b);
     if o1 == o2 || o3 == o4 {
         return Meeting::Apart;
     }
     // The segments meet at one point; find out whether it is an end point.
-    let point = if o1 == Orientation::Collinear {
+    let point = if o1 == 0 {
         Some(c)
-    } else if o2 == Orientation::Collinear {
+    } else if o2 == 0 {
         Some(d)
-    } else if o3 == Orientation::Collinear {
+    } else if o3 == 0 {
         Some(a)
-    } else if o4 == Orientation::Collinear {
+    } else if o4 == 0 {
         Some(b)
     } else {
         None
@@ -196,17 +188,6 @@ fn closest_pair(
     })
 }
 
-/// Which side of the directed line `a`→`b` the point `p` is on: 1 left, -1 right,
-/// 0 on it.
-#[must_use]
-pub fn side(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> i32 {
-    match orient(a, b, p) {
-        Orientation::CounterClockwise => 1,
-        Orientation::Clockwise => -1,
-        Orientation::Collinear => 0,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +225,5 @@ mod tests {
         assert_eq!(distance(c(0., 0.), c(2., 0.), c(0., 1.), c(2., 1.5)), 1.0);
         assert_eq!(distance(c(0., 0.), c(2., 0.), c(1., -1.), c(1., 1.)), 0.0);
         assert_eq!(point_segment_distance(c(3., 4.), c(0., 0.), c(0., 0.)), 5.0);
-        assert_eq!(side(c(0., 0.), c(1., 0.), c(0.5, 1.)), 1);
     }
 }

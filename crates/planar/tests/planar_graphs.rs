@@ -1,6 +1,8 @@
-use geo_types::Coord;
+//! Noding, faces and polygon assembly on small graphs a reader can check by hand.
 
-use super::*;
+use geo_types::{Coord, MultiPolygon};
+
+use citygrid_planar::{Faces, UNBOUNDED, node, polygons, signed_area2};
 
 fn c(x: f64, y: f64) -> Coord<f64> {
     Coord { x, y }
@@ -119,11 +121,7 @@ fn a_hole_touching_the_shell_becomes_its_own_ring() {
     assert_eq!(mp.0.len(), 1);
     assert_eq!(mp.0[0].interiors().len(), 1);
     assert_eq!(area(&mp), 16.0 - 2.0);
-    assert!(
-        crate::validity::defects(&mp).is_empty(),
-        "{:?}",
-        crate::validity::defects(&mp)
-    );
+    assert!(rings_are_simple(&mp));
 }
 
 #[test]
@@ -150,5 +148,20 @@ fn two_parts_touching_at_a_point_stay_two_rings() {
     let mp = polygons(&v, &half);
     assert_eq!(mp.0.len(), 2);
     assert_eq!(area(&mp), 2.0);
-    assert!(crate::validity::defects(&mp).is_empty());
+    assert!(rings_are_simple(&mp));
+}
+
+/// No ring repeats a vertex (OGC SFA 6.1.11.1).
+fn rings_are_simple(mp: &MultiPolygon<f64>) -> bool {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .all(|r| {
+            let open = &r.0[..r.0.len() - 1];
+            let mut keys: Vec<[u64; 2]> = open
+                .iter()
+                .map(|&c| citygrid_planar::coord_key(c))
+                .collect();
+            keys.sort_unstable();
+            keys.windows(2).all(|w| w[0] != w[1])
+        })
 }
