@@ -50,11 +50,12 @@ def file_sha(path: Path) -> str:
 
 
 def run(args, ok=(0,)):
-    """Runs a command; returns (exit status, stdout bytes)."""
+    """Runs a command; returns (exit status, stdout bytes with the checkout's path
+    written as ROOT, so checkouts in other folders give the same hashes)."""
     p = subprocess.run([str(a) for a in args], cwd=ROOT, capture_output=True)
     if p.returncode not in ok:
         sys.exit(f"{args[0]} failed ({p.returncode}): {p.stderr.decode()[-2000:]}")
-    return p.returncode, p.stdout
+    return p.returncode, p.stdout.replace(str(ROOT).encode(), b"ROOT")
 
 
 def tiles_sha(mbtiles: Path) -> str:

@@ -22,7 +22,7 @@ use rstar::{AABB, RTree, RTreeObject};
 use rustc_hash::FxHashMap;
 
 use citygrid_model::rings::FaceId;
-use citygrid_planar::{Faces, Meeting, coord_key, meet, node};
+use citygrid_planar::{Faces, Meeting, UNBOUNDED, coord_key, meet, node};
 
 /// Which count a segment adds to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +96,44 @@ pub struct Cycle {
     pub excess: i32,
     /// Units whose boundary forms part of the cycle.
     pub faces: Vec<FaceId>,
+    /// For each segment of the ring (`ring[i]` to `ring[i + 1]`), whether it belongs
+    /// to the reference alone (no unit's boundary runs along it).
+    pub reference: Vec<bool>,
+    /// Closed rings (clockwise) of the groups of leftovers lying inside this face
+    /// without touching its ring: the face's holes. A face is its ring minus these.
+    pub holes: Vec<Vec<Coord<f64>>>,
+    /// For each hole, [`Cycle::reference`] of its segments.
+    pub hole_reference: Vec<Vec<bool>>,
+}
+
+impl Cycle {
+    /// Whether part of the cycle is the reference's boundary.
+    #[must_use]
+    pub fn touches_reference(&self) -> bool {
+        self.reference
+            .iter()
+            .chain(self.hole_reference.iter().flatten())
+            .any(|&r| r)
+    }
+
+    /// Every segment of the face's ring and holes, with its [`Cycle::reference`] flag.
+    pub fn segments(&self) -> impl Iterator<Item = ([Coord<f64>; 2], bool)> + '_ {
+        std::iter::once((&self.ring, &self.reference))
+            .chain(self.holes.iter().zip(&self.hole_reference))
+            .flat_map(|(ring, flags)| ring.windows(2).zip(flags).map(|(w, &r)| ([w[0], w[1]], r)))
+    }
+
+    /// The face as a polygon: its ring with its holes.
+    #[must_use]
+    pub fn polygon(&self) -> geo_types::Polygon<f64> {
+        geo_types::Polygon::new(
+            geo_types::LineString(self.ring.clone()),
+            self.holes
+                .iter()
+                .map(|h| geo_types::LineString(h.clone()))
+                .collect(),
+        )
+    }
 }
 
 /// The arrangement of leftover segments.
@@ -353,8 +391,11 @@ fn polygonize(pieces: &[Piece], excess_at: &mut impl FnMut(Coord<f64>) -> i32) -
         .map(|c| {
             let ring = faces.ring(&verts, c);
             let mut touching: Vec<FaceId> = Vec::new();
+            let mut reference = Vec::with_capacity(ring.len());
             for h in faces.half_edges(c) {
-                for f in &pieces[(h / 2) as usize].faces {
+                let piece = &pieces[(h / 2) as usize];
+                reference.push(piece.faces.is_empty());
+                for f in &piece.faces {
                     if !touching.contains(f) {
                         touching.push(*f);
                     }
@@ -365,9 +406,21 @@ fn polygonize(pieces: &[Piece], excess_at: &mut impl FnMut(Coord<f64>) -> i32) -
                 ring,
                 excess: i32::MIN,
                 faces: touching,
+                reference,
+                holes: Vec::new(),
+                hole_reference: Vec::new(),
             }
         })
         .collect();
+    for &outer in &faces.parts {
+        let around = faces.face[outer as usize];
+        if around != UNBOUNDED {
+            let hole = cycles[outer as usize].ring.clone();
+            let flags = cycles[outer as usize].reference.clone();
+            cycles[around as usize].holes.push(hole);
+            cycles[around as usize].hole_reference.push(flags);
+        }
+    }
     // Counts: anchor each connected group's outer cycle at its westmost vertex, then
     // cross half-edges: the face left of h differs from the face left of its twin by
     // h's net counts.

@@ -18,7 +18,7 @@ use rstar::{AABB, RTree, RTreeObject};
 use citygrid_model::measure::{LocalFrame, planar_area_m2};
 use citygrid_model::rings::{FaceId, NO_SEG, RingSet, match_segments};
 use citygrid_model::{Unit, UnitCode};
-use citygrid_planar::{Meeting, contains};
+use citygrid_planar::{Meeting, contains, point_segment_distance, signed_area2};
 
 use crate::arrangement::{Arrangement, Cycle, Directed, Layer, NearTolerance};
 use crate::options::CheckOptions;
@@ -239,156 +239,29 @@ pub(crate) fn check_level(
 ) -> LevelOutcome {
     let units = ctx.units;
     let rings = RingSet::build(members.iter().map(|&u| &units[u].geometry));
-    let matched = match_segments(&rings);
-    let twin = matched.twin;
-    let index = UnitIndex::new(units, &members);
-    let mut face_rings: Vec<std::ops::Range<usize>> = vec![0..0; members.len()];
-    for (k, r) in rings.rings.iter().enumerate() {
-        let fr = &mut face_rings[r.face as usize];
-        if fr.start == fr.end {
-            *fr = k..k + 1;
-        } else {
-            fr.end = k + 1;
-        }
-    }
+    let twin = match_segments(&rings).twin;
+    let face_rings = rings_of_faces(&rings, members.len());
     let boundary = directed(&rings, Layer::Reference, |s| twin[s as usize] == NO_SEG);
-    let mut segments: Vec<Directed> = boundary
-        .iter()
-        .map(|d| Directed {
-            layer: Layer::Units,
-            ..*d
-        })
-        .collect();
-    let outline_rings;
-    match &reference {
-        Reference::None => {}
-        Reference::Outline(o) => {
-            outline_rings = RingSet::build([*o]);
-            segments.extend(directed(&outline_rings, Layer::Reference, |_| true));
-        }
-        Reference::Level(above) => segments.extend(above.boundary.iter().copied()),
-    }
-    let reference_count = |p: Coord<f64>| -> i32 {
-        match &reference {
-            Reference::None => 0,
-            Reference::Outline(o) => i32::from(contains(o, p)),
-            Reference::Level(above) => {
-                above.index.containing(units, &above.members, p).len() as i32
-            }
-        }
+    let level = LevelCheck {
+        ctx,
+        index: UnitIndex::new(units, &members),
+        members,
+        reference,
     };
-    let mpd = metres_per_degree_at(centre(&members, units));
-    let near = NearTolerance {
-        metres_per_degree: mpd,
-        metres: ctx.options.gap_width_m,
-    };
-    let arr = Arrangement::build(segments, near, |p| {
-        index.containing(units, &members, p).len() as i32 - reference_count(p)
-    });
-    let has_reference = !matches!(reference, Reference::None);
-    let member_ids =
-        |faces: &[FaceId]| -> Vec<usize> { faces.iter().map(|&f| members[f as usize]).collect() };
+    let arr = level.arrangement(&boundary);
     let mut gap_pairs: Vec<Vec<usize>> = Vec::new();
     let mut unmatched = Unmatched::new();
+    let mut against = Against::new();
     for cycle in arr.cycles.iter().filter(|c| c.area2 > 0.0) {
-        let expected = if has_reference { 0 } else { 1 };
-        if cycle.excess == expected {
-            continue;
-        }
-        let Some(area) = cycle_area_m2(cycle) else {
-            // Too thin to be an area: two boundaries that coincide up to the data's
-            // precision but not vertex for vertex.
-            let around = member_ids(&cycle.faces);
-            for (i, &a) in around.iter().enumerate() {
-                for &b in &around[i + 1..] {
-                    let e = unmatched
-                        .entry(pair_key(a, b))
-                        .or_insert_with(|| (Vec::new(), 0.0, cycle.ring[0]));
-                    e.0.push(LineString(cycle.ring.clone()));
-                    e.1 += ring_length_m(&cycle.ring) / 2.0;
-                }
-            }
-            continue;
-        };
-        let polygon = Polygon::new(LineString(cycle.ring.clone()), vec![]);
-        let ip = polygon.interior_point().map_or(cycle.ring[0], |p| p.0);
-        let inside: Vec<usize> = index
-            .containing(units, &members, ip)
-            .into_iter()
-            .map(|m| members[m])
-            .collect();
-        let r = reference_count(ip);
-        let w = inside.len() as i32;
-        let (w, r) = if w - r == cycle.excess {
-            (w, r)
-        } else {
-            (cycle.excess.max(0) + r.min(1), r.min(1))
-        };
-        let size = Some(Size::SquareMetres(area));
-        let location = Some(Geometry::Polygon(polygon.clone()));
-        let near_at = fmt(ip);
-        if w >= 2 {
-            overlaps(
-                ctx,
-                &index,
-                &members,
-                &polygon,
-                &inside,
-                area,
-                &near_at,
-                &mut unmatched,
-                out,
-            );
-        }
-        if w < r || (!has_reference && w == 0) {
-            let around = member_ids(&cycle.faces);
-            let message = if around.is_empty() {
-                format!("a gap of {area:.2} m² that no unit covers near {near_at}")
-            } else {
-                format!(
-                    "a gap of {area:.2} m² between {} near {near_at}",
-                    ctx.names(&around)
-                )
-            };
-            gap_pairs.push(around.clone());
-            out.push(Violation {
-                rule: Rule::Gap,
-                codes: ctx.codes(around),
-                location: location.clone(),
-                size,
-                message,
-            });
-        } else if has_reference && r == 0 && w >= 1 {
-            let inside: Vec<usize> = match pieces(ctx, &index, &members, &polygon) {
-                p if p.is_empty() => inside,
-                p => p.into_iter().map(|(u, _, _)| u).collect(),
-            };
-            let (what, report) = match reference {
-                Reference::Outline(_) => ("the boundary", true),
-                _ => (
-                    "the level above",
-                    inside.iter().all(|&u| !ctx.has_parent[u]),
-                ),
-            };
-            if report {
-                out.push(Violation {
-                    rule: Rule::OutsideParent,
-                    codes: ctx.codes(inside.iter().copied()),
-                    location,
-                    size,
-                    message: format!(
-                        "{} reach {area:.2} m² outside {what} near {near_at}",
-                        ctx.names(&inside)
-                    ),
-                });
-            }
-        }
+        level.cycle(cycle, &mut unmatched, &mut against, &mut gap_pairs, out);
     }
-    contacts(&arr, &members, &mut unmatched);
+    contacts(&arr, &level.members, &mut unmatched);
     report_unmatched(ctx, unmatched, out);
-    narrow_gaps(ctx, &arr, &members, &gap_pairs, out, |p| {
-        index.touching(units, &members, p)
+    level.report_against(against, out);
+    narrow_gaps(ctx, &arr, &level.members, &gap_pairs, out, |p| {
+        level.index.touching(units, &level.members, p)
     });
+    let LevelCheck { members, index, .. } = level;
     let face_of = members
         .iter()
         .enumerate()
@@ -403,6 +276,306 @@ pub(crate) fn check_level(
         twin,
         face_rings,
     }
+}
+
+/// For each face, the range of its rings in the ring set.
+fn rings_of_faces(rings: &RingSet, faces: usize) -> Vec<std::ops::Range<usize>> {
+    let mut face_rings: Vec<std::ops::Range<usize>> = vec![0..0; faces];
+    for (k, r) in rings.rings.iter().enumerate() {
+        let fr = &mut face_rings[r.face as usize];
+        if fr.start == fr.end {
+            *fr = k..k + 1;
+        } else {
+            fr.end = k + 1;
+        }
+    }
+    face_rings
+}
+
+/// Per unit: where its boundary runs near the reference without matching it
+/// (lines, length in metres, a point to name).
+type Against = BTreeMap<usize, (Vec<LineString<f64>>, f64, Coord<f64>)>;
+
+/// One level being checked against its reference.
+struct LevelCheck<'a> {
+    ctx: &'a Context<'a>,
+    members: Vec<usize>,
+    index: UnitIndex,
+    reference: Reference<'a>,
+}
+
+impl LevelCheck<'_> {
+    fn has_reference(&self) -> bool {
+        !matches!(self.reference, Reference::None)
+    }
+
+    /// How many reference units cover `p` (0 or 1 for a clean reference).
+    fn reference_count(&self, p: Coord<f64>) -> i32 {
+        match &self.reference {
+            Reference::None => 0,
+            Reference::Outline(o) => i32::from(contains(o, p)),
+            Reference::Level(above) => above
+                .index
+                .containing(self.ctx.units, &above.members, p)
+                .len() as i32,
+        }
+    }
+
+    /// Units (ids) containing `p`.
+    fn units_at(&self, p: Coord<f64>) -> Vec<usize> {
+        self.index
+            .containing(self.ctx.units, &self.members, p)
+            .into_iter()
+            .map(|m| self.members[m])
+            .collect()
+    }
+
+    /// The level's outer boundary against the reference's, noded and counted.
+    fn arrangement(&self, boundary: &[Directed]) -> Arrangement {
+        let mut segments: Vec<Directed> = boundary
+            .iter()
+            .map(|d| Directed {
+                layer: Layer::Units,
+                ..*d
+            })
+            .collect();
+        match &self.reference {
+            Reference::None => {}
+            Reference::Outline(o) => {
+                let outline_rings = RingSet::build([*o]);
+                segments.extend(directed(&outline_rings, Layer::Reference, |_| true));
+            }
+            Reference::Level(above) => segments.extend(above.boundary.iter().copied()),
+        }
+        let near = NearTolerance {
+            metres_per_degree: metres_per_degree_at(centre(&self.members, self.ctx.units)),
+            metres: self.ctx.options.gap_width_m,
+        };
+        let (units, members) = (self.ctx.units, &self.members);
+        Arrangement::build(segments, near, |p| {
+            self.index.containing(units, members, p).len() as i32 - self.reference_count(p)
+        })
+    }
+
+    /// What one bounded face of the arrangement whose count is off means: nothing
+    /// (it follows the reference within the tolerance), an unmatched edge (too thin
+    /// to be an area), an overlap, a gap, or units outside the reference.
+    fn cycle(
+        &self,
+        cycle: &Cycle,
+        unmatched: &mut Unmatched,
+        against: &mut Against,
+        gap_pairs: &mut Vec<Vec<usize>>,
+        out: &mut Vec<Violation>,
+    ) {
+        let ctx = self.ctx;
+        let has_reference = self.has_reference();
+        let expected = if has_reference { 0 } else { 1 };
+        if cycle.excess == expected {
+            return;
+        }
+        let along_reference = has_reference && cycle.touches_reference();
+        if along_reference && offset_m(cycle) <= ctx.options.boundary_tolerance_m {
+            return;
+        }
+        let Some(area) = cycle_area_m2(cycle) else {
+            // Too thin to be an area: two boundaries that coincide up to the data's
+            // precision but not vertex for vertex.
+            if along_reference {
+                self.thin_against_reference(cycle, against);
+            } else {
+                thin_between_units(cycle, &self.member_ids(&cycle.faces), unmatched);
+            }
+            return;
+        };
+        let polygon = cycle.polygon();
+        let ip = polygon.interior_point().map_or(cycle.ring[0], |p| p.0);
+        let inside = self.units_at(ip);
+        let r = self.reference_count(ip);
+        let w = inside.len() as i32;
+        let (w, r) = if w - r == cycle.excess {
+            (w, r)
+        } else {
+            (cycle.excess.max(0) + r.min(1), r.min(1))
+        };
+        let near_at = fmt(ip);
+        if w >= 2 {
+            overlaps(
+                ctx,
+                &self.index,
+                &self.members,
+                &polygon,
+                &inside,
+                area,
+                &near_at,
+                unmatched,
+                out,
+            );
+        }
+        if w < r || (!has_reference && w == 0) {
+            let around = self.member_ids(&cycle.faces);
+            gap_pairs.push(around.clone());
+            out.push(gap(ctx, around, polygon, area, &near_at));
+        } else if has_reference && r == 0 && w >= 1 {
+            self.outside(polygon, inside, area, &near_at, out);
+        }
+    }
+
+    fn member_ids(&self, faces: &[FaceId]) -> Vec<usize> {
+        faces.iter().map(|&f| self.members[f as usize]).collect()
+    }
+
+    /// A face covered by units but not by the reference: units reaching outside it.
+    /// Against the level above it is reported only for units without a parent; the
+    /// nesting check names the parent of the others.
+    fn outside(
+        &self,
+        polygon: Polygon<f64>,
+        inside: Vec<usize>,
+        area: f64,
+        near_at: &str,
+        out: &mut Vec<Violation>,
+    ) {
+        let ctx = self.ctx;
+        let inside: Vec<usize> = match pieces(ctx, &self.index, &self.members, &polygon) {
+            p if p.is_empty() => inside,
+            p => p.into_iter().map(|(u, _, _)| u).collect(),
+        };
+        let (what, report) = match self.reference {
+            Reference::Outline(_) => ("the boundary", true),
+            _ => (
+                "the level above",
+                inside.iter().all(|&u| !ctx.has_parent[u]),
+            ),
+        };
+        if report {
+            out.push(Violation {
+                rule: Rule::OutsideParent,
+                codes: ctx.codes(inside.iter().copied()),
+                location: Some(Geometry::Polygon(polygon)),
+                size: Some(Size::SquareMetres(area)),
+                message: format!(
+                    "{} reach {area:.2} m² outside {what} near {near_at}",
+                    ctx.names(&inside)
+                ),
+            });
+        }
+    }
+
+    /// A sliver between units and the reference, beyond the tolerance but too thin
+    /// to be an area: each unit along it has an unmatched edge against the
+    /// reference (not against the other units along it, which it may not touch).
+    fn thin_against_reference(&self, cycle: &Cycle, against: &mut Against) {
+        for &f in &cycle.faces {
+            let u = self.members[f as usize];
+            let e = against
+                .entry(u)
+                .or_insert_with(|| (Vec::new(), 0.0, cycle.ring[0]));
+            e.0.push(LineString(cycle.ring.clone()));
+            e.1 += ring_length_m(&cycle.ring) / 2.0;
+        }
+    }
+
+    /// Unmatched edges against the reference, one per unit, naming the reference.
+    fn report_against(&self, against: Against, out: &mut Vec<Violation>) {
+        let ctx = self.ctx;
+        for (u, (lines, length, at)) in against {
+            let what = match (&self.reference, &ctx.units[u].parent) {
+                (Reference::Level(_), Some(parent)) => {
+                    format!("the boundary of its parent {parent}")
+                }
+                (Reference::Level(_), None) => "the level above".to_string(),
+                _ => "the boundary".to_string(),
+            };
+            let tolerance = ctx.options.boundary_tolerance_m;
+            out.push(Violation {
+                rule: Rule::UnmatchedEdge,
+                codes: ctx.codes([u]),
+                location: Some(Geometry::MultiLineString(MultiLineString(lines))),
+                size: Some(Size::Metres(length)),
+                message: format!(
+                    "{} follows {what} along {length:.2} m near {} more than {} mm off it \
+                     and without its vertices",
+                    ctx.names(&[u]),
+                    fmt(at),
+                    tolerance * 1000.0
+                ),
+            });
+        }
+    }
+}
+
+/// A sliver between units only: each pair of units around it has an unmatched
+/// edge.
+fn thin_between_units(cycle: &Cycle, around: &[usize], unmatched: &mut Unmatched) {
+    for (i, &a) in around.iter().enumerate() {
+        for &b in &around[i + 1..] {
+            let e = unmatched
+                .entry(pair_key(a, b))
+                .or_insert_with(|| (Vec::new(), 0.0, cycle.ring[0]));
+            e.0.push(LineString(cycle.ring.clone()));
+            e.1 += ring_length_m(&cycle.ring) / 2.0;
+        }
+    }
+}
+
+/// A face no unit covers, where the reference (or the units around it) says one
+/// should.
+fn gap(
+    ctx: &Context<'_>,
+    around: Vec<usize>,
+    polygon: Polygon<f64>,
+    area: f64,
+    near_at: &str,
+) -> Violation {
+    let message = if around.is_empty() {
+        format!("a gap of {area:.2} m² that no unit covers near {near_at}")
+    } else {
+        format!(
+            "a gap of {area:.2} m² between {} near {near_at}",
+            ctx.names(&around)
+        )
+    };
+    Violation {
+        rule: Rule::Gap,
+        codes: ctx.codes(around),
+        location: Some(Geometry::Polygon(polygon)),
+        size: Some(Size::SquareMetres(area)),
+        message,
+    }
+}
+
+/// How far apart the units' side and the reference's side of a face lie, in
+/// metres: the largest distance from a vertex of either side to the other side
+/// (for a sliver between two nearly equal lines, its greatest width).
+fn offset_m(cycle: &Cycle) -> f64 {
+    let (mx, my) = metres_per_degree_at(cycle.ring[0]);
+    let o = cycle.ring[0];
+    let m = |c: Coord<f64>| Coord {
+        x: (c.x - o.x) * mx,
+        y: (c.y - o.y) * my,
+    };
+    let (mut units, mut reference): (Vec<[Coord<f64>; 2]>, Vec<[Coord<f64>; 2]>) =
+        (Vec::new(), Vec::new());
+    for ([a, b], is_reference) in cycle.segments() {
+        let seg = [m(a), m(b)];
+        if is_reference {
+            reference.push(seg);
+        } else {
+            units.push(seg);
+        }
+    }
+    let farthest = |from: &[[Coord<f64>; 2]], to: &[[Coord<f64>; 2]]| -> f64 {
+        from.iter()
+            .flat_map(|s| s.iter())
+            .map(|&p| {
+                to.iter()
+                    .map(|t| point_segment_distance(p, t[0], t[1]))
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .fold(0.0, f64::max)
+    };
+    farthest(&units, &reference).max(farthest(&reference, &units))
 }
 
 /// Reports a face covered twice or more as one overlap per pair of units, each at
@@ -467,8 +640,11 @@ fn overlaps(
 /// area (see [`NOISE_M2`] and [`COINCIDENT_M`]).
 fn cycle_area_m2(cycle: &Cycle) -> Option<f64> {
     let (mx, my) = metres_per_degree_at(cycle.ring[0]);
-    let area = cycle.area2.abs() / 2.0 * mx * my;
-    let width = 2.0 * area / ring_length_m(&cycle.ring).max(f64::MIN_POSITIVE);
+    let holes: f64 = cycle.holes.iter().map(|h| signed_area2(h).abs()).sum();
+    let area = (cycle.area2.abs() - holes) / 2.0 * mx * my;
+    let perimeter =
+        ring_length_m(&cycle.ring) + cycle.holes.iter().map(|h| ring_length_m(h)).sum::<f64>();
+    let width = 2.0 * area / perimeter.max(f64::MIN_POSITIVE);
     (area >= NOISE_M2 && width >= COINCIDENT_M).then_some(area)
 }
 
@@ -678,7 +854,7 @@ pub(crate) fn check_nesting(
         let Some(area) = cycle_area_m2(cycle) else {
             continue;
         };
-        let polygon = Polygon::new(LineString(cycle.ring.clone()), vec![]);
+        let polygon = cycle.polygon();
         let ip = polygon.interior_point().map_or(cycle.ring[0], |p| p.0);
         if in_parent(ip) != 0 {
             continue;

@@ -12,7 +12,8 @@
 
 use geo_types::Coord;
 
-use crate::point::IntPoint;
+/// Integer tile coordinates: x right, y up (tiles flip y only when encoding).
+pub type IntPoint = [i64; 2];
 
 /// Half of `f64::EPSILON`: the unit round-off of Shewchuk's paper.
 const EPS: f64 = f64::EPSILON / 2.0;

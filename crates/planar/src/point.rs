@@ -7,10 +7,8 @@
 
 use geo_types::Coord;
 
+pub use crate::orient::IntPoint;
 use crate::orient::{side, side_i64};
-
-/// Integer tile coordinates: x right, y up (tiles flip y only when encoding).
-pub type IntPoint = [i64; 2];
 
 /// A point with exact orientation.
 pub trait Point: Copy + PartialEq {

@@ -63,6 +63,12 @@ pub struct CheckArgs {
     /// Units smaller than this (square metres) are slivers.
     #[arg(long, default_value_t = 50.0)]
     pub min_area: f64,
+    /// Units may follow the --boundary outline (and each level the outer boundary
+    /// of the level above) to within this many metres with vertices of their own,
+    /// as cells clipped to an outline by another tool do; farther off, a stretch is
+    /// an unmatched edge against the boundary, or a gap.
+    #[arg(long, default_value_t = 0.001)]
+    pub boundary_tolerance: f64,
 }
 
 /// Output formats.
@@ -84,7 +90,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let options = CheckOptions::default()
         .gap_width(args.gap_width)
         .min_width(args.min_width)
-        .min_area(args.min_area);
+        .min_area(args.min_area)
+        .boundary_tolerance(args.boundary_tolerance);
     let units: Vec<Arc<_>> = loaded.units.into_iter().map(Arc::new).collect();
     let t = Instant::now();
     let mut report = Checker::new(options).check(&units, boundary.as_ref());
