@@ -555,8 +555,8 @@ fn offset_m(cycle: &Cycle) -> f64 {
         x: (c.x - o.x) * mx,
         y: (c.y - o.y) * my,
     };
-    let (mut units, mut reference): (Vec<[Coord<f64>; 2]>, Vec<[Coord<f64>; 2]>) =
-        (Vec::new(), Vec::new());
+    type Segments = Vec<[Coord<f64>; 2]>;
+    let (mut units, mut reference): (Segments, Segments) = (Vec::new(), Vec::new());
     for ([a, b], is_reference) in cycle.segments() {
         let seg = [m(a), m(b)];
         if is_reference {
