@@ -16,7 +16,7 @@ pub use atomic::Pending;
 pub use error::{IoError, Result};
 pub use geometry::Precision;
 pub use gpkg::write_gpkg;
-pub use points::{PointOptions, WeightedPoint, parse_weighted_points, read_weighted_points};
+pub use points::{PointOptions, parse_weighted_points, read_weighted_points};
 pub use read::{
     Loaded, ReadOptions, SourcePositions, encode_for, parse_units, read_boundary, read_units,
 };
