@@ -3,7 +3,9 @@
 //! exports back out for QGIS and scripts.
 
 pub mod atomic; // files that appear whole or not at all
+pub mod crs_member; // the `crs` member that declares a GeoJSON file's coordinate system
 pub mod error; // the crate's error enum
+pub mod feature; // GeoJSON features and collections, attribute values as they came
 pub mod geometry; // GeoJSON geometry <-> geo-types through a CRS
 pub mod gpkg; // tables as GeoPackage layers
 pub mod points; // weighted points (households, people) from GeoJSON
@@ -13,8 +15,10 @@ pub mod table; // units as typed tables, one per level, for exports
 pub mod write; // units, tables and reports to GeoJSON and JSON
 
 pub use atomic::Pending;
+pub use crs_member::{crs_member, declared_crs, set_crs_member};
 pub use error::{IoError, Result};
-pub use geometry::Precision;
+pub use feature::{attr, collection, feature};
+pub use geometry::{Precision, output_transform};
 pub use gpkg::write_gpkg;
 pub use points::{PointOptions, parse_weighted_points, read_weighted_points};
 pub use read::{
@@ -22,6 +26,4 @@ pub use read::{
 };
 pub use repair::{repair_geojson, repair_json};
 pub use table::{Column, Field, FieldType, Row, Table, layer_name, tables};
-pub use write::{
-    attr, report_geojson, report_json, table_geojson, units_geojson, units_geojson_with,
-};
+pub use write::{report_geojson, report_json, table_geojson, units_geojson, units_geojson_with};

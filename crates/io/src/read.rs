@@ -9,6 +9,7 @@ use citygrid_check::Violation;
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::{AttrValue, Attributes, CodeLayout, Level, Unit, UnitCode};
 
+use crate::crs_member::declared_crs;
 use crate::error::{IoError, Result};
 use crate::geometry::{RingDefect, to_multipolygon};
 
@@ -145,12 +146,7 @@ pub(crate) fn crs_of(
     if let Some(c) = chosen {
         return Ok(c);
     }
-    let declared = foreign
-        .and_then(|f| f.get("crs"))
-        .and_then(|c| c.get("properties"))
-        .and_then(|p| p.get("name"))
-        .and_then(JsonValue::as_str);
-    match declared {
+    match declared_crs(foreign) {
         None => Ok(Crs::Wgs84),
         Some(name) => name.parse().map_err(|e| IoError::Crs {
             source_name: source_name.to_string(),

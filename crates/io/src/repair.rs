@@ -7,8 +7,9 @@ use serde_json::json;
 use citygrid_crs::Crs;
 use citygrid_repair::{Change, ChangeKind, Problem, Repaired};
 
-use crate::geometry::to_geojson;
-use crate::write::{collection, feature, round, transform};
+use crate::feature::{collection, feature};
+use crate::geometry::{output_transform, to_geojson};
+use crate::write::round;
 
 fn codes(list: &[citygrid_model::UnitCode]) -> Vec<&str> {
     list.iter().map(|c| c.as_str()).collect()
@@ -44,7 +45,7 @@ fn problem_json(p: &Problem, t: &citygrid_crs::Transform) -> JsonValue {
 /// "location", "message"}]}`, locations as GeoJSON geometries in `crs`.
 #[must_use]
 pub fn repair_json(repaired: &Repaired, crs: Crs) -> JsonValue {
-    let t = transform(crs);
+    let t = output_transform(crs);
     let mut counts = JsonObject::new();
     for kind in ChangeKind::ALL {
         let n = repaired.changes.iter().filter(|c| c.kind == kind).count();
@@ -68,7 +69,7 @@ pub fn repair_json(repaired: &Repaired, crs: Crs) -> JsonValue {
 /// `units` (comma-separated codes), `area_m2`, `width_m` and `message`.
 #[must_use]
 pub fn repair_geojson(repaired: &Repaired, crs: Crs) -> String {
-    let t = transform(crs);
+    let t = output_transform(crs);
     let mut features = Vec::new();
     let mut id = 0usize;
     let mut push =
