@@ -1,10 +1,9 @@
-//! Writing units and check reports as GeoJSON and JSON.
+//! Writing units and tables as GeoJSON.
 
 use geo_types::Geometry;
 use geojson::{JsonObject, JsonValue};
 use serde_json::json;
 
-use citygrid_check::{Report, Rule, Size};
 use citygrid_crs::Crs;
 use citygrid_model::Unit;
 
@@ -12,8 +11,7 @@ use crate::crs_member::crs_member;
 use crate::error::{IoError, Result};
 use crate::feature::{attr, collection, feature};
 use crate::geometry::{
-    Precision, out_of_wgs84, output_transform, project, rounded_geojson, to_geojson,
-    to_geojson_mapped,
+    Precision, out_of_wgs84, output_transform, project, rounded_geojson, to_geojson_mapped,
 };
 use crate::read::SourcePositions;
 use crate::table::{Field, Table};
@@ -125,96 +123,6 @@ fn field_json(f: &Field) -> JsonValue {
         Field::Text(t) => json!(t),
         Field::Boolean(b) => json!(b),
     }
-}
-
-fn size_json(size: Option<Size>) -> JsonValue {
-    match size {
-        Some(Size::Metres(v)) => json!({"value": round(v), "unit": "m"}),
-        Some(Size::SquareMetres(v)) => json!({"value": round(v), "unit": "m2"}),
-        None => JsonValue::Null,
-    }
-}
-
-pub(crate) fn round(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
-
-fn counts(report: &Report) -> JsonValue {
-    let mut m = JsonObject::new();
-    for rule in Rule::ALL {
-        let n = report.count(rule);
-        if n > 0 {
-            m.insert(rule.name().into(), json!(n));
-        }
-    }
-    JsonValue::Object(m)
-}
-
-/// The report as JSON: `{"valid", "units", "cells", "counts", "errors": [{"rule",
-/// "cells", "location", "size", "message"}]}`, locations as GeoJSON geometries in
-/// `crs`.
-#[must_use]
-pub fn report_json(report: &Report, crs: Crs) -> JsonValue {
-    let t = output_transform(crs);
-    let errors: Vec<JsonValue> = report
-        .violations
-        .iter()
-        .map(|v| {
-            json!({
-                "rule": v.rule.name(),
-                "cells": v.codes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-                "location": v.location.as_ref().map(|g| to_geojson(g, &t)),
-                "size": size_json(v.size),
-                "message": v.message,
-            })
-        })
-        .collect();
-    json!({
-        "valid": report.is_valid(),
-        "units": report.units,
-        "cells": report.cells,
-        "crs": crs.to_string(),
-        "counts": counts(report),
-        "errors": errors,
-    })
-}
-
-/// The report as a FeatureCollection to open in QGIS beside the cells: one feature
-/// per violation, with `rule`, `cells` (comma-separated codes), `size`, `size_unit`
-/// and `message`.
-#[must_use]
-pub fn report_geojson(report: &Report, crs: Crs) -> String {
-    let t = output_transform(crs);
-    let features = report
-        .violations
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let mut props = JsonObject::new();
-            props.insert("id".into(), json!(i + 1));
-            props.insert("rule".into(), json!(v.rule.name()));
-            props.insert(
-                "cells".into(),
-                json!(
-                    v.codes
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            );
-            let (value, unit) = match v.size {
-                Some(Size::Metres(x)) => (json!(round(x)), json!("m")),
-                Some(Size::SquareMetres(x)) => (json!(round(x)), json!("m2")),
-                None => (JsonValue::Null, JsonValue::Null),
-            };
-            props.insert("size".into(), value);
-            props.insert("size_unit".into(), unit);
-            props.insert("message".into(), json!(v.message));
-            feature(v.location.as_ref().map(|g| to_geojson(g, &t)), props)
-        })
-        .collect();
-    collection(features, crs)
 }
 
 #[cfg(test)]

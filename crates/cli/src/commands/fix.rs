@@ -13,14 +13,13 @@ use serde_json::json;
 
 use citygrid_check::{CheckOptions, Checker, Report, Violation};
 use citygrid_crs::Crs;
-use citygrid_io::{
-    Precision, SourcePositions, repair_geojson, repair_json, report_json, units_geojson_with,
-};
+use citygrid_io::{Precision, SourcePositions, units_geojson_with};
 use citygrid_model::Unit;
 use citygrid_repair::{Change, ChangeKind, RepairOptions, Repaired, repair};
+use citygrid_reports::{check_json, repair_geojson, repair_json};
 
 use crate::commands::check::findings;
-use crate::commands::input::InputArgs;
+use crate::commands::input::{InputArgs, read_violations};
 
 /// Repair a partition: snap near-coincident boundaries, rebuild invalid rings, give
 /// each overlap and each narrow gap to one unit, cut what lies outside the
@@ -97,8 +96,7 @@ pub fn run(args: &FixArgs) -> Result<ExitCode> {
         .max_gap_width(args.max_gap_width);
     let mut repaired = repair(&loaded.units, boundary.as_ref(), &options)
         .with_context(|| format!("cannot repair {}", args.input.display()))?;
-    let read_fixes: Vec<Change> = loaded
-        .defects
+    let read_fixes: Vec<Change> = read_violations(&loaded)
         .iter()
         .filter_map(|v| reader_fix(v, &loaded.units))
         .collect();
@@ -150,7 +148,7 @@ pub fn run(args: &FixArgs) -> Result<ExitCode> {
             "{:#}\n",
             json!({
                 "repair": repair_json(&repaired, loaded.crs),
-                "check": report_json(&report, loaded.crs),
+                "check": check_json(&report, loaded.crs),
                 "output": args.out.display().to_string(),
             })
         ),

@@ -7,13 +7,10 @@ use serde_json::json;
 use citygrid_crs::Crs;
 use citygrid_repair::{Change, ChangeKind, Problem, Repaired};
 
-use crate::feature::{collection, feature};
-use crate::geometry::{output_transform, to_geojson};
-use crate::write::round;
+use citygrid_io::geometry::to_geojson;
+use citygrid_io::{collection, feature, output_transform};
 
-fn codes(list: &[citygrid_model::UnitCode]) -> Vec<&str> {
-    list.iter().map(|c| c.as_str()).collect()
-}
+use crate::values::{codes, round};
 
 fn change_json(c: &Change, t: &citygrid_crs::Transform) -> JsonValue {
     json!({
