@@ -87,3 +87,49 @@ pub fn check_geojson(report: &Report, crs: Crs) -> String {
         .collect();
     collection(features, crs)
 }
+
+#[cfg(test)]
+mod tests {
+    use citygrid_check::Violation;
+    use citygrid_model::{Level, Unit};
+    use geo_types::{Coord, MultiPolygon};
+
+    use super::*;
+
+    fn report() -> Report {
+        let unit = Unit::new(
+            "520102".parse().unwrap(),
+            Level::District,
+            MultiPolygon(vec![]),
+        );
+        let mut v = Violation::invalid_geometry(
+            &unit,
+            "polygon 0 shell is not closed",
+            Some(Coord { x: 106.7, y: 26.6 }),
+        );
+        v.size = Some(Size::Metres(1.234_56));
+        Report {
+            units: 1,
+            cells: 0,
+            violations: vec![v],
+        }
+    }
+
+    #[test]
+    fn locations_are_in_the_crs_asked_for_and_sizes_to_the_millimetre() {
+        let gk = Crs::from_epsg(4545).unwrap();
+        let json = check_json(&report(), gk);
+        let error = &json["errors"][0];
+        assert_eq!(error["rule"], "invalid_geometry");
+        assert_eq!(error["cells"], json!(["520102"]));
+        assert_eq!(error["size"], json!({"value": 1.235, "unit": "m"}));
+        // Gauss-Kruger metres, not degrees.
+        assert!(error["location"]["coordinates"][1].as_f64().unwrap() > 2e6);
+        assert_eq!(json["crs"], gk.to_string());
+
+        let text = check_geojson(&report(), gk);
+        assert!(text.contains(r#""crs":{"properties":{"name":"urn:ogc:def:crs:EPSG::4545"}"#));
+        assert!(text.contains(r#""size":1.235,"size_unit":"m""#), "{text}");
+        assert!(!check_geojson(&report(), Crs::Wgs84).contains("\"crs\""));
+    }
+}

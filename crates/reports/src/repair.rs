@@ -100,3 +100,64 @@ pub fn repair_geojson(repaired: &Repaired, crs: Crs) -> String {
     }
     collection(features, crs)
 }
+
+#[cfg(test)]
+mod tests {
+    use citygrid_model::Level;
+    use citygrid_repair::ProblemKind;
+
+    use super::*;
+
+    fn repaired() -> Repaired {
+        let code = |c: &str| c.parse::<citygrid_model::UnitCode>().unwrap();
+        Repaired {
+            units: Vec::new(),
+            changes: vec![Change {
+                kind: ChangeKind::Overlap,
+                level: Level::District,
+                to: Some(code("520102")),
+                units: vec![code("520102"), code("520103")],
+                location: None,
+                area_m2: 12.345_67,
+                message: "overlap given to 520102".into(),
+            }],
+            unresolved: vec![Problem {
+                kind: ProblemKind::WideGap,
+                level: Level::District,
+                units: vec![code("520103")],
+                location: None,
+                area_m2: Some(1000.0),
+                width_m: Some(150.000_4),
+                message: "a gap 150 m wide".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn changes_and_open_problems_are_numbered_in_one_collection() {
+        let fc: JsonValue = serde_json::from_str(&repair_geojson(&repaired(), Crs::Wgs84)).unwrap();
+        let props: Vec<&JsonValue> = fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| &f["properties"])
+            .collect();
+        assert_eq!(props.len(), 2);
+        assert_eq!(
+            (&props[0]["id"], &props[0]["status"]),
+            (&json!(1), &json!("changed"))
+        );
+        assert_eq!(props[0]["units"], "520102,520103");
+        assert_eq!(props[0]["area_m2"], 12.346);
+        assert_eq!(
+            (&props[1]["id"], &props[1]["status"]),
+            (&json!(2), &json!("unresolved"))
+        );
+        assert_eq!(props[1]["width_m"], 150.0);
+
+        let json = repair_json(&repaired(), Crs::Wgs84);
+        assert_eq!(json["complete"], false);
+        assert_eq!(json["counts"], json!({"overlap": 1}));
+        assert_eq!(json["unresolved"][0]["kind"], "wide_gap");
+    }
+}
