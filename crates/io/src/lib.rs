@@ -14,7 +14,7 @@ pub mod read; // units and boundaries from GeoJSON
 pub mod table; // units as typed tables, one per level, for exports
 pub mod write; // units and tables to GeoJSON
 
-pub use atomic::Pending;
+pub use atomic::{Pending, replace_file};
 pub use crs_member::{crs_member, declared_crs, set_crs_member};
 pub use error::{IoError, Result};
 pub use feature::{attr, collection, feature};

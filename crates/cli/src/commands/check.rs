@@ -5,11 +5,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use citygrid_check::{CheckOptions, Checker, Report, Rule};
 use citygrid_crs::Crs;
+use citygrid_io::replace_file;
 use citygrid_reports::{check_geojson, check_json};
 
 use crate::commands::input::{InputArgs, read_violations};
@@ -103,8 +104,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         Format::Geojson => check_geojson(&report, crs) + "\n",
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => replace_file(path, text.as_bytes())?,
         None => crate::commands::print(&text)?,
     }
     Ok(if report.is_valid() {

@@ -8,7 +8,7 @@ use geo::MapCoordsInPlace;
 use geojson::GeoJson;
 
 use citygrid_crs::{Crs, Transform};
-use citygrid_io::{declared_crs, set_crs_member};
+use citygrid_io::{declared_crs, replace_file, set_crs_member};
 
 /// Convert a GeoJSON file from one coordinate system to another.
 ///
@@ -95,7 +95,6 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     if let Some(e) = failure.into_inner() {
         bail!("{}: {e}", args.input.display());
     }
-    std::fs::write(&args.output, gj.to_string() + "\n")
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    replace_file(&args.output, (gj.to_string() + "\n").as_bytes())?;
     Ok(())
 }
