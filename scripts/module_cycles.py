@@ -64,22 +64,29 @@ def strip(text: str) -> str:
     return TOKENS.sub(blank, text)
 
 
-def skip_item(code: str, i: int) -> int:
-    """The end of the item starting at `i` (after its attributes): the `;` that
-    ends it, or the brace that closes its body."""
+def depth_end(code: str, i: int, opening: str, closing: str, ends: str) -> int:
+    """From `i`, the first position at nesting depth 0 (of `opening`/`closing`
+    pairs) that holds one of `ends` or a `closing` opened before `i`."""
     depth = 0
     while i < len(code):
         c = code[i]
-        if c == "{":
+        if depth == 0 and (c in ends or c == closing):
+            return i
+        if c == opening:
             depth += 1
-        elif c == "}":
+        elif c == closing:
             depth -= 1
-            if depth == 0:
-                return i + 1
-        elif c == ";" and depth == 0:
-            return i + 1
         i += 1
     return i
+
+
+def skip_item(code: str, i: int) -> int:
+    """The end of the item starting at `i` (after its attributes): after the `;`
+    that ends it, or after the brace that closes its body."""
+    i = depth_end(code, i, "{", "}", ";{")
+    if i < len(code) and code[i] == "{":
+        i = depth_end(code, i + 1, "{", "}", "")
+    return i + 1
 
 
 def without_tests(code: str) -> str:
@@ -93,24 +100,10 @@ def without_tests(code: str) -> str:
         i = m.end()
         # Further attributes of the same item.
         while (a := ATTRIBUTE.match(code, i)) is not None:
-            i = skip_brackets(code, a.end() - 1)
+            i = depth_end(code, a.end(), "[", "]", "") + 1
         at = skip_item(code, i)
     out.append(code[at:])
     return "".join(out)
-
-
-def skip_brackets(code: str, i: int) -> int:
-    """The position after the `]` closing the `[` at `i`."""
-    depth = 0
-    while i < len(code):
-        if code[i] == "[":
-            depth += 1
-        elif code[i] == "]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return i
 
 
 def paths_at(code: str, i: int) -> list[list[str]]:
@@ -128,7 +121,7 @@ def paths_at(code: str, i: int) -> list[list[str]]:
             while i < n:
                 for p in paths_at(code, i):
                     out.append(prefix + p)
-                i = skip_member(code, i)
+                i = depth_end(code, i, "{", "}", ",")
                 if i >= n or code[i] == "}":
                     return out
                 i += 1  # the comma
@@ -144,23 +137,6 @@ def paths_at(code: str, i: int) -> list[list[str]]:
         i = sep.end()
     out.append(prefix)
     return out
-
-
-def skip_member(code: str, i: int) -> int:
-    """The position of the `,` or `}` ending the group member at `i`."""
-    depth = 0
-    while i < len(code):
-        c = code[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif c == "," and depth == 0:
-            return i
-        i += 1
-    return i
 
 
 def module_of(src: Path, file: Path) -> tuple[str, ...]:
