@@ -8,6 +8,8 @@ scripts/setup.sh
 export CARGO_TERM_COLOR=never
 cargo fmt --all --check
 cargo clippy -j2 --workspace --all-targets -- -D warnings
+# No import cycles between the modules of a crate.
+python3 scripts/module_cycles.py
 cargo build -j2 --workspace --bins
 # Property tests draw the same cases on every run here, so a run fails only for
 # a change, not for a new random draw; without it (as locally) they draw new ones,

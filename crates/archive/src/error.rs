@@ -30,6 +30,10 @@ pub enum ArchiveError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// The archive cannot be put in place: its folder is missing, it names a
+    /// folder, or the finished file could not be flushed or renamed over it.
+    #[error(transparent)]
+    Output(#[from] citygrid_io::IoError),
     /// An unknown archive format name.
     #[error("unknown archive format {0:?}: expected pmtiles or mbtiles")]
     Format(String),

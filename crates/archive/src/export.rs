@@ -72,12 +72,13 @@ enum Writer {
     Mb(MbTilesArchive),
 }
 
-/// Renders zooms `minzoom..=maxzoom` of `tiler` into a new archive at `path`;
-/// `progress(done, total)` is called as tiles are written.
+/// Renders zooms `minzoom..=maxzoom` of `tiler` into a new archive at `path`
+/// (replacing one there only when it is complete); `progress(done, total)` is
+/// called as tiles are written.
 ///
 /// # Errors
-/// [`ArchiveError`] when the archive cannot be created or written; the file is
-/// then incomplete.
+/// [`ArchiveError`] when the archive cannot be created or written; nothing is
+/// left behind then, and an archive that was at `path` is kept.
 pub fn export(
     tiler: &Tiler,
     format: Format,

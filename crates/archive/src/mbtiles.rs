@@ -1,39 +1,39 @@
 //! MBTiles 1.3 through `rusqlite` (bundled SQLite): the `metadata` and `tiles`
 //! tables, tiles gzipped as vector MBTiles store them, rows in TMS order (y from
-//! the south), all in one transaction.
+//! the south), all in one transaction, in a file beside the destination that
+//! replaces it when finished ([`Pending`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use citygrid_io::Pending;
 use citygrid_tiles::TileId;
 use rusqlite::{Connection, params};
 
 use crate::error::{ArchiveError, Result};
 use crate::metadata::Metadata;
 
-/// An MBTiles archive being written.
+/// An MBTiles archive being written. Dropped without [`MbTilesArchive::finish`],
+/// it leaves nothing behind, and an archive it was to replace as it was.
 pub struct MbTilesArchive {
-    path: PathBuf,
+    // Declared first, so that the connection is closed before the file goes.
     conn: Connection,
+    file: Pending,
 }
 
 impl MbTilesArchive {
-    /// Creates (or replaces) the archive with its schema and metadata.
+    /// Starts an archive that will create or replace `path`, with its schema and
+    /// metadata.
     ///
     /// # Errors
-    /// [`ArchiveError::Io`] when an old file cannot be removed,
-    /// [`ArchiveError::Sqlite`] when SQLite refuses.
+    /// [`ArchiveError::Output`] when `path` cannot be written (no such folder, a
+    /// folder), [`ArchiveError::Sqlite`] when SQLite refuses.
     pub fn create(path: &Path, meta: &Metadata) -> Result<MbTilesArchive> {
-        if path.exists() {
-            std::fs::remove_file(path).map_err(|source| ArchiveError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        }
+        let file = Pending::new(path, true)?;
         let sql = |source| ArchiveError::Sqlite {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open(path).map_err(sql)?;
+        let conn = Connection::open(file.path()).map_err(sql)?;
         conn.execute_batch(
             "PRAGMA journal_mode = OFF;
              PRAGMA synchronous = OFF;
@@ -70,10 +70,7 @@ impl MbTilesArchive {
             )
             .map_err(sql)?;
         }
-        Ok(MbTilesArchive {
-            path: path.to_path_buf(),
-            conn,
-        })
+        Ok(MbTilesArchive { conn, file })
     }
 
     /// Adds one tile (MVT bytes gzipped, see `citygrid_tiles::mvt::gzip`); empty
@@ -90,23 +87,31 @@ impl MbTilesArchive {
                 "INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?1, ?2, ?3, ?4)",
             )
             .and_then(|mut st| st.execute(params![t.z, t.x, t.tms_y(), gzipped]))
-            .map_err(|source| ArchiveError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(|source| self.sql_error(source))?;
         Ok(())
     }
 
-    /// Commits.
+    /// Commits, closes the database and puts the archive in place.
     ///
     /// # Errors
-    /// [`ArchiveError::Sqlite`] when SQLite refuses.
+    /// [`ArchiveError::Sqlite`] when SQLite refuses, [`ArchiveError::Output`] when
+    /// the file cannot be put in place; nothing is left behind then.
     pub fn finish(self) -> Result<()> {
         self.conn
             .execute_batch("COMMIT;")
-            .map_err(|source| ArchiveError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })
+            .map_err(|source| self.sql_error(source))?;
+        let MbTilesArchive { conn, file } = self;
+        conn.close().map_err(|(_, source)| ArchiveError::Sqlite {
+            path: file.destination().to_path_buf(),
+            source,
+        })?;
+        Ok(file.commit()?)
+    }
+
+    fn sql_error(&self, source: rusqlite::Error) -> ArchiveError {
+        ArchiveError::Sqlite {
+            path: self.file.destination().to_path_buf(),
+            source,
+        }
     }
 }

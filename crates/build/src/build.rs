@@ -23,13 +23,13 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::assemble::{Labelled, assemble, topology_arrangement};
+use crate::contiguity::merge_stray_parts;
 use crate::error::{BuildError, Result};
 use crate::faces::{Arrangement, OUTSIDE, polygons};
 use crate::hexes::{Hexes, resolution_for, tile};
 use crate::inside::Bands;
 use crate::options::{BuildOptions, MAX_RESOLUTION, MIN_RESOLUTION};
 use crate::plan::{apportion, even};
-use crate::repair::merge_stray_parts;
 use crate::simplify::simplify_inner;
 use crate::split::Splitter;
 use crate::summary::{Summary, summarize};

@@ -29,13 +29,13 @@
 
 mod assemble; // labelled hexagons -> exact polygons, shared boundary crossings
 mod build; // the steps of a build
+mod contiguity; // one piece per cell: stray parts go to a neighbour
 pub mod error; // the crate's error enum
 mod faces; // half-edge arrangement, face labels, dissolving
 mod hexes; // the H3 hexagons of one unit
 mod inside; // point-in-unit by horizontal bands
 pub mod options; // targets and switches
 mod plan; // whole numbers of parts in proportion to workloads
-mod repair; // one piece per cell
 mod simplify; // straight inner boundaries, each shared boundary once
 mod split; // recursive bisection of hexagons into parts
 pub mod summary; // counts, balance, compactness, time

@@ -23,16 +23,8 @@ pub trait PixelGrid: Sync {
     fn pixel_center(&self, col: usize, row: usize) -> (f64, f64);
 }
 
-/// One point of a point layer: a position (WGS84) and a household count.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WeightedPoint {
-    /// Longitude, degrees.
-    pub lon: f64,
-    /// Latitude, degrees.
-    pub lat: f64,
-    /// Households at this point.
-    pub households: f64,
-}
+/// One point of a point layer: its weight is the households at that position.
+pub use citygrid_model::WeightedPoint;
 
 /// The weight layer of a build.
 #[derive(Clone, Copy)]
@@ -127,8 +119,8 @@ pub(crate) fn assign(units: &mut [Hexes], bands: &[Bands], weights: Weights<'_>)
         }
         Weights::Points(points) => {
             for p in points {
-                if p.households.is_finite() && p.households > 0.0 {
-                    add_at(units, bands, p.lon, p.lat, p.households);
+                if p.weight.is_finite() && p.weight > 0.0 {
+                    add_at(units, bands, p.lon, p.lat, p.weight);
                 }
             }
         }

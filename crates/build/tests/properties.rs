@@ -46,7 +46,7 @@ fn points(seed: u64, units: &[Unit], n: usize) -> Vec<WeightedPoint> {
             WeightedPoint {
                 lon: bbox.min().x + bbox.width() * (0.5 + (u - 0.5) * v.sqrt()),
                 lat: bbox.min().y + bbox.height() * next(),
-                households: (next() * 40.0).floor(),
+                weight: (next() * 40.0).floor(),
             }
         })
         .collect()

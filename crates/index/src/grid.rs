@@ -3,7 +3,7 @@
 //!
 //! The tiles are grouped in blocks of `2^shift` x `2^shift`: the index stores a
 //! block whose tiles all have the same label as that one label, and keeps the tiles
-//! only of the other blocks (see `tiles`). The grid itself knows only the fine
+//! only of the other blocks (see `blocks`). The grid itself knows only the fine
 //! tiles; a point's block is its tile's column and row shifted right.
 //!
 //! A point is put in tile `(i, j)` by `floor((x - x0) / w)`, computed in floating

@@ -4,12 +4,12 @@ use citygrid_model::{Partition, UnitId};
 
 use std::hint::select_unpredictable;
 
+use crate::blocks::{self, MIXED};
 use crate::compact::{GROUP, GROUP_WORDS, Group};
 use crate::edges::{Edge, Label, cell_edges};
 use crate::error::Result;
 use crate::grid::Grid;
 use crate::near::{NearCell, Outline};
-use crate::tiles::{self, MIXED};
 
 /// How fine the grid is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -157,7 +157,7 @@ impl CellIndex {
         let blocks = ((options.tiles_per_cell / per_block).max(1.0 / 16.0) * n_cells as f64)
             .min(f64::from(1u32 << 26) / per_block);
         let grid = Grid::new(input.bbox, blocks, shift);
-        let tiles = tiles::build(&grid, &input.edges)?;
+        let tiles = blocks::build(&grid, &input.edges)?;
         Ok(CellIndex {
             grid,
             blocks: tiles.blocks,
@@ -214,7 +214,7 @@ impl CellIndex {
             for &w in &word {
                 let o = select_unpredictable(w & MIXED == 0, self.dummy_run, (w & !MIXED) as usize);
                 std::hint::black_box(self.arena[o]);
-                std::hint::black_box(self.arena[o + tiles::run_words(1) - 1]);
+                std::hint::black_box(self.arena[o + blocks::run_words(1) - 1]);
             }
             // 4. The answers.
             for ((&w, &(i, j)), &(x, y)) in word.iter().zip(&tile).zip(chunk) {
@@ -313,7 +313,7 @@ impl CellIndex {
         let (base, groups, exact) = (self.arena[o], self.arena[o + 1], self.arena[o + 2]);
         let mut acc = base;
         for k in 0..groups as usize {
-            let group = Group::read(&self.arena, o + tiles::HEADER + k * GROUP_WORDS);
+            let group = Group::read(&self.arena, o + blocks::HEADER + k * GROUP_WORDS);
             let (add, mut open) = group.settle(q.0, q.1);
             acc = acc.wrapping_add(add);
             while open != 0 {

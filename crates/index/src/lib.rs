@@ -42,7 +42,7 @@
 //! tiles over the city (module `grid`) stores per tile either the single label of a
 //! tile no boundary touches, or the few edges that touch the tile plus what the rest
 //! of the ray east of the tile collects, which depends on the point's height only
-//! (module `tiles`). Tiles are grouped in blocks, and a block inside one cell is a
+//! (module `blocks`). Tiles are grouped in blocks, and a block inside one cell is a
 //! single word, so the words a lookup reads first stay in cache.
 //!
 //! A lookup is then one or two table reads for most points and a handful of edge
@@ -58,13 +58,13 @@
 //!
 //! See [`CellIndex`].
 
+mod blocks; // the stored grid: per tile one label, or near edges plus the far part of the ray
 mod compact; // 12-byte fixed-point copies of edges, four at a time; exact edges decide the rest
 mod edges; // cell rings -> labelled upward edges, shared segments merged
 mod error; // the crate's error enum
 mod grid; // the uniform grid of tiles in blocks, and its rounding margins
 mod index; // CellIndex: build, lookup, batch lookup, nearest cell, memory
 mod near; // nearest cell outside the city: an R-tree over the outline
-mod tiles; // per tile: one label, or near edges plus the far part of the ray
 
 pub use error::{IndexError, Result};
 pub use index::{CellIndex, IndexOptions, IndexStats};

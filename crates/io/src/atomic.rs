@@ -1,9 +1,11 @@
 //! Files that appear whole or not at all.
 //!
-//! An export is written to a temporary file beside its destination (same folder, so
-//! same file system) and renamed over it only when complete: a failure or an
-//! interruption half-way never leaves a truncated GeoPackage or GeoJSON where QGIS
-//! or a colleague would open it. The temporary file is removed when writing fails.
+//! Every file citygrid writes (units, reports, exports, tile archives) is written
+//! to a temporary file beside its destination (same folder, so same file system),
+//! flushed to disk, and renamed over it only when complete: a failure or an
+//! interruption half-way never leaves a truncated GeoPackage, GeoJSON or archive
+//! where QGIS or a colleague would open it, and the file it replaces stays as it was
+//! until then. The temporary file is removed when writing fails.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,27 +92,34 @@ impl Pending {
         &self.dest
     }
 
-    /// Writes `bytes` to the temporary file and flushes them to disk.
+    /// Writes `bytes` to the temporary file.
     ///
     /// # Errors
     /// [`IoError::Write`] naming the destination.
     pub fn write_all(&self, bytes: &[u8]) -> Result<()> {
-        let written = std::fs::File::create(&self.temp)
-            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
+        let written = std::fs::File::create(&self.temp).and_then(|mut f| f.write_all(bytes));
         written.map_err(|source| self.write_error(source))
     }
 
-    /// Moves the finished file into place.
+    /// Flushes the finished file to disk and moves it into place (flushed first,
+    /// so that a crash right after the rename cannot leave a file that is only
+    /// partly on disk).
     ///
     /// # Errors
     /// [`IoError::Exists`] when the destination appeared meanwhile and may not be
-    /// replaced; [`IoError::Write`] when the rename fails.
+    /// replaced; [`IoError::Write`] when nothing was written, or the flush or the
+    /// rename fails.
     pub fn commit(mut self) -> Result<()> {
         if !self.replace && self.dest.exists() {
             return Err(IoError::Exists {
                 path: self.dest.clone(),
             });
         }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.temp)
+            .and_then(|f| f.sync_all())
+            .map_err(|source| self.write_error(source))?;
         std::fs::rename(&self.temp, &self.dest).map_err(|source| self.write_error(source))?;
         self.committed = true;
         Ok(())
@@ -122,6 +131,18 @@ impl Pending {
             source,
         }
     }
+}
+
+/// Writes `bytes` to `dest` whole, replacing what was there only once they are all
+/// on disk (see [`Pending`]).
+///
+/// # Errors
+/// [`IoError::Write`] naming `dest` when its folder does not exist, it is a folder,
+/// or writing fails; nothing is left behind then, and an old `dest` is kept.
+pub fn replace_file(dest: &Path, bytes: &[u8]) -> Result<()> {
+    let pending = Pending::new(dest, true)?;
+    pending.write_all(bytes)?;
+    pending.commit()
 }
 
 impl Drop for Pending {
@@ -181,6 +202,36 @@ mod tests {
         p.write_all(b"new").unwrap();
         p.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_replaced_file_changes_whole_and_a_failed_one_leaves_nothing() {
+        let dir = folder("replace");
+        let dest = dir.join("report.geojson");
+        replace_file(&dest, b"first").unwrap();
+        replace_file(&dest, b"second").unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        // A folder where the file should go: refused before anything is written.
+        let msg = replace_file(&dir, b"x").unwrap_err().to_string();
+        assert!(msg.ends_with("is a folder; give a file name"), "{msg}");
+        assert!(replace_file(&dir.join("no/such.geojson"), b"x").is_err());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_commit_with_nothing_written_fails_and_keeps_the_old_file() {
+        let dir = folder("empty");
+        let dest = dir.join("out.mbtiles");
+        std::fs::write(&dest, "old").unwrap();
+        let msg = Pending::new(&dest, true)
+            .unwrap()
+            .commit()
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("out.mbtiles: cannot write"), "{msg}");
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     }
 
     #[test]

@@ -104,6 +104,13 @@ pub enum Precision {
     Full,
 }
 
+/// The transform writers use for `crs`: to WGS84 itself should `crs` have none,
+/// so that a report is written whatever is asked of it.
+#[must_use]
+pub fn output_transform(crs: Crs) -> Transform {
+    Transform::new(crs).unwrap_or_else(|_| Transform::new(Crs::Wgs84).expect("wgs84 always works"))
+}
+
 /// Converts a WGS84 geometry to GeoJSON in the given CRS. Coordinates that cannot be
 /// expressed there (out of its range) are kept in WGS84 rather than lost.
 #[must_use]

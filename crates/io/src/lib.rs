@@ -1,27 +1,29 @@
 //! Reading and writing citygrid data: units, boundaries and weighted points from
-//! GeoJSON in any supported coordinate system; units, check and repair reports and
-//! exports back out for QGIS and scripts.
+//! GeoJSON in any supported coordinate system; units and exports back out for QGIS
+//! and scripts, and the features, `crs` member and geometry the report writers
+//! (`citygrid-reports`) build on.
 
 pub mod atomic; // files that appear whole or not at all
+pub mod crs_member; // the `crs` member that declares a GeoJSON file's coordinate system
 pub mod error; // the crate's error enum
+pub mod feature; // GeoJSON features and collections, attribute values as they came
 pub mod geometry; // GeoJSON geometry <-> geo-types through a CRS
 pub mod gpkg; // tables as GeoPackage layers
 pub mod points; // weighted points (households, people) from GeoJSON
 pub mod read; // units and boundaries from GeoJSON
-pub mod repair; // repair reports: changes and unresolved problems
 pub mod table; // units as typed tables, one per level, for exports
-pub mod write; // units, tables and reports to GeoJSON and JSON
+pub mod write; // units and tables to GeoJSON
 
-pub use atomic::Pending;
+pub use atomic::{Pending, replace_file};
+pub use crs_member::{crs_member, declared_crs, set_crs_member};
 pub use error::{IoError, Result};
-pub use geometry::Precision;
+pub use feature::{attr, collection, feature};
+pub use geometry::{Precision, output_transform};
 pub use gpkg::write_gpkg;
-pub use points::{PointOptions, WeightedPoint, parse_weighted_points, read_weighted_points};
+pub use points::{PointOptions, parse_weighted_points, read_weighted_points};
 pub use read::{
-    Loaded, ReadOptions, SourcePositions, encode_for, parse_units, read_boundary, read_units,
+    Loaded, ReadOptions, SourcePositions, UnitDefect, encode_for, parse_units, read_boundary,
+    read_units,
 };
-pub use repair::{repair_geojson, repair_json};
 pub use table::{Column, Field, FieldType, Row, Table, layer_name, tables};
-pub use write::{
-    attr, report_geojson, report_json, table_geojson, units_geojson, units_geojson_with,
-};
+pub use write::{table_geojson, units_geojson, units_geojson_with};

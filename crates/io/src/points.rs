@@ -6,6 +6,7 @@ use std::path::Path;
 use geojson::{Feature, GeometryValue, JsonObject, JsonValue, Position};
 
 use citygrid_crs::{Crs, Transform};
+use citygrid_model::WeightedPoint;
 
 use crate::error::{IoError, Result};
 use crate::read::{features_in, read_text};
@@ -18,17 +19,6 @@ pub struct PointOptions {
     pub weight_field: Option<String>,
     /// Coordinate system of the file; overrides a `crs` member in the file (default WGS84).
     pub crs: Option<Crs>,
-}
-
-/// A point with a weight, in WGS84.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WeightedPoint {
-    /// Longitude, degrees.
-    pub lon: f64,
-    /// Latitude, degrees.
-    pub lat: f64,
-    /// People, households or whatever the layer counts; finite and not negative.
-    pub weight: f64,
 }
 
 /// Reads weighted points from a GeoJSON file: a FeatureCollection (or one Feature) of

@@ -5,10 +5,10 @@ use std::path::Path;
 use geo_types::{Coord, MultiPolygon};
 use geojson::{Feature, GeoJson, JsonObject, JsonValue};
 
-use citygrid_check::Violation;
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::{AttrValue, Attributes, CodeLayout, Level, Unit, UnitCode};
 
+use crate::crs_member::declared_crs;
 use crate::error::{IoError, Result};
 use crate::geometry::{RingDefect, to_multipolygon};
 
@@ -48,10 +48,20 @@ impl Default for ReadOptions {
 pub struct Loaded {
     /// The units, in file order.
     pub units: Vec<Unit>,
-    /// Rings that were not closed or too short, as `invalid_geometry` violations.
-    pub defects: Vec<Violation>,
+    /// Rings that were not closed or too short (closed or kept as read), for the
+    /// checker to report as `invalid_geometry` and the repair as rebuilt.
+    pub defects: Vec<UnitDefect>,
     /// The coordinate system the file was read in.
     pub crs: Crs,
+}
+
+/// A ring of one unit the reader had to close or found too short.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitDefect {
+    /// The unit's position in [`Loaded::units`].
+    pub unit: usize,
+    /// What is wrong with the ring, and where.
+    pub ring: RingDefect,
 }
 
 /// Reads a file's text; a name ending in `.gz` is gunzipped first (the bundled demo
@@ -145,12 +155,7 @@ pub(crate) fn crs_of(
     if let Some(c) = chosen {
         return Ok(c);
     }
-    let declared = foreign
-        .and_then(|f| f.get("crs"))
-        .and_then(|c| c.get("properties"))
-        .and_then(|p| p.get("name"))
-        .and_then(JsonValue::as_str);
-    match declared {
+    match declared_crs(foreign) {
         None => Ok(Crs::Wgs84),
         Some(name) => name.parse().map_err(|e| IoError::Crs {
             source_name: source_name.to_string(),
@@ -185,9 +190,10 @@ pub fn parse_units(text: &str, source_name: &str, options: &ReadOptions) -> Resu
     let mut defects = Vec::new();
     for (index, feature) in features.iter().enumerate() {
         let (unit, ring_defects) = unit_of(feature, index, source_name, options, &transform)?;
-        for d in ring_defects {
-            defects.push(Violation::invalid_geometry(&unit, &d.message, d.at));
-        }
+        defects.extend(ring_defects.into_iter().map(|ring| UnitDefect {
+            unit: units.len(),
+            ring,
+        }));
         units.push(unit);
     }
     if units.is_empty() {
@@ -514,7 +520,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(loaded.defects.len(), 1);
-        assert!(loaded.defects[0].message.contains("not closed"));
+        assert!(loaded.defects[0].ring.message.contains("not closed"));
         let short = "[[[106.7,26.6],[106.701,26.6],[106.7,26.6]]]";
         let loaded = parse_units(
             &fc(&feature(r#"{"code":"1"}"#, short)),
@@ -522,6 +528,6 @@ mod tests {
             &ReadOptions::default(),
         )
         .unwrap();
-        assert!(loaded.defects[0].message.contains("needs at least 4"));
+        assert!(loaded.defects[0].ring.message.contains("needs at least 4"));
     }
 }

@@ -33,7 +33,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use citygrid_model::measure::area_m2;
 use citygrid_model::{AttrValue, CodeLayout, Level, Unit, UnitCode};
 
-use crate::write::attr;
+use crate::feature::attr;
 
 /// The type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,49 +1,20 @@
-//! Writing units and check reports as GeoJSON and JSON.
+//! Writing units and tables as GeoJSON.
 
 use geo_types::Geometry;
-use geojson::{Feature, FeatureCollection, JsonObject, JsonValue};
+use geojson::{JsonObject, JsonValue};
 use serde_json::json;
 
-use citygrid_check::{Report, Rule, Size};
-use citygrid_crs::{Crs, Transform};
-use citygrid_model::{AttrValue, Unit};
+use citygrid_crs::Crs;
+use citygrid_model::Unit;
 
+use crate::crs_member::crs_member;
 use crate::error::{IoError, Result};
+use crate::feature::{attr, collection, feature};
 use crate::geometry::{
-    Precision, out_of_wgs84, project, rounded_geojson, to_geojson, to_geojson_mapped,
+    Precision, out_of_wgs84, output_transform, project, rounded_geojson, to_geojson_mapped,
 };
 use crate::read::SourcePositions;
 use crate::table::{Field, Table};
-
-pub(crate) fn transform(crs: Crs) -> Transform {
-    Transform::new(crs).unwrap_or_else(|_| Transform::new(Crs::Wgs84).expect("wgs84 always works"))
-}
-
-/// A `crs` member naming a non-WGS84 system, as QGIS reads and writes it.
-fn crs_member(crs: Crs) -> Option<JsonObject> {
-    if crs == Crs::Wgs84 {
-        return None;
-    }
-    let mut m = JsonObject::new();
-    let name = crs.ogc_urn().unwrap_or_else(|| crs.to_string());
-    m.insert(
-        "crs".into(),
-        json!({"type": "name", "properties": {"name": name}}),
-    );
-    Some(m)
-}
-
-/// An attribute as JSON; whole numbers are written without a fraction (420, not
-/// 420.0), as they came.
-#[must_use]
-pub fn attr(v: &AttrValue) -> JsonValue {
-    match v {
-        AttrValue::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => json!(*n as i64),
-        AttrValue::Number(n) => json!(n),
-        AttrValue::Text(t) => json!(t),
-        AttrValue::Bool(b) => json!(b),
-    }
-}
 
 /// Units as a FeatureCollection, coordinates in `crs`: `code`, `name`, `level`,
 /// `parent` and every attribute as properties.
@@ -61,7 +32,7 @@ pub fn units_geojson_with<'a>(
     precision: Precision,
     sources: Option<&SourcePositions>,
 ) -> String {
-    let t = transform(crs);
+    let t = output_transform(crs);
     let map = |c| {
         sources
             .and_then(|s| s.get(c))
@@ -107,7 +78,7 @@ pub fn units_geojson_with<'a>(
 /// [`IoError::Unexpressible`] naming the unit when a coordinate has no place in
 /// `crs`.
 pub fn table_geojson(table: &Table, crs: Crs) -> Result<String> {
-    let t = transform(crs);
+    let t = output_transform(crs);
     let names: Vec<String> = table
         .columns
         .iter()
@@ -152,115 +123,6 @@ fn field_json(f: &Field) -> JsonValue {
         Field::Text(t) => json!(t),
         Field::Boolean(b) => json!(b),
     }
-}
-
-pub(crate) fn feature(geometry: Option<geojson::Geometry>, properties: JsonObject) -> Feature {
-    Feature {
-        bbox: None,
-        geometry,
-        id: None,
-        properties: Some(properties),
-        foreign_members: None,
-    }
-}
-
-pub(crate) fn collection(features: Vec<Feature>, crs: Crs) -> String {
-    FeatureCollection {
-        bbox: None,
-        features,
-        foreign_members: crs_member(crs),
-    }
-    .to_string()
-}
-
-fn size_json(size: Option<Size>) -> JsonValue {
-    match size {
-        Some(Size::Metres(v)) => json!({"value": round(v), "unit": "m"}),
-        Some(Size::SquareMetres(v)) => json!({"value": round(v), "unit": "m2"}),
-        None => JsonValue::Null,
-    }
-}
-
-pub(crate) fn round(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
-
-fn counts(report: &Report) -> JsonValue {
-    let mut m = JsonObject::new();
-    for rule in Rule::ALL {
-        let n = report.count(rule);
-        if n > 0 {
-            m.insert(rule.name().into(), json!(n));
-        }
-    }
-    JsonValue::Object(m)
-}
-
-/// The report as JSON: `{"valid", "units", "cells", "counts", "errors": [{"rule",
-/// "cells", "location", "size", "message"}]}`, locations as GeoJSON geometries in
-/// `crs`.
-#[must_use]
-pub fn report_json(report: &Report, crs: Crs) -> JsonValue {
-    let t = transform(crs);
-    let errors: Vec<JsonValue> = report
-        .violations
-        .iter()
-        .map(|v| {
-            json!({
-                "rule": v.rule.name(),
-                "cells": v.codes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-                "location": v.location.as_ref().map(|g| to_geojson(g, &t)),
-                "size": size_json(v.size),
-                "message": v.message,
-            })
-        })
-        .collect();
-    json!({
-        "valid": report.is_valid(),
-        "units": report.units,
-        "cells": report.cells,
-        "crs": crs.to_string(),
-        "counts": counts(report),
-        "errors": errors,
-    })
-}
-
-/// The report as a FeatureCollection to open in QGIS beside the cells: one feature
-/// per violation, with `rule`, `cells` (comma-separated codes), `size`, `size_unit`
-/// and `message`.
-#[must_use]
-pub fn report_geojson(report: &Report, crs: Crs) -> String {
-    let t = transform(crs);
-    let features = report
-        .violations
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let mut props = JsonObject::new();
-            props.insert("id".into(), json!(i + 1));
-            props.insert("rule".into(), json!(v.rule.name()));
-            props.insert(
-                "cells".into(),
-                json!(
-                    v.codes
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            );
-            let (value, unit) = match v.size {
-                Some(Size::Metres(x)) => (json!(round(x)), json!("m")),
-                Some(Size::SquareMetres(x)) => (json!(round(x)), json!("m2")),
-                None => (JsonValue::Null, JsonValue::Null),
-            };
-            props.insert("size".into(), value);
-            props.insert("size_unit".into(), unit);
-            props.insert("message".into(), json!(v.message));
-            feature(v.location.as_ref().map(|g| to_geojson(g, &t)), props)
-        })
-        .collect();
-    collection(features, crs)
 }
 
 #[cfg(test)]

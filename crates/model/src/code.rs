@@ -266,7 +266,7 @@ impl CodeLayout {
         let seq_text = format!("{seq:0width$}");
         if seq == 0 || seq_text.len() > width {
             return Err(ModelError::SequenceOverflow {
-                parent: parent.clone(),
+                parent: parent.to_string(),
                 seq,
                 width,
             });

@@ -1,7 +1,7 @@
 //! Errors of the model crate.
-
-use crate::code::UnitCode;
-use crate::level::Level;
+//!
+//! Codes and levels are held as the text they print as: every module of the crate
+//! returns these errors, so this one names no other (no import cycle).
 
 /// What can go wrong building or querying the model.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +31,7 @@ pub enum ModelError {
     #[error("unit {parent}: sequence number {seq} does not fit in {width} digits")]
     SequenceOverflow {
         /// The parent whose children are numbered.
-        parent: UnitCode,
+        parent: String,
         /// The number that did not fit.
         seq: u32,
         /// How many digits there are.
@@ -41,15 +41,15 @@ pub enum ModelError {
     #[error("duplicate code {code}: a partition holds each code once")]
     DuplicateCode {
         /// The repeated code.
-        code: UnitCode,
+        code: String,
     },
     /// A unit whose parent code is not in the partition, or is at the wrong level.
     #[error("unit {code}: parent {parent} {reason}")]
     BadParent {
         /// The child.
-        code: UnitCode,
+        code: String,
         /// Its parent code.
-        parent: UnitCode,
+        parent: String,
         /// What is wrong with it.
         reason: String,
     },
@@ -57,7 +57,7 @@ pub enum ModelError {
     #[error("the partition has no {level} units")]
     Empty {
         /// The level that is empty.
-        level: Level,
+        level: &'static str,
     },
     /// The shared-edge topology could not be built because the cells are not a
     /// clean coverage.

@@ -10,6 +10,7 @@ pub mod error; // the crate's error enum
 pub mod level; // city > district > township > village > cell
 pub mod measure; // areas and lengths in metres
 pub mod partition; // one immutable version of a partition, indexed by code
+pub mod point; // a position with a weight (households, people)
 pub mod rings; // flattened, oriented rings and exact matching of shared segments
 pub mod sequence; // west-to-east, north-to-south numbering of siblings
 pub mod topology; // nodes, edges and faces of a clean coverage
@@ -19,6 +20,7 @@ pub use code::{CodeLayout, CodeProblem, LevelDigits, UnitCode};
 pub use error::{ModelError, Result};
 pub use level::Level;
 pub use partition::{Partition, UnitId};
+pub use point::WeightedPoint;
 pub use rings::{FaceId, OUTSIDE, RingSet, SegId, match_segments};
 pub use topology::{Edge, EdgeId, EdgeUse, FaceRing, NodeId, Topology};
 pub use unit::{AttrValue, Attributes, Unit};

@@ -54,12 +54,14 @@ impl Partition {
         for (i, u) in units.iter().enumerate() {
             if by_code.insert(u.code.clone(), i as UnitId).is_some() {
                 return Err(ModelError::DuplicateCode {
-                    code: u.code.clone(),
+                    code: u.code.to_string(),
                 });
             }
         }
         if !units.iter().any(|u| u.level == Level::Cell) {
-            return Err(ModelError::Empty { level: Level::Cell });
+            return Err(ModelError::Empty {
+                level: Level::Cell.as_str(),
+            });
         }
         let mut parent = vec![None; units.len()];
         let mut children = vec![Vec::new(); units.len()];
@@ -67,16 +69,16 @@ impl Partition {
             let Some(p) = &u.parent else { continue };
             let Some(&pid) = by_code.get(p) else {
                 return Err(ModelError::BadParent {
-                    code: u.code.clone(),
-                    parent: p.clone(),
+                    code: u.code.to_string(),
+                    parent: p.to_string(),
                     reason: "is not in the partition".to_string(),
                 });
             };
             let plevel = units[pid as usize].level;
             if plevel >= u.level {
                 return Err(ModelError::BadParent {
-                    code: u.code.clone(),
-                    parent: p.clone(),
+                    code: u.code.to_string(),
+                    parent: p.to_string(),
                     reason: format!("is a {plevel}, not above a {}", u.level),
                 });
             }

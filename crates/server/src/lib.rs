@@ -13,12 +13,14 @@ pub mod error; // one error type that answers in JSON
 pub mod metrics; // Prometheus counters and a latency histogram
 pub mod routes; // the handlers, one module per resource
 mod server; // the router, its layers, and serving until a signal
-pub mod tiles; // the tilers and the cache of encoded tiles
+mod state; // what every handler sees
+pub mod tile_service; // the tilers and the cache of encoded tiles
 pub mod viewer; // cell colours and choropleth classes for the web viewer
 
 pub use city::City;
 pub use config::Config;
 pub use error::{ApiError, ServerError};
-pub use server::{AppState, router, serve};
-pub use tiles::TileService;
+pub use server::{router, serve};
+pub use state::AppState;
+pub use tile_service::TileService;
 pub use viewer::Viewer;

@@ -8,7 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::any;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
@@ -17,27 +17,14 @@ use crate::city::City;
 use crate::config::Config;
 use crate::error::{ApiError, ServerError};
 use crate::metrics::Metrics;
-use crate::routes::{cells, convert, docs, health, lookup, search, tiles, units, viewer};
-use crate::tiles::TileService;
+use crate::routes;
+use crate::state::AppState;
+use crate::tile_service::TileService;
 use crate::viewer::Viewer;
 
-/// What every handler sees: the city, the settings, the counters.
-#[derive(Clone)]
-pub struct AppState {
-    /// The partition served.
-    pub city: Arc<City>,
-    /// Settings.
-    pub config: Arc<Config>,
-    /// Counters for `/metrics`.
-    pub metrics: Arc<Metrics>,
-    /// Tilers and the tile cache.
-    pub tiles: Arc<TileService>,
-    /// Cell colours and choropleth classes for the web viewer.
-    pub viewer: Arc<Viewer>,
-}
-
-/// All routes with their layers: metrics, CORS, gzip. Paths no route takes are
-/// the web viewer's files (`Config::viewer_dir`), and a JSON 404 beyond those.
+/// All routes ([`routes::router`]) with their layers: metrics, CORS, gzip. Paths
+/// no route takes are the web viewer's files (`Config::viewer_dir`), and a JSON
+/// 404 beyond those.
 pub fn router(state: AppState) -> Router {
     let cors = if state.config.cors_origins.iter().any(|o| o == "*") {
         CorsLayer::new().allow_origin(Any)
@@ -52,23 +39,7 @@ pub fn router(state: AppState) -> Router {
     }
     .allow_methods([Method::GET, Method::POST])
     .allow_headers(Any);
-    Router::new()
-        .route("/v1/lookup", get(lookup::get).post(lookup::post))
-        .route("/v1/cells", get(cells::list))
-        .route("/v1/cells/{code}", get(cells::one))
-        .route("/v1/units/{code}", get(units::one))
-        .route("/v1/tiles/{z}/{x}/{y}", get(tiles::tile))
-        .route("/v1/tiles.json", get(tiles::tilejson))
-        .route("/v1/style.json", get(tiles::style))
-        .route("/v1/search", get(search::get))
-        .route("/v1/convert", get(convert::get))
-        .route("/v1/colours", get(viewer::colours))
-        .route("/v1/viewer-config.json", get(viewer::config))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/openapi.json", get(docs::openapi))
-        .route("/docs", get(docs::page))
+    routes::router()
         .fallback_service(
             ServeDir::new(&state.config.viewer_dir)
                 .call_fallback_on_method_not_allowed(true)

@@ -10,9 +10,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use citygrid_build::{BuildInput, BuildOptions, Progress, TownshipName, build};
 use citygrid_crs::Crs;
-use citygrid_io::{Pending, encode_for, read_units, report_geojson, units_geojson};
+use citygrid_io::{Pending, encode_for, read_units, replace_file, units_geojson};
+use citygrid_reports::check_geojson;
 
-use crate::commands::input::InputArgs;
+use crate::commands::input::{InputArgs, read_violations};
 use citygrid_model::{Level, Unit};
 
 /// Build a complete grid-cell partition of a city.
@@ -97,12 +98,14 @@ pub struct BuildArgs {
 
 /// Runs the build.
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
+    // Reserved first, so that a path that cannot be written fails before the build.
+    let out = Pending::new(&args.output, true)?;
     let read = args.input.read_options();
     let mut units: Vec<Unit> = Vec::new();
     for path in std::iter::once(&args.city).chain(&args.units) {
         let loaded = read_units(path, &read)?;
-        if let Some(d) = loaded.defects.first() {
-            bail!("{}: {}", path.display(), d.message);
+        if let Some(v) = read_violations(&loaded).first() {
+            bail!("{}: {}", path.display(), v.message);
         }
         units.extend(loaded.units);
     }
@@ -146,8 +149,14 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         // A bug in the build: keep the evidence next to the output.
         let failed = args.output.with_extension("failed.geojson");
         let report = args.output.with_extension("failed-report.geojson");
-        std::fs::write(&failed, units_geojson(&built.units, args.output_crs))?;
-        std::fs::write(&report, report_geojson(&built.report, args.output_crs))?;
+        replace_file(
+            &failed,
+            units_geojson(&built.units, args.output_crs).as_bytes(),
+        )?;
+        replace_file(
+            &report,
+            check_geojson(&built.report, args.output_crs).as_bytes(),
+        )?;
         bail!(
             "the built partition failed its own check ({} errors, first: {}); nothing written to {}. The partition and the report are in {} and {}: please report this with the input",
             built.report.violations.len(),
@@ -158,7 +167,6 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         );
     }
     let text = units_geojson(&built.units, args.output_crs);
-    let out = Pending::new(&args.output, true)?;
     out.write_all(&encode_for(&args.output, text.as_bytes())?)?;
     out.commit()?;
     eprintln!("{}", built.summary);

@@ -5,14 +5,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use citygrid_check::{CheckOptions, Checker, Report, Rule};
 use citygrid_crs::Crs;
-use citygrid_io::{report_geojson, report_json};
+use citygrid_io::replace_file;
+use citygrid_reports::{check_geojson, check_json};
 
-use crate::commands::input::InputArgs;
+use crate::commands::input::{InputArgs, read_violations};
 
 /// Check a partition: full coverage, no gaps, no overlaps, matching shared edges,
 /// correct nesting, unique well-formed codes, no slivers.
@@ -92,10 +93,11 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         .min_width(args.min_width)
         .min_area(args.min_area)
         .boundary_tolerance(args.boundary_tolerance);
+    let read = read_violations(&loaded);
     let units: Vec<Arc<_>> = loaded.units.into_iter().map(Arc::new).collect();
     let t = Instant::now();
     let mut report = Checker::new(options).check(&units, boundary.as_ref());
-    report.violations.extend(loaded.defects);
+    report.violations.extend(read);
     report.sort();
     tracing::info!(
         violations = report.violations.len(),
@@ -105,12 +107,11 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let crs = args.output_crs.unwrap_or(loaded.crs);
     let text = match args.format {
         Format::Text => text_report(&report, args, crs),
-        Format::Json => format!("{:#}\n", report_json(&report, crs)),
-        Format::Geojson => report_geojson(&report, crs) + "\n",
+        Format::Json => format!("{:#}\n", check_json(&report, crs)),
+        Format::Geojson => check_geojson(&report, crs) + "\n",
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => replace_file(path, text.as_bytes())?,
         None => crate::commands::print(&text)?,
     }
     Ok(if report.is_valid() {

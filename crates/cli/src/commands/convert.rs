@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use geo::MapCoordsInPlace;
-use geojson::{GeoJson, JsonValue};
+use geojson::GeoJson;
 
 use citygrid_crs::{Crs, Transform};
+use citygrid_io::{declared_crs, replace_file, set_crs_member};
 
 /// Convert a GeoJSON file from one coordinate system to another.
 ///
@@ -40,31 +41,15 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     let mut gj: GeoJson = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid GeoJSON", args.input.display()))?;
-    let declared = match &gj {
-        GeoJson::FeatureCollection(fc) => fc
-            .foreign_members
-            .as_ref()
-            .and_then(|m| m.get("crs").cloned()),
-        GeoJson::Geometry(g) => g
-            .foreign_members
-            .as_ref()
-            .and_then(|m| m.get("crs").cloned()),
-        GeoJson::Feature(f) => f
-            .foreign_members
-            .as_ref()
-            .and_then(|m| m.get("crs").cloned()),
+    let foreign = match &gj {
+        GeoJson::FeatureCollection(fc) => fc.foreign_members.as_ref(),
+        GeoJson::Geometry(g) => g.foreign_members.as_ref(),
+        GeoJson::Feature(f) => f.foreign_members.as_ref(),
     };
-    let from = match (args.from, declared) {
+    let from = match (args.from, declared_crs(foreign)) {
         (Some(c), _) => c,
-        (None, Some(JsonValue::Object(o))) => match o
-            .get("properties")
-            .and_then(|p| p.get("name"))
-            .and_then(JsonValue::as_str)
-        {
-            Some(name) => name.parse()?,
-            None => Crs::Wgs84,
-        },
-        (None, _) => Crs::Wgs84,
+        (None, Some(name)) => name.parse()?,
+        (None, None) => Crs::Wgs84,
     };
     let (src, dst) = (Transform::new(from)?, Transform::new(args.to)?);
     let failure: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
@@ -94,38 +79,22 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
                     convert(g);
                 }
             }
-            set_crs(&mut fc.foreign_members, args.to);
+            set_crs_member(&mut fc.foreign_members, args.to);
         }
         GeoJson::Feature(f) => {
             if let Some(g) = &mut f.geometry {
                 convert(g);
             }
-            set_crs(&mut f.foreign_members, args.to);
+            set_crs_member(&mut f.foreign_members, args.to);
         }
         GeoJson::Geometry(g) => {
             convert(g);
-            set_crs(&mut g.foreign_members, args.to);
+            set_crs_member(&mut g.foreign_members, args.to);
         }
     }
     if let Some(e) = failure.into_inner() {
         bail!("{}: {e}", args.input.display());
     }
-    std::fs::write(&args.output, gj.to_string() + "\n")
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    replace_file(&args.output, (gj.to_string() + "\n").as_bytes())?;
     Ok(())
-}
-
-fn set_crs(members: &mut Option<geojson::JsonObject>, crs: Crs) {
-    let m = members.get_or_insert_with(Default::default);
-    m.remove("crs");
-    if crs != Crs::Wgs84 {
-        let name = crs.ogc_urn().unwrap_or_else(|| crs.to_string());
-        m.insert(
-            "crs".into(),
-            serde_json::json!({"type": "name", "properties": {"name": name}}),
-        );
-    }
-    if m.is_empty() {
-        *members = None;
-    }
 }

@@ -13,14 +13,13 @@ use serde_json::json;
 
 use citygrid_check::{CheckOptions, Checker, Report, Violation};
 use citygrid_crs::Crs;
-use citygrid_io::{
-    Precision, SourcePositions, repair_geojson, repair_json, report_json, units_geojson_with,
-};
+use citygrid_io::{Pending, Precision, SourcePositions, units_geojson_with};
 use citygrid_model::Unit;
 use citygrid_repair::{Change, ChangeKind, RepairOptions, Repaired, repair};
+use citygrid_reports::{check_json, repair_geojson, repair_json};
 
 use crate::commands::check::findings;
-use crate::commands::input::InputArgs;
+use crate::commands::input::{InputArgs, read_violations};
 
 /// Repair a partition: snap near-coincident boundaries, rebuild invalid rings, give
 /// each overlap and each narrow gap to one unit, cut what lies outside the
@@ -84,6 +83,14 @@ pub enum Format {
 /// Repairs, writes, checks the result and prints the report.
 pub fn run(args: &FixArgs) -> Result<ExitCode> {
     let started = Instant::now();
+    // Both outputs are reserved first: a path that cannot be written fails before
+    // the repair, and neither file is in place until both are written.
+    let out = Pending::new(&args.out, true)?;
+    let report = args
+        .report
+        .as_deref()
+        .map(|path| Pending::new(path, true))
+        .transpose()?;
     let spinner = ProgressBar::new_spinner();
     spinner.enable_steady_tick(Duration::from_millis(120));
     spinner.set_message(format!("reading {}", args.input.display()));
@@ -97,8 +104,7 @@ pub fn run(args: &FixArgs) -> Result<ExitCode> {
         .max_gap_width(args.max_gap_width);
     let mut repaired = repair(&loaded.units, boundary.as_ref(), &options)
         .with_context(|| format!("cannot repair {}", args.input.display()))?;
-    let read_fixes: Vec<Change> = loaded
-        .defects
+    let read_fixes: Vec<Change> = read_violations(&loaded)
         .iter()
         .filter_map(|v| reader_fix(v, &loaded.units))
         .collect();
@@ -113,20 +119,18 @@ pub fn run(args: &FixArgs) -> Result<ExitCode> {
         paths.extend(args.boundary.as_deref());
         Some(SourcePositions::read(&paths, loaded.crs)?)
     };
-    std::fs::write(
-        &args.out,
-        units_geojson_with(
-            &repaired.units,
-            loaded.crs,
-            Precision::Full,
-            sources.as_ref(),
-        ) + "\n",
-    )
-    .with_context(|| format!("cannot write {}", args.out.display()))?;
-    if let Some(path) = &args.report {
-        std::fs::write(path, repair_geojson(&repaired, loaded.crs) + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    let units_text = units_geojson_with(
+        &repaired.units,
+        loaded.crs,
+        Precision::Full,
+        sources.as_ref(),
+    ) + "\n";
+    out.write_all(units_text.as_bytes())?;
+    if let Some(report) = &report {
+        report.write_all((repair_geojson(&repaired, loaded.crs) + "\n").as_bytes())?;
     }
+    out.commit()?;
+    report.map(Pending::commit).transpose()?;
     spinner.set_message("checking the result");
     // Outside WGS84 the file holds transformed numbers: check what was written.
     let units: Vec<Arc<Unit>> = if loaded.crs == Crs::Wgs84 {
@@ -150,7 +154,7 @@ pub fn run(args: &FixArgs) -> Result<ExitCode> {
             "{:#}\n",
             json!({
                 "repair": repair_json(&repaired, loaded.crs),
-                "check": report_json(&report, loaded.crs),
+                "check": check_json(&report, loaded.crs),
                 "output": args.out.display().to_string(),
             })
         ),

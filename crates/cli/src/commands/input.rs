@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use geo_types::MultiPolygon;
 
+use citygrid_check::Violation;
 use citygrid_crs::Crs;
 use citygrid_io::{Loaded, ReadOptions, read_boundary, read_units};
 
@@ -43,4 +44,14 @@ impl InputArgs {
             .transpose()?;
         Ok((loaded, boundary))
     }
+}
+
+/// The rings the reader closed or found too short, as the checker reports them:
+/// `invalid_geometry` violations naming level, unit and place.
+pub fn read_violations(loaded: &Loaded) -> Vec<Violation> {
+    loaded
+        .defects
+        .iter()
+        .map(|d| Violation::invalid_geometry(&loaded.units[d.unit], &d.ring.message, d.ring.at))
+        .collect()
 }

@@ -15,7 +15,7 @@ pub enum Layer {
     None,
     /// A raster of people or households per pixel.
     Raster(Grid),
-    /// Points with household counts.
+    /// Weighted points (multiplied into households by [`Layer::weights`]).
     Points(Vec<WeightedPoint>),
 }
 
@@ -59,17 +59,7 @@ impl Layer {
                     weight_field: field.map(str::to_string),
                     crs,
                 };
-                let points = read_weighted_points(path, &options)?;
-                Ok(Layer::Points(
-                    points
-                        .into_iter()
-                        .map(|p| WeightedPoint {
-                            lon: p.lon,
-                            lat: p.lat,
-                            households: p.weight,
-                        })
-                        .collect(),
-                ))
+                Ok(Layer::Points(read_weighted_points(path, &options)?))
             }
             _ => bail!(
                 "{}: a weight layer must be a GeoTIFF (.tif) or GeoJSON points (.geojson)",
@@ -89,7 +79,7 @@ impl Layer {
             },
             Layer::Points(points) => {
                 if per_value != 1.0 {
-                    points.iter_mut().for_each(|p| p.households *= per_value);
+                    points.iter_mut().for_each(|p| p.weight *= per_value);
                 }
                 Weights::Points(points)
             }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::routing::get;
 use geo_types::{Geometry, Rect};
 use serde_json::{Value, json};
 
@@ -14,8 +16,15 @@ use citygrid_model::{Level, UnitCode, UnitId};
 
 use crate::city::{City, attributes_json};
 use crate::error::ApiError;
-use crate::routes::crs_param;
-use crate::server::AppState;
+use crate::routes::params::{crs_param, limit_param};
+use crate::state::AppState;
+
+/// `GET /v1/cells` and `/v1/cells/{code}`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/cells", get(list))
+        .route("/v1/cells/{code}", get(one))
+}
 
 /// Most features in one page.
 const MAX_LIMIT: usize = 1_000;
@@ -70,7 +79,7 @@ pub async fn list(
         None => Rect::new((-180.0, -90.0), (180.0, 90.0)),
         Some(text) => parse_bbox(text, &transform)?,
     };
-    let limit = super::limit_param(&query, 100, MAX_LIMIT)?;
+    let limit = limit_param(&query, 100, MAX_LIMIT)?;
     let offset = match query.get("offset") {
         None => 0,
         Some(t) => t

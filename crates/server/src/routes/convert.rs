@@ -5,11 +5,19 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::Router;
 use axum::extract::Query;
+use axum::routing;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::routes::{crs_param, number};
+use crate::routes::params::{crs_param, number};
+use crate::state::AppState;
+
+/// `GET /v1/convert`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/convert", routing::get(get))
+}
 
 /// `{"from": {"lon", "lat", "crs"}, "to": {"lon", "lat", "crs"}}`; `from` and `to`
 /// default to WGS84.

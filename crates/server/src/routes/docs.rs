@@ -1,7 +1,17 @@
 //! `GET /openapi.json` and `GET /docs`: the API described for machines and people.
 
+use crate::state::AppState;
+use axum::Router;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+
+/// `GET /openapi.json` and `/docs`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/docs", get(page))
+}
 
 /// The OpenAPI 3.1 document, kept beside the crate and checked against the router
 /// by a test.

@@ -2,12 +2,22 @@
 //! indexed) and `GET /metrics` (Prometheus).
 
 use axum::Json;
+use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::server::AppState;
+use crate::state::AppState;
+
+/// `GET /healthz`, `/readyz` and `/metrics`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
 
 /// Liveness.
 pub async fn healthz() -> Json<Value> {

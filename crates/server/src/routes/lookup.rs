@@ -8,18 +8,25 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing;
 use serde_json::{Value, json};
 
 use citygrid_crs::Transform;
 use citygrid_model::UnitId;
 
 use crate::error::ApiError;
-use crate::routes::{crs_param, number};
-use crate::server::AppState;
+use crate::routes::params::{crs_param, number};
+use crate::state::AppState;
+
+/// `GET` and `POST /v1/lookup`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/lookup", routing::get(get).post(post))
+}
 
 fn json_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()

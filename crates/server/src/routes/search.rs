@@ -9,14 +9,22 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Query, State};
+use axum::routing;
 use serde_json::{Value, json};
 
 use citygrid_model::{Level, Partition, UnitId};
 
 use crate::city::City;
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::routes::params::limit_param;
+use crate::state::AppState;
+
+/// `GET /v1/search`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/search", routing::get(get))
+}
 
 /// Results when `limit` is not given.
 const DEFAULT_LIMIT: usize = 10;
@@ -97,7 +105,7 @@ pub async fn get(
             "q is longer than {MAX_QUERY} characters"
         )));
     }
-    let limit = super::limit_param(&query, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let limit = limit_param(&query, DEFAULT_LIMIT, MAX_LIMIT)?;
     let city = &state.city;
     let p = &city.partition;
     let results: Vec<Value> = search(city, q, limit)

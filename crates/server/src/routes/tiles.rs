@@ -10,17 +10,27 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use citygrid_tiles::{Layer, TileId};
 
 use crate::error::ApiError;
-use crate::server::AppState;
-use crate::tiles::TileCrs;
+use crate::state::AppState;
+use crate::tile_service::TileCrs;
+
+/// `GET /v1/tiles/{z}/{x}/{y}.mvt`, `/v1/tiles.json` and `/v1/style.json`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/tiles/{z}/{x}/{y}", get(tile))
+        .route("/v1/tiles.json", get(tilejson))
+        .route("/v1/style.json", get(style))
+}
 
 /// The MIME type of MVT tiles.
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";

@@ -1,7 +1,9 @@
 //! `GET /v1/units/{code}`: a unit of any level with its parents and children.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, State};
+use axum::routing::get;
 use serde_json::{Value, json};
 
 use citygrid_model::measure::area_m2;
@@ -9,7 +11,12 @@ use citygrid_model::{UnitCode, UnitId};
 
 use crate::city::attributes_json;
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
+
+/// `GET /v1/units/{code}`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/units/{code}", get(one))
+}
 
 /// Answers with code, name, level, attributes, area, ancestors (nearest first) and
 /// children.

@@ -2,12 +2,21 @@
 //! the settings name), `GET /v1/viewer-config.json` (basemap and choropleth
 //! classes) and `GET /v1/colours` (a colour class per unit, neighbours differing).
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
-use crate::server::AppState;
+use crate::state::AppState;
+
+/// `GET /v1/colours` and `/v1/viewer-config.json` (the files at `/` are the fallback of `crate::server::router`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/colours", get(colours))
+        .route("/v1/viewer-config.json", get(config))
+}
 
 fn fresh_json(body: Bytes) -> Response {
     (

@@ -1,6 +1,6 @@
-//! The tiles: for each tile of the grid either the one label every point of it has,
-//! or the few edges that decide its points and the label its rays collect beyond
-//! them.
+//! The grid as stored, block by block: for each tile either the one label every
+//! point of it has, or the few edges that decide its points and the label its rays
+//! collect beyond them.
 //!
 //! # Why a ray can stop at the tile's east side
 //!

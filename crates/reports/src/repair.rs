@@ -7,12 +7,10 @@ use serde_json::json;
 use citygrid_crs::Crs;
 use citygrid_repair::{Change, ChangeKind, Problem, Repaired};
 
-use crate::geometry::to_geojson;
-use crate::write::{collection, feature, round, transform};
+use citygrid_io::geometry::to_geojson;
+use citygrid_io::{collection, feature, output_transform};
 
-fn codes(list: &[citygrid_model::UnitCode]) -> Vec<&str> {
-    list.iter().map(|c| c.as_str()).collect()
-}
+use crate::values::{codes, round};
 
 fn change_json(c: &Change, t: &citygrid_crs::Transform) -> JsonValue {
     json!({
@@ -44,7 +42,7 @@ fn problem_json(p: &Problem, t: &citygrid_crs::Transform) -> JsonValue {
 /// "location", "message"}]}`, locations as GeoJSON geometries in `crs`.
 #[must_use]
 pub fn repair_json(repaired: &Repaired, crs: Crs) -> JsonValue {
-    let t = transform(crs);
+    let t = output_transform(crs);
     let mut counts = JsonObject::new();
     for kind in ChangeKind::ALL {
         let n = repaired.changes.iter().filter(|c| c.kind == kind).count();
@@ -68,7 +66,7 @@ pub fn repair_json(repaired: &Repaired, crs: Crs) -> JsonValue {
 /// `units` (comma-separated codes), `area_m2`, `width_m` and `message`.
 #[must_use]
 pub fn repair_geojson(repaired: &Repaired, crs: Crs) -> String {
-    let t = transform(crs);
+    let t = output_transform(crs);
     let mut features = Vec::new();
     let mut id = 0usize;
     let mut push =
@@ -101,4 +99,65 @@ pub fn repair_geojson(repaired: &Repaired, crs: Crs) -> String {
         push("unresolved", p.location.as_ref(), props);
     }
     collection(features, crs)
+}
+
+#[cfg(test)]
+mod tests {
+    use citygrid_model::Level;
+    use citygrid_repair::ProblemKind;
+
+    use super::*;
+
+    fn repaired() -> Repaired {
+        let code = |c: &str| c.parse::<citygrid_model::UnitCode>().unwrap();
+        Repaired {
+            units: Vec::new(),
+            changes: vec![Change {
+                kind: ChangeKind::Overlap,
+                level: Level::District,
+                to: Some(code("520102")),
+                units: vec![code("520102"), code("520103")],
+                location: None,
+                area_m2: 12.345_67,
+                message: "overlap given to 520102".into(),
+            }],
+            unresolved: vec![Problem {
+                kind: ProblemKind::WideGap,
+                level: Level::District,
+                units: vec![code("520103")],
+                location: None,
+                area_m2: Some(1000.0),
+                width_m: Some(150.000_4),
+                message: "a gap 150 m wide".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn changes_and_open_problems_are_numbered_in_one_collection() {
+        let fc: JsonValue = serde_json::from_str(&repair_geojson(&repaired(), Crs::Wgs84)).unwrap();
+        let props: Vec<&JsonValue> = fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| &f["properties"])
+            .collect();
+        assert_eq!(props.len(), 2);
+        assert_eq!(
+            (&props[0]["id"], &props[0]["status"]),
+            (&json!(1), &json!("changed"))
+        );
+        assert_eq!(props[0]["units"], "520102,520103");
+        assert_eq!(props[0]["area_m2"], 12.346);
+        assert_eq!(
+            (&props[1]["id"], &props[1]["status"]),
+            (&json!(2), &json!("unresolved"))
+        );
+        assert_eq!(props[1]["width_m"], 150.0);
+
+        let json = repair_json(&repaired(), Crs::Wgs84);
+        assert_eq!(json["complete"], false);
+        assert_eq!(json["counts"], json!({"overlap": 1}));
+        assert_eq!(json["unresolved"][0]["kind"], "wide_gap");
+    }
 }
