@@ -203,7 +203,7 @@ pub(crate) fn commit(
             }
         }
     }
-    if changed.is_empty() && created.is_empty() && retired.is_empty() {
+    if problems.is_empty() && changed.is_empty() && created.is_empty() && retired.is_empty() {
         problems.push(Refusal::Empty);
     }
     if !problems.is_empty() {

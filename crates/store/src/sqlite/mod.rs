@@ -84,7 +84,10 @@ impl SqliteStore {
                 });
             }
         }
-        let conn = connect(path).at(&shown)?;
+        let conn = connect(path).map_err(|e| StoreError::NotAStore {
+            path: path.to_path_buf(),
+            reason: format!("not an SQLite database ({e})"),
+        })?;
         let layout = schema::check(&conn, path)?;
         // Write-ahead logging is a property of the file; set again in case a tool
         // turned it off.

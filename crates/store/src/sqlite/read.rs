@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use citygrid_model::{CodeLayout, Partition, Unit, UnitCode};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use crate::changes::UnitChanges;
 use crate::error::{Result, StoreError};
@@ -26,12 +26,13 @@ pub(crate) fn load(
     version: u64,
 ) -> Result<Partition> {
     exists(tx, store, version)?;
-    let units = query_units(
-        tx,
-        store,
-        &format!("SELECT {COLUMNS} FROM citygrid_units WHERE {ALIVE_AT}"),
-        version,
-    )?;
+    // The current rows and the rows that ended after `version`: each half through the
+    // index on valid_to, so a long history costs the head nothing.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM citygrid_units WHERE valid_to IS NULL AND valid_from <= ?1 \
+         UNION ALL SELECT {COLUMNS} FROM citygrid_units WHERE valid_to > ?1 AND valid_from <= ?1"
+    );
+    let units = query_units(tx, store, &sql, &[version])?;
     Partition::from_shared(
         units.into_iter().map(Arc::new).collect(),
         layout.clone(),
@@ -53,7 +54,7 @@ pub(crate) fn load(
 pub(crate) fn changes(tx: &Connection, store: &str, from: u64, to: u64) -> Result<UnitChanges> {
     exists(tx, store, from)?;
     exists(tx, store, to)?;
-    let upserts = query_pair(tx, store, &alive_not(COLUMNS, to, from), to, from)?;
+    let upserts = query_units(tx, store, &alive_not(COLUMNS, to, from), &[to, from])?;
     let mut statement = tx.prepare(&alive_not("code", from, to)).at(store)?;
     let gone: Vec<String> = statement
         .query_map([to_i64(from), to_i64(to)], |r| r.get(0))
@@ -204,40 +205,34 @@ fn exists(tx: &Connection, store: &str, version: u64) -> Result<()> {
     Ok(())
 }
 
-/// The rows alive at version `a` (parameter 1) and not at `b` (parameter 2), sorted
-/// by code. Only rows that began after `b` (when `a > b`) or ended by `b` (when
-/// `a < b`) can be, and the index on that column finds just those.
+/// The rows alive at version `a` (parameter 1) and not at `b` (parameter 2), unless
+/// the row alive at `b` holds the same unit (as after a revert), sorted by code.
+/// Only rows that began after `b` (when `a > b`) or ended by `b` (when `a < b`) can
+/// be, and the index on that column finds just those.
 fn alive_not(columns: &str, a: u64, b: u64) -> String {
     let range = if a > b {
         "valid_from > ?2 AND valid_from <= ?1"
     } else {
         "valid_to > ?1 AND valid_to <= ?2"
     };
+    let at_b = ALIVE_AT.replace("?1", "?2");
     format!(
-        "SELECT {columns} FROM citygrid_units WHERE {range} AND {ALIVE_AT} AND NOT ({}) ORDER BY code",
-        ALIVE_AT.replace("?1", "?2")
+        "SELECT {columns} FROM citygrid_units u WHERE {range} AND {ALIVE_AT} AND NOT ({at_b}) \
+         AND NOT EXISTS (SELECT 1 FROM citygrid_units o WHERE o.code = u.code AND {} \
+           AND o.name = u.name AND o.parent IS u.parent AND o.attributes = u.attributes \
+           AND o.geom = u.geom) \
+         ORDER BY code",
+        at_b.replace("valid_", "o.valid_")
     )
 }
 
-fn query_units(tx: &Connection, store: &str, sql: &str, version: u64) -> Result<Vec<Unit>> {
+/// The units a query with version parameters `versions` selects (in [`COLUMNS`]).
+fn query_units(tx: &Connection, store: &str, sql: &str, versions: &[u64]) -> Result<Vec<Unit>> {
     let mut statement = tx.prepare_cached(sql).at(store)?;
     let rows = statement
-        .query_map([to_i64(version)], |r| units::read(r, 0))
-        .at(store)?;
-    rows.map(|row| row.at(store)?.map_err(|e| corrupt(store, e)))
-        .collect()
-}
-
-fn query_pair(
-    tx: &Connection,
-    store: &str,
-    sql: &str,
-    first: u64,
-    second: u64,
-) -> Result<Vec<Unit>> {
-    let mut statement = tx.prepare(sql).at(store)?;
-    let rows = statement
-        .query_map([to_i64(first), to_i64(second)], |r| units::read(r, 0))
+        .query_map(params_from_iter(versions.iter().map(|&v| to_i64(v))), |r| {
+            units::read(r, 0)
+        })
         .at(store)?;
     rows.map(|row| row.at(store)?.map_err(|e| corrupt(store, e)))
         .collect()
