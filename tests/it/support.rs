@@ -23,14 +23,19 @@ pub fn guiyang_districts() -> Vec<citygrid_model::Unit> {
     .units
 }
 
-/// The binary next to this test's own (`target/<profile>/citygrid`).
+/// The `citygrid` binary next to this test's own (`target/<profile>/citygrid`).
 pub fn citygrid() -> Command {
+    binary("citygrid")
+}
+
+/// A binary of the workspace next to this test's own (`target/<profile>/NAME`).
+pub fn binary(name: &str) -> Command {
     let exe = std::env::current_exe().expect("test path");
     let bin = exe
         .parent()
         .and_then(Path::parent)
         .expect("target dir")
-        .join("citygrid");
+        .join(name);
     assert!(
         bin.exists(),
         "{} is missing: run `cargo build --workspace --bins` first (make test does)",
