@@ -152,8 +152,8 @@ pub enum StoreError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
-    /// The GeoPackage layers could not be created.
-    #[error("{store}: cannot create the GeoPackage layers: {source}")]
+    /// The GeoPackage file or its layers could not be created.
+    #[error("{store}: cannot create the GeoPackage: {source}")]
     Gpkg {
         /// The store.
         store: String,

@@ -163,13 +163,16 @@ impl SqliteStore {
             author,
             message,
         );
-        let linked = built.and_then(|()| {
-            std::fs::hard_link(&building, path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => StoreError::Exists {
+        // A hard link puts the file in place only if nothing is there, atomically; where
+        // the file system has no links, a rename after a last look does nearly as well.
+        let linked = built.and_then(|()| match std::fs::hard_link(&building, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || path.exists() => {
+                Err(StoreError::Exists {
                     path: path.to_path_buf(),
-                },
-                _ => io(e),
-            })
+                })
+            }
+            Err(_) => std::fs::rename(&building, path).map_err(io),
         });
         // Whatever happened, the file being built goes (its journal went with its
         // connection); after a link the store lives on under `path`.
