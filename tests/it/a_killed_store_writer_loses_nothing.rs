@@ -6,22 +6,19 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use citygrid_model::{AttrValue, CodeLayout, Level, Partition};
-use citygrid_synth::{SplitMix64, SynthCity};
+use citygrid_model::{AttrValue, Level};
+use citygrid_synth::SplitMix64;
 use citygrid_tests::store_rounds::touched;
 
-use crate::support::{binary, tmp};
+use crate::support::{binary, generated_store};
 
 const ROUNDS: usize = 6;
 
 #[test]
 fn a_writer_killed_at_random_moments_loses_no_acknowledged_version() {
-    let path = tmp("killed.gpkg");
-    let location = path.to_str().unwrap();
-    let units = SynthCity::new(8).cells(60).vertices_per_cell(8).generate();
-    let partition = Partition::new(units, CodeLayout::default()).unwrap();
-    citygrid_store::init(location, &partition, "tests", "before the crashes").unwrap();
-
+    let (location, store) = generated_store("killed.gpkg", 8, 60);
+    drop(store);
+    let location = location.as_str();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64);
@@ -55,7 +52,7 @@ fn a_writer_killed_at_random_moments_loses_no_acknowledged_version() {
         acknowledged = acknowledged.max(printed.join().unwrap().unwrap_or(0));
 
         // Reopened as after a crash: sound, and everything acknowledged is there.
-        let conn = rusqlite::Connection::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(location).unwrap();
         let integrity: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();

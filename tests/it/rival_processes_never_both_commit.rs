@@ -4,21 +4,15 @@
 
 use std::process::Stdio;
 
-use citygrid_model::{CodeLayout, Partition};
-use citygrid_synth::SynthCity;
-
-use crate::support::{binary, tmp};
+use crate::support::{binary, generated_store};
 
 const PROCESSES: usize = 3;
 const ROUNDS: u64 = 4;
 
 #[test]
 fn of_processes_committing_on_one_base_exactly_one_wins_each_round() {
-    let path = tmp("rivals.gpkg");
-    let location = path.to_str().unwrap();
-    let units = SynthCity::new(9).cells(40).vertices_per_cell(8).generate();
-    let partition = Partition::new(units, CodeLayout::default()).unwrap();
-    let store = citygrid_store::init(location, &partition, "tests", "start").unwrap();
+    let (location, store) = generated_store("rivals.gpkg", 9, 40);
+    let location = location.as_str();
     for base in 1..=ROUNDS {
         let rivals: Vec<_> = (0..PROCESSES)
             .map(|p| {

@@ -59,3 +59,21 @@ pub fn tmp(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
+
+/// A new store at `tmp(name)` holding a generated city of about `cells` cells as
+/// version 1, and its location.
+pub fn generated_store(
+    name: &str,
+    seed: u64,
+    cells: usize,
+) -> (String, Box<dyn citygrid_store::Store>) {
+    let location = tmp(name).to_str().expect("a UTF-8 path").to_string();
+    let units = citygrid_synth::SynthCity::new(seed)
+        .cells(cells)
+        .vertices_per_cell(8)
+        .generate();
+    let partition = citygrid_model::Partition::new(units, citygrid_model::CodeLayout::default())
+        .expect("a generated city is a partition");
+    let store = citygrid_store::init(&location, &partition, "tests", "generated").expect("init");
+    (location, store)
+}

@@ -9,11 +9,11 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::str::FromStr;
 
 use citygrid_model::{AttrValue, Level, Unit, UnitCode};
 use rustc_hash::FxHashSet;
 
+use crate::text::{list, text_names};
 use crate::version::VersionKind;
 
 /// A new version, as the edit engine (or an import, or a revert) proposes it.
@@ -203,22 +203,7 @@ impl LineageKind {
     }
 }
 
-impl fmt::Display for LineageKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for LineageKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        LineageKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown lineage kind {s:?}"))
-    }
-}
+text_names!(LineageKind, "lineage kind");
 
 /// Which codes became which in one split, merge or reparenting.
 ///
@@ -389,11 +374,7 @@ impl fmt::Display for Refusal {
             Refusal::Orphans { parent, children } => write!(
                 f,
                 "{parent} is removed but its children stay ({})",
-                children
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                list(children, ", ")
             ),
             Refusal::NoCells => f.write_str("no cell would be left"),
             Refusal::NonFinite { code, key } => {
@@ -402,14 +383,9 @@ impl fmt::Display for Refusal {
             Refusal::Geometry { code, reason } => {
                 write!(f, "{code}: geometry cannot be stored: {reason}")
             }
-            Refusal::Lineage { kind, from, reason } => write!(
-                f,
-                "{kind} of {}: {reason}",
-                from.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Refusal::Lineage { kind, from, reason } => {
+                write!(f, "{kind} of {}: {reason}", list(from, ", "))
+            }
         }
     }
 }

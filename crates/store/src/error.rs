@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use citygrid_model::ModelError;
 
 use crate::commit::Refusal;
+use crate::text::list;
 
 /// Results of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -79,7 +80,7 @@ pub enum StoreError {
         head: u64,
     },
     /// A commit that would break the store's structure; nothing was written.
-    #[error("{store}: commit on version {base} refused: {}", join(problems))]
+    #[error("{store}: commit on version {base} refused: {}", list(problems, "; "))]
     Refused {
         /// The store.
         store: String,
@@ -176,12 +177,4 @@ pub enum StoreError {
         /// The system's error.
         reason: String,
     },
-}
-
-fn join(problems: &[Refusal]) -> String {
-    problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
 }

@@ -36,6 +36,7 @@ mod history; // a unit's rows over time and its code lineage
 mod location; // opening and creating a store by path or URL
 mod sqlite; // the GeoPackage backend
 mod store; // the Store trait
+mod text; // enum names and lists as text
 mod token; // roles, token secrets and their hashes
 mod version; // versions: number, time, author, kind, codes touched
 

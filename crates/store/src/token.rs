@@ -3,12 +3,11 @@
 //! its backups) cannot be used to sign in; 256 random bits make the unsalted hash
 //! safe, as there is nothing to guess.
 
-use std::fmt;
-use std::str::FromStr;
-
 use citygrid_model::UnitCode;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
+
+use crate::text::text_names;
 
 /// What a token may do. Ordered: each role may do what the ones below it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,22 +35,7 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown role {s:?}: expected viewer, editor or admin"))
-    }
-}
+text_names!(Role, "role");
 
 /// A token as the store knows it: everything but the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,10 @@
 //! Versions: immutable, numbered from 1, each with its time, author, message, kind
 //! and the codes it touched.
 
-use std::fmt;
-use std::str::FromStr;
-
 use citygrid_model::UnitCode;
 use jiff::Timestamp;
+
+use crate::text::text_names;
 
 /// How a version came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,22 +40,7 @@ impl VersionKind {
     }
 }
 
-impl fmt::Display for VersionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for VersionKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        VersionKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown version kind {s:?}"))
-    }
-}
+text_names!(VersionKind, "version kind");
 
 /// One version: who made it, when, why, and which codes it touched.
 ///
