@@ -1,11 +1,15 @@
 //! Cross-crate integration tests: the crates and the `citygrid` command working
 //! together on real and generated data. Each module's name reads as a sentence.
 
+mod a_killed_store_writer_loses_nothing;
+mod a_store_from_the_command_line;
 mod building_a_partition;
 mod exporting_cells_for_gis;
 mod fix_repairs_damaged_districts;
 mod guiyang_districts_check_clean;
+mod guiyang_round_trips_through_a_store;
 mod outputs_appear_whole_or_not_at_all;
+mod rival_processes_never_both_commit;
 mod support;
 mod the_bundled_guiyang_partition;
 mod the_citygrid_command;

@@ -30,7 +30,10 @@ enum Command {
     Convert(commands::convert::ConvertArgs),
     Export(commands::export::ExportArgs),
     Fix(commands::fix::FixArgs),
+    History(commands::history::HistoryArgs),
     Serve(commands::serve::ServeArgs),
+    Store(commands::store::StoreArgs),
+    Token(commands::token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,7 +55,10 @@ fn main() -> ExitCode {
         Command::Convert(args) => commands::convert::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Export(args) => commands::export::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Fix(args) => commands::fix::run(&args),
+        Command::History(args) => commands::history::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Store(args) => commands::store::run(&args),
+        Command::Token(args) => commands::token::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -101,6 +101,20 @@ impl Partition {
     /// # Errors
     /// As [`Partition::new`] for the resulting set of units.
     pub fn with_changes(&self, changed: Vec<Unit>, removed: &[UnitCode]) -> Result<Self> {
+        self.with_changes_as(changed, removed, self.version + 1)
+    }
+
+    /// As [`Partition::with_changes`], numbered `version`: a reader catching up with a
+    /// store may apply several versions' changes at once, or step back to an older one.
+    ///
+    /// # Errors
+    /// As [`Partition::new`] for the resulting set of units.
+    pub fn with_changes_as(
+        &self,
+        changed: Vec<Unit>,
+        removed: &[UnitCode],
+        version: u64,
+    ) -> Result<Self> {
         let mut replaced: FxHashMap<UnitCode, Arc<Unit>> = changed
             .into_iter()
             .map(|u| (u.code.clone(), Arc::new(u)))
@@ -113,7 +127,7 @@ impl Partition {
             units.push(replaced.remove(&u.code).unwrap_or_else(|| Arc::clone(u)));
         }
         units.extend(replaced.into_values());
-        Self::from_shared(units, self.layout.clone(), self.version + 1)
+        Self::from_shared(units, self.layout.clone(), version)
     }
 
     /// The version number, 1 for a partition built from scratch.

@@ -6,8 +6,11 @@ pub mod convert; // citygrid convert
 pub mod export; // citygrid export cells, citygrid export tiles
 pub mod fields; // property-name flags shared by the commands that read partitions
 pub mod fix; // citygrid fix
+pub mod history; // citygrid history: a store's versions, or one unit's past
 pub mod input; // reading units and a boundary, shared by the commands
 pub mod serve; // citygrid serve
+pub mod store; // citygrid store init
+pub mod token; // citygrid token create, revoke, list
 pub mod weights; // weight layers for citygrid build
 
 /// Writes a command's report to standard output. An error (a closed pipe, as in

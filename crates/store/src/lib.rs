@@ -1,0 +1,51 @@
+//! The versioned partition store: every version of a city's partition, the edit
+//! log, code lineage and access tokens, behind one [`Store`] trait.
+//!
+//! A version is immutable and numbered from 1; a commit makes the next one from the
+//! head or fails with a conflict, so two editors never both win. The default backend
+//! is one GeoPackage file (SQLite in WAL mode, [`SqliteStore`]) that QGIS and GDAL
+//! open directly and see the head version in as layers. A PostGIS backend (issue 18)
+//! will implement the same trait: callers open a store by its location ([`open`],
+//! [`init`]) and never name a backend. See `docs/store.md`.
+//!
+//! # Examples
+//!
+//! ```
+//! use citygrid_model::{AttrValue, CodeLayout, Partition};
+//! use citygrid_store::Commit;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("city.gpkg");
+//! let units = citygrid_synth::SynthCity::new(1).cells(20).generate();
+//! let partition = Partition::new(units, CodeLayout::default()).unwrap();
+//! let store = citygrid_store::init(path.to_str().unwrap(), &partition, "alice", "imported").unwrap();
+//!
+//! let cell = store.load(1).unwrap().units().last().unwrap().as_ref().clone();
+//! let edit = Commit::new(1, "alice", "more households")
+//!     .upsert(cell.with_attribute("households", AttrValue::Number(120.0)));
+//! let v2 = store.commit(edit).unwrap();
+//! assert_eq!((v2.version, v2.changed.len()), (2, 1));
+//! assert_eq!(store.load(2).unwrap().version(), 2);
+//! ```
+
+mod attributes; // unit attributes as JSON text, numbers exact
+mod changes; // what changed between two versions, and applying it
+mod commit; // what a commit carries, and what makes the store refuse one
+mod error; // the crate's error enum
+mod history; // a unit's rows over time and its code lineage
+mod location; // opening and creating a store by path or URL
+mod sqlite; // the GeoPackage backend
+mod store; // the Store trait
+mod text; // enum names and lists as text
+mod token; // roles, token secrets and their hashes
+mod version; // versions: number, time, author, kind, codes touched
+
+pub use changes::UnitChanges;
+pub use commit::{Commit, Lineage, LineageKind, Refusal};
+pub use error::{Result, StoreError};
+pub use history::{LineageEvent, UnitRecord};
+pub use location::{init, open};
+pub use sqlite::SqliteStore;
+pub use store::Store;
+pub use token::{Role, TokenInfo};
+pub use version::{VersionInfo, VersionKind};

@@ -1,0 +1,188 @@
+//! The store's own tables (prefix `citygrid_`) beside the GeoPackage layers, and
+//! how a file is recognised as a store. `docs/store.md` describes each column.
+
+use std::path::Path;
+
+use citygrid_model::{CodeLayout, Level, LevelDigits};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{Result, StoreError};
+
+/// The schema this build writes and the newest it reads. A file with a newer one is
+/// refused rather than misread.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+/// `PRAGMA application_id` of a GeoPackage: "GPKG" (1.4 requirement 2).
+const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
+
+/// The tables and indexes of the store. Rows of `citygrid_versions` and
+/// `citygrid_units` are never deleted; a unit row only ever gets its `valid_to`.
+const TABLES: &str = "
+CREATE TABLE citygrid_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE citygrid_versions (
+  version INTEGER PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  author TEXT NOT NULL,
+  message TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('init', 'edit', 'revert', 'import')),
+  base INTEGER,
+  changed TEXT NOT NULL,
+  created TEXT NOT NULL,
+  retired TEXT NOT NULL,
+  request TEXT,
+  reverted_to INTEGER
+);
+CREATE INDEX citygrid_versions_created_at ON citygrid_versions (created_at);
+
+CREATE TABLE citygrid_units (
+  id INTEGER PRIMARY KEY,
+  code TEXT NOT NULL,
+  level TEXT NOT NULL CHECK (level IN ('city', 'district', 'township', 'village', 'cell')),
+  parent TEXT,
+  name TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  geom BLOB NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_to INTEGER CHECK (valid_to > valid_from)
+);
+CREATE UNIQUE INDEX citygrid_units_alive ON citygrid_units (code) WHERE valid_to IS NULL;
+CREATE INDEX citygrid_units_children ON citygrid_units (parent) WHERE valid_to IS NULL;
+CREATE INDEX citygrid_units_code ON citygrid_units (code, valid_from);
+CREATE INDEX citygrid_units_valid_from ON citygrid_units (valid_from);
+CREATE INDEX citygrid_units_valid_to ON citygrid_units (valid_to);
+
+CREATE TABLE citygrid_lineage (
+  version INTEGER NOT NULL,
+  event INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('split', 'merge', 'reparent')),
+  side TEXT NOT NULL CHECK (side IN ('from', 'to')),
+  code TEXT NOT NULL,
+  PRIMARY KEY (version, event, side, code)
+) WITHOUT ROWID;
+CREATE INDEX citygrid_lineage_code ON citygrid_lineage (code);
+
+CREATE TABLE citygrid_codes (
+  code TEXT PRIMARY KEY,
+  level TEXT NOT NULL,
+  first_version INTEGER NOT NULL,
+  retired_in INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE citygrid_tokens (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+  district TEXT,
+  hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+";
+
+/// Registers the version table in `gpkg_contents` as `attributes` (GeoPackage 1.4
+/// clause 2.4), so QGIS and GDAL list the history as a table beside the layers.
+const VERSIONS_CONTENTS: &str = "
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change)
+VALUES ('citygrid_versions', 'attributes', 'citygrid_versions',
+        'every version of the partition: time, author, message, codes changed (read-only)', ?1)";
+
+/// Creates the store's tables in a new GeoPackage and records the schema version,
+/// the code layout and the creation time.
+///
+/// # Errors
+/// SQLite's error.
+pub(crate) fn create(conn: &Connection, layout: &CodeLayout, now: &str) -> rusqlite::Result<()> {
+    conn.execute_batch(TABLES)?;
+    conn.execute(VERSIONS_CONTENTS, [now])?;
+    let mut meta = conn.prepare("INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2)")?;
+    meta.execute(["schema_version", &SCHEMA_VERSION.to_string()])?;
+    meta.execute(["layout", &layout_text(layout)])?;
+    meta.execute(["created_at", now])?;
+    meta.execute(["generator", concat!("citygrid ", env!("CARGO_PKG_VERSION"))])?;
+    Ok(())
+}
+
+/// Checks that the file is a store this build reads, and returns its code layout.
+///
+/// # Errors
+/// [`StoreError::NotAStore`] or [`StoreError::NewerSchema`] naming the file.
+pub(crate) fn check(conn: &Connection, path: &Path) -> Result<CodeLayout> {
+    let not_a_store = |reason: String| StoreError::NotAStore {
+        path: path.to_path_buf(),
+        reason,
+    };
+    // The first query reads the header: a file that is not SQLite fails here.
+    let application_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| not_a_store(format!("not an SQLite database ({e})")))?;
+    if application_id != GPKG_APPLICATION_ID {
+        return Err(not_a_store(
+            "not a GeoPackage (its application_id is not GPKG)".into(),
+        ));
+    }
+    let meta = |key: &str| -> Result<Option<String>> {
+        conn.query_row(
+            "SELECT value FROM citygrid_meta WHERE key = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| not_a_store(format!("a GeoPackage without the citygrid tables ({e})")))
+    };
+    let version = meta("schema_version")?
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(|| not_a_store("citygrid_meta has no schema_version".into()))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let layout = meta("layout")?.unwrap_or_default();
+    parse_layout(&layout)
+        .ok_or_else(|| not_a_store(format!("citygrid_meta has an unreadable layout {layout:?}")))
+}
+
+/// The layout as text: digits/significant per level, top first (`6/4 6/6 9/9 12/12 15/15`).
+fn layout_text(layout: &CodeLayout) -> String {
+    Level::ALL
+        .iter()
+        .map(|l| {
+            let d = layout.digits(*l);
+            format!("{}/{}", d.digits, d.significant)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn parse_layout(text: &str) -> Option<CodeLayout> {
+    let levels: Vec<LevelDigits> = text
+        .split(' ')
+        .map(|pair| {
+            let (digits, significant) = pair.split_once('/')?;
+            Some(LevelDigits {
+                digits: digits.parse().ok()?,
+                significant: significant.parse().ok()?,
+            })
+        })
+        .collect::<Option<_>>()?;
+    CodeLayout::new(levels.try_into().ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_reads_back() {
+        let layout = CodeLayout::default();
+        assert_eq!(layout_text(&layout), "6/4 6/6 9/9 12/12 15/15");
+        assert_eq!(parse_layout(&layout_text(&layout)), Some(layout));
+        assert_eq!(parse_layout("6/4 6/6"), None);
+        assert_eq!(parse_layout("6/4 6/6 9/9 12/12 15/16"), None);
+    }
+}

@@ -1,0 +1,193 @@
+//! `citygrid store init`, `citygrid token` and `citygrid history` as people and
+//! scripts run them.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use citygrid_model::{AttrValue, Level};
+use citygrid_store::Commit;
+use serde_json::Value;
+
+use crate::support::{binary, run, tmp};
+
+/// A generated city written by `synth-city`, damaged when `damage` says how.
+fn city_file(name: &str, damage: Option<&str>) -> PathBuf {
+    let path = tmp(name);
+    let mut synth = binary("synth-city");
+    synth.args([
+        path.to_str().unwrap(),
+        "--cells",
+        "80",
+        "--vertices",
+        "8",
+        "--seed",
+        "4",
+    ]);
+    if let Some(kind) = damage {
+        synth.args(["--damage", kind]);
+    }
+    assert!(synth.output().unwrap().status.success());
+    path
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn at(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn an_invalid_partition_makes_no_store() {
+    let from = city_file("store-overlap.geojson", Some("shift_cell"));
+    let store = tmp("refused.gpkg");
+    let out = run(&["store", "init", at(&store), "--from", at(&from)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("not made") && said.contains("INVALID"),
+        "{said}"
+    );
+    assert!(!store.exists());
+}
+
+#[test]
+fn store_init_tokens_and_history_work_together() {
+    let from = city_file("store-city.geojson", None);
+    let path = tmp("cli.gpkg");
+    let said = ok(&run(&[
+        "store",
+        "init",
+        at(&path),
+        "--from",
+        at(&from),
+        "--author",
+        "王芳",
+        "--message",
+        "2026 survey",
+    ]));
+    assert!(
+        said.contains("version 1 by 王芳") && said.contains("cells"),
+        "{said}"
+    );
+    let again = run(&["store", "init", at(&path), "--from", at(&from)]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again.stderr).contains("never overwritten"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    // A token: its secret alone on standard output, the note on standard error.
+    let store = citygrid_store::open(at(&path)).unwrap();
+    let first = store.load(1).unwrap();
+    let district = first
+        .unit(first.level_ids(Level::District).next().unwrap())
+        .code
+        .to_string();
+    let created = run(&[
+        "token",
+        "create",
+        "--store",
+        at(&path),
+        "--role",
+        "editor",
+        "--district",
+        &district,
+        "--name",
+        "南明 GIS",
+    ]);
+    let secret = ok(&created);
+    assert!(
+        secret.ends_with('\n') && secret.lines().count() == 1,
+        "{secret:?}"
+    );
+    let secret = secret.trim_end();
+    assert!(secret.len() == 67 && secret.starts_with("cg_"), "{secret}");
+    assert!(text(&created.stderr).contains("shown only now"));
+    assert_eq!(
+        store.verify_token(secret).unwrap().map(|t| t.name),
+        Some("南明 GIS".to_string())
+    );
+    let listed = ok(&run(&["token", "list", "--store", at(&path)]));
+    assert!(
+        listed.contains("南明 GIS") && listed.contains(&format!("editor of district {district}")),
+        "{listed}"
+    );
+    assert!(!listed.contains(secret));
+    ok(&run(&[
+        "token",
+        "revoke",
+        "--store",
+        at(&path),
+        "--name",
+        "南明 GIS",
+    ]));
+    assert_eq!(store.verify_token(secret).unwrap(), None);
+    let unknown = run(&["token", "revoke", "--store", at(&path), "--name", "nobody"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("no token named \"nobody\""));
+
+    // History: versions newest first, and one cell's states.
+    let cell = first
+        .unit(first.level_ids(Level::Cell).next().unwrap())
+        .as_ref()
+        .clone();
+    store
+        .commit(
+            Commit::new(1, "李雷", "households").upsert(
+                cell.clone()
+                    .with_attribute("households", AttrValue::Number(42.0)),
+            ),
+        )
+        .unwrap();
+    let history = ok(&run(&["history", "--store", at(&path)]));
+    let lines: Vec<&str> = history.lines().collect();
+    assert!(lines[0].contains("head is version 2"), "{history}");
+    assert!(
+        lines[2].contains("李雷") && lines[3].contains("王芳") && lines[3].contains("init"),
+        "{history}"
+    );
+    let json: Value = serde_json::from_str(&ok(&run(&[
+        "history",
+        "--store",
+        at(&path),
+        "--format",
+        "json",
+        "--limit",
+        "1",
+    ])))
+    .unwrap();
+    assert_eq!(json["head"], 2);
+    assert_eq!(
+        json["versions"][0]["changed"],
+        serde_json::json!([cell.code.as_str()])
+    );
+    assert_eq!(json["versions"].as_array().unwrap().len(), 1);
+    let states: Value = serde_json::from_str(&ok(&run(&[
+        "history",
+        "--store",
+        at(&path),
+        "--cell",
+        cell.code.as_str(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(states["states"][0]["valid_to"], 2);
+    assert_eq!(states["states"][1]["attributes"]["households"], 42);
+    let missing = run(&["history", "--store", at(&path), "--cell", "520100999999999"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let nowhere = run(&["history", "--store", "postgres://db.example/grid"]);
+    assert!(
+        text(&nowhere.stderr).contains("issue 18"),
+        "{}",
+        text(&nowhere.stderr)
+    );
+}
