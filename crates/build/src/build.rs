@@ -22,7 +22,7 @@ use geo_types::MultiPolygon;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::assemble::{Labelled, assemble, topology_arrangement};
+use crate::assemble::{Assembled, Labelled, assemble, topology_arrangement};
 use crate::contiguity::merge_stray_parts;
 use crate::error::{BuildError, Result};
 use crate::faces::{Arrangement, OUTSIDE, polygons};
@@ -91,6 +91,33 @@ enum Goal {
     Townships(FxHashMap<usize, Vec<TownshipName>>),
     /// Villages (unless the units are villages) and cells.
     Cells,
+}
+
+impl Goal {
+    /// In the township stage, the number of township names listed for lowest unit
+    /// `k` (`None`: none listed); `None` in the cell stage.
+    fn named(&self, k: usize) -> Option<Option<usize>> {
+        match self {
+            Goal::Townships(n) => Some(n.get(&k).map(Vec::len)),
+            Goal::Cells => None,
+        }
+    }
+
+    /// The progress name of the tiling step.
+    fn tiling(&self) -> &'static str {
+        match self {
+            Goal::Townships(_) => "townships: tiling",
+            Goal::Cells => "cells: tiling",
+        }
+    }
+
+    /// The progress name of the dividing step.
+    fn dividing(&self) -> &'static str {
+        match self {
+            Goal::Townships(_) => "townships: dividing",
+            Goal::Cells => "cells: dividing",
+        }
+    }
 }
 
 /// How many cells each unit of a stage gets.
@@ -239,6 +266,10 @@ pub fn build(
 }
 
 /// One stage: divides every unit at `level` of `all` as `goal` says.
+///
+/// A probe of each unit's density sizes its cells and hexagons; the units are
+/// tiled and weighted, divided into leaves, turned into polygons in one shared
+/// topology, and the leaves named and numbered as units.
 fn stage(
     all: &[Unit],
     level: Level,
@@ -255,26 +286,86 @@ fn stage(
 
     // Hexagons: a probe for the density, then each unit at its resolution.
     let (probe_load, probe_area) = probe(&lowest, &bands, weights, options)?;
-    let counts = match counts {
+    let counts = cell_counts(counts, &goal, &probe_load, options);
+    let resolutions = resolutions(&goal, &counts, &probe_area, options);
+    progress.stage(goal.tiling(), lowest.len() as u64);
+    let (hexes, loads) = tile_units(&lowest, &bands, &resolutions, weights, options, progress)?;
+    tracing::info!(
+        units = lowest.len(),
+        hexagons = hexes.iter().map(Hexes::len).sum::<usize>(),
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "tiled"
+    );
+
+    progress.stage(goal.dividing(), lowest.len() as u64);
+    let divisions = divide_all(&lowest, hexes, &loads, &counts, &goal, options, progress)?;
+    tracing::info!(elapsed_ms = t0.elapsed().as_millis() as u64, "divided");
+
+    progress.stage("building polygons", 1);
+    let labelled = stage_labels(&divisions);
+    let assembled = stage_polygons(&topo, &labelled, &resolutions, options);
+    progress.tick();
+    tracing::info!(elapsed_ms = t0.elapsed().as_millis() as u64, "polygons");
+
+    let leaves: usize = divisions.iter().map(|d| d.leaves.len()).sum();
+    let households = leaf_households(&labelled, leaves);
+    let mut units = given_units(all, &lowest, &topo, &assembled.edges);
+    let (generated, township_cells) = name_leaves(
+        &lowest,
+        &divisions,
+        &assembled.units,
+        &households,
+        &goal,
+        &options.layout,
+    )?;
+    units.extend(generated);
+    Ok(StageOut {
+        units,
+        township_cells,
+        resolutions,
+        planned_cells: leaves,
+    })
+}
+
+/// The cells each unit gets: as given, or the total (`--cells`, else the
+/// workload rounded) apportioned by the probed workloads, at least one per
+/// township name listed.
+fn cell_counts(
+    counts: Counts,
+    goal: &Goal,
+    probe_load: &[f64],
+    options: &BuildOptions,
+) -> Vec<usize> {
+    match counts {
         Counts::PerUnit(c) => c,
         Counts::ByWorkload => {
             let total = options
                 .cells
                 .unwrap_or_else(|| probe_load.iter().sum::<f64>().round().max(1.0) as usize);
-            let min: Vec<usize> = (0..lowest.len())
-                .map(|k| match &goal {
+            let min: Vec<usize> = (0..probe_load.len())
+                .map(|k| match goal {
                     Goal::Townships(n) => n.get(&k).map_or(1, Vec::len).max(1),
                     Goal::Cells => 1,
                 })
                 .collect();
-            apportion(total, &probe_load, &min)
+            apportion(total, probe_load, &min)
         }
-    };
-    let resolutions: Vec<u8> = (0..lowest.len())
+    }
+}
+
+/// Each unit's H3 resolution: as given, or fine enough for `hexes_per_cell`
+/// hexagons in a leaf (a cell, or a township of cells) at the unit's densest.
+fn resolutions(
+    goal: &Goal,
+    counts: &[usize],
+    probe_area: &[f64],
+    options: &BuildOptions,
+) -> Vec<u8> {
+    (0..counts.len())
         .map(|k| match options.resolution {
             Some(r) => r,
             None => {
-                let leaf_cells = match &goal {
+                let leaf_cells = match goal {
                     Goal::Townships(n) => {
                         let k_t = township_count(counts[k], n.get(&k).map(Vec::len), options);
                         counts[k] as f64 / k_t as f64
@@ -289,59 +380,60 @@ fn stage(
                 ))
             }
         })
-        .collect();
-    progress.stage(
-        match goal {
-            Goal::Townships(_) => "townships: tiling",
-            Goal::Cells => "cells: tiling",
-        },
-        lowest.len() as u64,
-    );
+        .collect()
+}
+
+/// Tiles each unit with hexagons at its resolution, spreads the weights onto
+/// them, and gives each piece its workload.
+fn tile_units(
+    lowest: &[&Unit],
+    bands: &[Bands],
+    resolutions: &[u8],
+    weights: Weights<'_>,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<(Vec<Hexes>, Vec<Vec<f64>>)> {
     let mut hexes: Vec<Hexes> = lowest
         .par_iter()
-        .zip(&resolutions)
+        .zip(resolutions)
         .map(|(u, &r)| {
             let h = tile(u.code.as_str(), &u.geometry, res(r), false);
             progress.tick();
             h
         })
         .collect::<Result<_>>()?;
-    weights::assign(&mut hexes, &bands, weights);
+    weights::assign(&mut hexes, bands, weights);
     let loads: Vec<Vec<f64>> = hexes.iter().map(|h| load_of(h, options)).collect();
-    tracing::info!(
-        units = lowest.len(),
-        hexagons = hexes.iter().map(Hexes::len).sum::<usize>(),
-        elapsed_ms = t0.elapsed().as_millis() as u64,
-        "tiled"
-    );
+    Ok((hexes, loads))
+}
 
-    progress.stage(
-        match goal {
-            Goal::Townships(_) => "townships: dividing",
-            Goal::Cells => "cells: dividing",
-        },
-        lowest.len() as u64,
-    );
-    let divisions: Vec<Division> = hexes
+/// Divides every unit's hexagons into its leaves, in parallel.
+fn divide_all(
+    lowest: &[&Unit],
+    hexes: Vec<Hexes>,
+    loads: &[Vec<f64>],
+    counts: &[usize],
+    goal: &Goal,
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Division>> {
+    hexes
         .into_par_iter()
         .zip(loads.par_iter())
         .enumerate()
         .map(|(k, (h, load))| {
-            let named = match &goal {
-                Goal::Townships(n) => Some(n.get(&k).map(Vec::len)),
-                Goal::Cells => None,
-            };
-            let d = divide(lowest[k], h, load, counts[k], named, options);
+            let d = divide(lowest[k], h, load, counts[k], goal.named(k), options);
             progress.tick();
             d
         })
-        .collect::<Result<_>>()?;
+        .collect()
+}
 
-    tracing::info!(elapsed_ms = t0.elapsed().as_millis() as u64, "divided");
-    // Polygons.
-    progress.stage("building polygons", 1);
+/// Every unit's labelled hexagons, the labels numbered on across units so every
+/// leaf of the stage has its own.
+fn stage_labels(divisions: &[Division]) -> Vec<Labelled> {
     let mut offset = 0u32;
-    let labelled: Vec<Labelled> = divisions
+    divisions
         .iter()
         .map(|d| {
             let label = d.labelled.label.iter().map(|&l| l + offset).collect();
@@ -351,8 +443,18 @@ fn stage(
                 label,
             }
         })
-        .collect();
-    let mut assembled = assemble(&topo, &labelled);
+        .collect()
+}
+
+/// Exact polygons of every leaf in one topology: assembled, stray parts merged
+/// into their neighbours, inner boundaries simplified (if asked).
+fn stage_polygons(
+    topo: &Topology,
+    labelled: &[Labelled],
+    resolutions: &[u8],
+    options: &BuildOptions,
+) -> Assembled {
+    let mut assembled = assemble(topo, labelled);
     if assembled.conflicts > 0 {
         tracing::warn!(faces = assembled.conflicts, "faces with two labels");
     }
@@ -363,49 +465,56 @@ fn stage(
         assembled.units = assembled
             .units
             .par_iter()
-            .zip(&resolutions)
+            .zip(resolutions)
             .map(|(arr, &r)| simplify_inner(arr, SIMPLIFY_EDGES * res(r).edge_length_m()))
             .collect();
     }
-    progress.tick();
-    tracing::info!(elapsed_ms = t0.elapsed().as_millis() as u64, "polygons");
+    assembled
+}
 
-    let mut households = vec![0.0; offset as usize];
-    for l in &labelled {
+/// The households of every leaf of the stage, by stage label.
+fn leaf_households(labelled: &[Labelled], leaves: usize) -> Vec<f64> {
+    let mut households = vec![0.0; leaves];
+    for l in labelled {
         for (i, &lab) in l.label.iter().enumerate() {
             households[lab as usize] += l.hexes.households[i];
         }
     }
-    let mut units = given_units(all, &lowest, &topo, &assembled.edges);
+    households
+}
+
+/// The units generated inside each lowest unit, in unit order: its townships
+/// (with the cells planned for each, by code), or its villages and cells.
+fn name_leaves(
+    lowest: &[&Unit],
+    divisions: &[Division],
+    arrangements: &[Arrangement],
+    households: &[f64],
+    goal: &Goal,
+    layout: &citygrid_model::CodeLayout,
+) -> Result<(Vec<Unit>, FxHashMap<UnitCode, usize>)> {
     let mut township_cells = FxHashMap::default();
     let mut first_label = 0usize;
     let mut generated: Vec<Vec<Unit>> = Vec::with_capacity(lowest.len());
     for (k, d) in divisions.iter().enumerate() {
         let hh = &households[first_label..first_label + d.leaves.len()];
         let local = LocalArrangement {
-            arr: &assembled.units[k],
+            arr: &arrangements[k],
             first_label: first_label as u32,
         };
-        generated.push(match &goal {
+        generated.push(match goal {
             Goal::Townships(names) => {
-                let made =
-                    name_townships(lowest[k], d, &local, names.get(&k), hh, &options.layout)?;
+                let made = name_townships(lowest[k], d, &local, names.get(&k), hh, layout)?;
                 for (u, cells) in &made {
                     township_cells.insert(u.code.clone(), *cells);
                 }
                 made.into_iter().map(|m| m.0).collect()
             }
-            Goal::Cells => name_villages_and_cells(lowest[k], d, &local, hh, &options.layout)?,
+            Goal::Cells => name_villages_and_cells(lowest[k], d, &local, hh, layout)?,
         });
         first_label += d.leaves.len();
     }
-    units.extend(generated.into_iter().flatten());
-    Ok(StageOut {
-        units,
-        township_cells,
-        resolutions,
-        planned_cells: offset as usize,
-    })
+    Ok((generated.into_iter().flatten().collect(), township_cells))
 }
 
 /// Simplification tolerance in hexagon edge lengths: the staircase along a cut is

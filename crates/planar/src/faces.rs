@@ -66,6 +66,64 @@ impl RTreeObject for CycleBox {
     }
 }
 
+/// The connected parts of a graph, by union-find over its vertices: each part is
+/// named by its root vertex.
+struct Parts {
+    root: Vec<u32>,
+}
+
+impl Parts {
+    /// Joins the two ends of every edge.
+    fn join(n_vertices: usize, edges: &[[u32; 2]]) -> Self {
+        let mut parts = Parts {
+            root: (0..n_vertices as u32).collect(),
+        };
+        for &[a, b] in edges {
+            let (ra, rb) = (parts.of(a), parts.of(b));
+            if ra != rb {
+                parts.root[ra.max(rb) as usize] = ra.min(rb);
+            }
+        }
+        parts
+    }
+
+    /// The part of vertex `i`, halving the path on the way.
+    fn of(&mut self, mut i: u32) -> u32 {
+        let root = &mut self.root;
+        while root[i as usize] != i {
+            root[i as usize] = root[root[i as usize] as usize];
+            i = root[i as usize];
+        }
+        i
+    }
+}
+
+/// The outer cycles of the parts ordered by how many parts lie around each
+/// (stable, so west to east among equals).
+fn outermost_first(
+    outer: &[(u32, u32)],
+    around_part: &FxHashMap<u32, Option<u32>>,
+    parts: &mut Parts,
+) -> Vec<u32> {
+    let depth = |mut p: u32| {
+        let mut d = 0usize;
+        while let Some(Some(q)) = around_part.get(&p) {
+            d += 1;
+            p = *q;
+            if d > around_part.len() {
+                break;
+            }
+        }
+        d
+    };
+    let mut ordered: Vec<(usize, u32)> = outer
+        .iter()
+        .map(|&(v, c)| (depth(parts.of(v)), c))
+        .collect();
+    ordered.sort_by_key(|&(d, _)| d);
+    ordered.into_iter().map(|(_, c)| c).collect()
+}
+
 impl Faces {
     /// Traces the faces of noded edges over `vertices`, and finds which face holds
     /// each connected part ([`Faces::outer`], [`Faces::face`], [`Faces::parts`]).
@@ -148,69 +206,91 @@ impl Faces {
         }
     }
 
-    /// Finds each connected part's outer cycle and the face around it.
+    /// Finds each connected part's outer cycle and the face around it, and lists
+    /// the parts outermost first.
     fn nest(&mut self, vertices: &[Coord<f64>], edges: &[[u32; 2]]) {
-        // Connected parts by union-find over vertices.
-        let mut root: Vec<u32> = (0..vertices.len() as u32).collect();
-        fn find(root: &mut [u32], mut i: u32) -> u32 {
-            while root[i as usize] != i {
-                root[i as usize] = root[root[i as usize] as usize];
-                i = root[i as usize];
-            }
-            i
+        let mut parts = Parts::join(vertices.len(), edges);
+        let outer = self.outer_cycles(vertices, &mut parts);
+        for &(_, c) in &outer {
+            self.outer[c as usize] = true;
         }
-        for &[a, b] in edges {
-            let (ra, rb) = (find(&mut root, a), find(&mut root, b));
-            if ra != rb {
-                root[ra.max(rb) as usize] = ra.min(rb);
-            }
-        }
+        let around_part = self.enclose(vertices, &outer, &mut parts);
+        self.parts = outermost_first(&outer, &around_part, &mut parts);
+    }
+
+    /// Each part's westmost vertex and outer cycle, west to east: the cycle of
+    /// the face west of that vertex.
+    fn outer_cycles(&self, vertices: &[Coord<f64>], parts: &mut Parts) -> Vec<(u32, u32)> {
         let mut westmost: FxHashMap<u32, u32> = FxHashMap::default();
         for v in 0..vertices.len() as u32 {
             if self.around_start[v as usize] == self.around_start[v as usize + 1] {
                 continue;
             }
-            let r = find(&mut root, v);
+            let r = parts.of(v);
             let w = westmost.entry(r).or_insert(v);
             if west_of(vertices[v as usize], vertices[*w as usize]) {
                 *w = v;
             }
         }
-        let mut parts: Vec<(u32, u32)> = westmost
+        let mut outer: Vec<(u32, u32)> = westmost
             .values()
-            .map(|&v| {
-                // The face west of the westmost vertex is left of the outgoing edge
-                // just clockwise of west: the last one in the upper half-plane, else
-                // the last of all.
-                let (s, e) = (
-                    self.around_start[v as usize] as usize,
-                    self.around_start[v as usize + 1] as usize,
-                );
-                let o = vertices[v as usize];
-                let out = &self.around[s..e];
-                let upper = |h: u32| {
-                    let t = vertices[self.origin[(h ^ 1) as usize] as usize];
-                    t.y > o.y || (t.y == o.y && t.x > o.x)
-                };
-                let h = out
-                    .iter()
-                    .rev()
-                    .find(|&&h| upper(h))
-                    .or(out.last())
-                    .copied()
-                    .unwrap_or(0);
-                (v, self.cycle_of[h as usize])
-            })
+            .map(|&v| (v, self.cycle_west_of(vertices, v)))
             .collect();
-        parts.sort_unstable_by(|a, b| {
+        outer.sort_unstable_by(|a, b| {
             let (p, q) = (vertices[a.0 as usize], vertices[b.0 as usize]);
             p.x.total_cmp(&q.x).then(p.y.total_cmp(&q.y))
         });
-        for &(_, c) in &parts {
-            self.outer[c as usize] = true;
+        outer
+    }
+
+    /// The cycle of the face west of vertex `v`: left of the outgoing edge just
+    /// clockwise of west, the last one in the upper half-plane, else the last of
+    /// all.
+    fn cycle_west_of(&self, vertices: &[Coord<f64>], v: u32) -> u32 {
+        let (s, e) = (
+            self.around_start[v as usize] as usize,
+            self.around_start[v as usize + 1] as usize,
+        );
+        let o = vertices[v as usize];
+        let out = &self.around[s..e];
+        let upper = |h: u32| {
+            let t = vertices[self.origin[(h ^ 1) as usize] as usize];
+            t.y > o.y || (t.y == o.y && t.x > o.x)
+        };
+        let h = out
+            .iter()
+            .rev()
+            .find(|&&h| upper(h))
+            .or(out.last())
+            .copied()
+            .unwrap_or(0);
+        self.cycle_of[h as usize]
+    }
+
+    /// Sets the face around each part: the smallest bounded cycle of another part
+    /// that holds its westmost vertex, or [`UNBOUNDED`]. Returns, for each part (by
+    /// root), the part around it, if any.
+    fn enclose(
+        &mut self,
+        vertices: &[Coord<f64>],
+        outer: &[(u32, u32)],
+        parts: &mut Parts,
+    ) -> FxHashMap<u32, Option<u32>> {
+        let tree = self.bounded_cycle_boxes(vertices, outer.len() > 1);
+        let mut around_part: FxHashMap<u32, Option<u32>> = FxHashMap::default();
+        for &(v, c) in outer {
+            let me = parts.of(v);
+            let around = self.smallest_around(vertices, &tree, vertices[v as usize], me, parts);
+            self.face[c as usize] = around;
+            let outer_part = (around != UNBOUNDED).then(|| self.part_of_cycle(around, parts));
+            around_part.insert(me, outer_part);
         }
-        // The face around each part: the smallest bounded cycle of another part
-        // containing its westmost vertex.
+        around_part
+    }
+
+    /// The boxes of the cycles that are not outer (each bounds a face of its own),
+    /// in a tree only if there are several parts (one part is inside no other).
+    fn bounded_cycle_boxes(&self, vertices: &[Coord<f64>], several: bool) -> RTree<CycleBox> {
         let boxes: Vec<CycleBox> = (0..self.cycles.len() as u32)
             .filter(|&c| !self.outer[c as usize])
             .filter_map(|c| {
@@ -221,56 +301,44 @@ impl Faces {
                 })
             })
             .collect();
-        let tree = if parts.len() > 1 {
+        if several {
             RTree::bulk_load(boxes)
         } else {
             RTree::new()
-        };
-        let part_of = |faces: &Faces, c: u32, root: &mut [u32]| {
-            let h = faces.cycles[c as usize] as usize;
-            find(root, faces.origin[h])
-        };
-        // For each part (by its root vertex): the part around it, if any.
-        let mut around_part: FxHashMap<u32, Option<u32>> = FxHashMap::default();
-        for &(v, c) in &parts {
-            let p = vertices[v as usize];
-            let me = find(&mut root, v);
-            let mut best: Option<(f64, u32)> = None;
-            for cand in tree.locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y])) {
-                if part_of(self, cand.cycle, &mut root) == me {
-                    continue;
-                }
-                let ring = self.ring(vertices, cand.cycle);
-                if winding(p, &ring) == 0 {
-                    continue;
-                }
-                let area = signed_area2(&ring).abs();
-                if best.is_none_or(|(a, _)| area < a) {
-                    best = Some((area, cand.cycle));
-                }
-            }
-            let around = best.map_or(UNBOUNDED, |(_, f)| f);
-            self.face[c as usize] = around;
-            let outer_part = (around != UNBOUNDED).then(|| part_of(self, around, &mut root));
-            around_part.insert(me, outer_part);
         }
-        let depth = |mut p: u32| {
-            let mut d = 0usize;
-            while let Some(Some(q)) = around_part.get(&p) {
-                d += 1;
-                p = *q;
-                if d > around_part.len() {
-                    break;
-                }
+    }
+
+    /// The smallest bounded cycle of a part other than `me` winding around `p`, or
+    /// [`UNBOUNDED`].
+    fn smallest_around(
+        &self,
+        vertices: &[Coord<f64>],
+        tree: &RTree<CycleBox>,
+        p: Coord<f64>,
+        me: u32,
+        parts: &mut Parts,
+    ) -> u32 {
+        let mut best: Option<(f64, u32)> = None;
+        for cand in tree.locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y])) {
+            if self.part_of_cycle(cand.cycle, parts) == me {
+                continue;
             }
-            d
-        };
-        let mut ordered: Vec<(usize, u32)> = parts
-            .iter()
-            .map(|&(v, c)| (depth(find(&mut root, v)), c))
-            .collect();
-        ordered.sort_by_key(|&(d, _)| d);
-        self.parts = ordered.into_iter().map(|(_, c)| c).collect();
+            let ring = self.ring(vertices, cand.cycle);
+            if winding(p, &ring) == 0 {
+                continue;
+            }
+            let area = signed_area2(&ring).abs();
+            if best.is_none_or(|(a, _)| area < a) {
+                best = Some((area, cand.cycle));
+            }
+        }
+        best.map_or(UNBOUNDED, |(_, f)| f)
+    }
+
+    /// The part a cycle belongs to.
+    fn part_of_cycle(&self, c: u32, parts: &mut Parts) -> u32 {
+        let h = self.cycles[c as usize] as usize;
+        parts.of(self.origin[h])
     }
 
     /// The half-edges of a cycle, in order.

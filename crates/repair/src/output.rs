@@ -17,7 +17,8 @@ use rstar::{AABB, RTree, RTreeObject};
 use rustc_hash::FxHashMap;
 
 use citygrid_check::validity::fmt;
-use citygrid_planar::{Meeting, coord_key, meet, polygons, side};
+use citygrid_model::UnitCode;
+use citygrid_planar::{Meeting, Noded, coord_key, meet, polygons, side};
 
 use crate::assign::{Hierarchy, NONE};
 use crate::change::{Change, ChangeKind, Problem, ProblemKind, names};
@@ -59,7 +60,36 @@ struct Graph<'a> {
     index: Option<RTree<Boxed>>,
 }
 
-impl Graph<'_> {
+impl<'a> Graph<'a> {
+    /// A piece for every overlay edge whose two faces have different owners at
+    /// some level, and the piece of each edge (`u32::MAX` for none).
+    fn between_owners(overlay: &'a Overlay, owner: &[Vec<u32>]) -> (Self, Vec<u32>) {
+        let noded = &overlay.noded;
+        let differ = |f: usize, g: usize| owner.iter().any(|o| o[f] != o[g]);
+        let mut graph = Graph {
+            vertices: &noded.vertices,
+            pieces: Vec::new(),
+            incident: vec![Vec::new(); noded.vertices.len()],
+            index: None,
+        };
+        let mut piece_of_edge = vec![u32::MAX; noded.edges.len()];
+        for (e, &v) in noded.edges.iter().enumerate() {
+            let (left, right) = (
+                overlay.face_of(2 * e as u32),
+                overlay.face_of(2 * e as u32 + 1),
+            );
+            if differ(left, right) {
+                piece_of_edge[e] = graph.add(Piece {
+                    v,
+                    left,
+                    right,
+                    alive: true,
+                });
+            }
+        }
+        (graph, piece_of_edge)
+    }
+
     fn add(&mut self, p: Piece) -> u32 {
         let id = self.pieces.len() as u32;
         for v in p.v {
@@ -260,6 +290,10 @@ impl Graph<'_> {
 }
 
 /// Rebuilds every unit from the overlay's edges and the owners of its faces.
+///
+/// The edges between different owners become pieces; runs of pieces that make one
+/// input segment become it again; meeting points on the city boundary move onto
+/// its vertices; then every unit traces its rings over the pieces.
 pub(crate) fn build(
     overlay: &Overlay,
     rings: &Rings,
@@ -267,62 +301,102 @@ pub(crate) fn build(
     h: &Hierarchy<'_>,
     frame: &Frame,
 ) -> Output {
-    let noded = &overlay.noded;
-    let differ = |f: usize, g: usize| owner.iter().any(|o| o[f] != o[g]);
-    let mut graph = Graph {
-        vertices: &noded.vertices,
-        pieces: Vec::new(),
-        incident: vec![Vec::new(); noded.vertices.len()],
-        index: None,
+    let (mut graph, piece_of_edge) = Graph::between_owners(overlay, owner);
+    let cuts = SegmentCuts::new(overlay);
+    let mut ids = VertexIds {
+        vertices: &overlay.noded.vertices,
+        id: FxHashMap::default(),
     };
-    let mut piece_of_edge = vec![u32::MAX; noded.edges.len()];
-    for (e, &v) in noded.edges.iter().enumerate() {
-        let (left, right) = (
-            overlay.face_of(2 * e as u32),
-            overlay.face_of(2 * e as u32 + 1),
-        );
-        if differ(left, right) {
-            piece_of_edge[e] = graph.add(Piece {
-                v,
-                left,
-                right,
-                alive: true,
-            });
-        }
-    }
-    // The edges each input segment was cut into.
-    let n_segments = overlay.seg_ring.len();
-    let mut start = vec![0u32; n_segments + 1];
-    for e in 0..noded.edges.len() {
-        for s in noded.sources(e) {
-            start[s.segment as usize + 1] += 1;
-        }
-    }
-    for s in 0..n_segments {
-        start[s + 1] += start[s];
-    }
-    let mut fill = start.clone();
-    let mut seg_edges = vec![0u32; start[n_segments] as usize];
-    for e in 0..noded.edges.len() {
-        for s in noded.sources(e) {
-            seg_edges[fill[s.segment as usize] as usize] = e as u32;
-            fill[s.segment as usize] += 1;
-        }
-    }
-    let edges_of = |s: usize| &seg_edges[start[s] as usize..start[s + 1] as usize];
-    let mut vertex_id: FxHashMap<[u64; 2], u32> = FxHashMap::default();
     let (segments, _) = rings.segments();
-    let mut id_of = |c: Coord<f64>| -> Option<u32> {
-        if vertex_id.is_empty() {
-            for (i, v) in noded.vertices.iter().enumerate() {
-                vertex_id.insert(coord_key(*v), i as u32);
+    restore_input_segments(&mut graph, &segments, &cuts, &piece_of_edge, &mut ids);
+    let mut meetings = Meetings {
+        owner,
+        h,
+        frame,
+        changes: Vec::new(),
+        problems: Vec::new(),
+    };
+    for (s, &seg) in segments.iter().enumerate() {
+        if rings.rings[overlay.seg_ring[s] as usize].owner != BOUNDARY {
+            continue;
+        }
+        let edges = cuts.edges_of(s);
+        if let Some(mut run) = BoundaryRun::along(&graph, &mut ids, &overlay.noded, edges, seg) {
+            meetings.move_onto_vertices(&mut graph, &mut run);
+            meetings.report_stuck(&graph, &run);
+        }
+    }
+    Output {
+        geometry: trace_units(&graph, owner, h.units.len()),
+        changes: meetings.changes,
+        problems: meetings.problems,
+    }
+}
+
+/// The edges each input segment was cut into: those of segment `s` are
+/// `edges[start[s]..start[s + 1]]`.
+struct SegmentCuts {
+    start: Vec<u32>,
+    edges: Vec<u32>,
+}
+
+impl SegmentCuts {
+    fn new(overlay: &Overlay) -> Self {
+        let noded = &overlay.noded;
+        let n_segments = overlay.seg_ring.len();
+        let mut start = vec![0u32; n_segments + 1];
+        for e in 0..noded.edges.len() {
+            for s in noded.sources(e) {
+                start[s.segment as usize + 1] += 1;
             }
         }
-        vertex_id.get(&coord_key(c)).copied()
-    };
-    // Runs that make one input segment become that segment again.
+        for s in 0..n_segments {
+            start[s + 1] += start[s];
+        }
+        let mut fill = start.clone();
+        let mut edges = vec![0u32; start[n_segments] as usize];
+        for e in 0..noded.edges.len() {
+            for s in noded.sources(e) {
+                edges[fill[s.segment as usize] as usize] = e as u32;
+                fill[s.segment as usize] += 1;
+            }
+        }
+        SegmentCuts { start, edges }
+    }
+
+    fn edges_of(&self, s: usize) -> &[u32] {
+        &self.edges[self.start[s] as usize..self.start[s + 1] as usize]
+    }
+}
+
+/// The overlay vertex at an input point; the table is filled on first use.
+struct VertexIds<'a> {
+    vertices: &'a [Coord<f64>],
+    id: FxHashMap<[u64; 2], u32>,
+}
+
+impl VertexIds<'_> {
+    fn get(&mut self, c: Coord<f64>) -> Option<u32> {
+        if self.id.is_empty() {
+            for (i, v) in self.vertices.iter().enumerate() {
+                self.id.insert(coord_key(*v), i as u32);
+            }
+        }
+        self.id.get(&coord_key(c)).copied()
+    }
+}
+
+/// Runs of pieces that make one input segment, with nothing else meeting them,
+/// become that segment again: the crossings computed on it are dropped.
+fn restore_input_segments(
+    graph: &mut Graph<'_>,
+    segments: &[[Coord<f64>; 2]],
+    cuts: &SegmentCuts,
+    piece_of_edge: &[u32],
+    ids: &mut VertexIds<'_>,
+) {
     for (s, seg) in segments.iter().enumerate() {
-        let edges = edges_of(s);
+        let edges = cuts.edges_of(s);
         if edges.len() < 2 {
             continue;
         }
@@ -333,23 +407,40 @@ pub(crate) fn build(
                 (p != u32::MAX).then_some(p)
             })
             .collect();
-        if let (Some(chain), Some(a), Some(b)) = (chain, id_of(seg[0]), id_of(seg[1])) {
+        if let (Some(chain), Some(a), Some(b)) = (chain, ids.get(seg[0]), ids.get(seg[1])) {
             graph.merge(&chain, a, b);
         }
     }
-    let mut changes = Vec::new();
-    let mut problems = Vec::new();
-    // Meeting points on the city boundary, onto its vertices.
-    for (s, seg) in segments.iter().enumerate() {
-        if rings.rings[overlay.seg_ring[s] as usize].owner != BOUNDARY {
-            continue;
-        }
-        let edges = edges_of(s);
+}
+
+/// A segment of the city boundary, cut into pieces that the output's outline runs
+/// along: the vertices on it, in order.
+struct BoundaryRun {
+    /// The segment's ends, as vertices and as points.
+    a: u32,
+    b: u32,
+    pa: Coord<f64>,
+    pb: Coord<f64>,
+    /// The vertices along it, `a` first and `b` last.
+    chain: Vec<u32>,
+}
+
+impl BoundaryRun {
+    /// The run along boundary segment `seg`, cut into `edges`; `None` unless it is
+    /// cut, its ends are vertices of the overlay, and the outline runs along all
+    /// of it.
+    fn along(
+        graph: &Graph<'_>,
+        ids: &mut VertexIds<'_>,
+        noded: &Noded,
+        edges: &[u32],
+        seg: [Coord<f64>; 2],
+    ) -> Option<Self> {
         if edges.len() < 2 {
-            continue;
+            return None;
         }
-        let (Some(a), Some(b)) = (id_of(seg[0]), id_of(seg[1])) else {
-            continue;
+        let (Some(a), Some(b)) = (ids.get(seg[0]), ids.get(seg[1])) else {
+            return None;
         };
         let mut chain: Vec<u32> = edges
             .iter()
@@ -365,7 +456,7 @@ pub(crate) fn build(
         };
         chain.sort_by(|&p, &q| t(p).total_cmp(&t(q)));
         if chain.first() != Some(&a) || chain.last() != Some(&b) {
-            continue;
+            return None;
         }
         // Only where the outline of the output runs along this segment.
         let along = chain.windows(2).all(|w| {
@@ -373,80 +464,134 @@ pub(crate) fn build(
                 .iter()
                 .any(|&p| graph.other(p, w[0]) == w[1])
         });
-        if !along {
-            continue;
-        }
-        let exact = |v: u32| v == a || v == b || side(pa, pb, noded.vertices[v as usize]) == 0;
+        along.then_some(BoundaryRun {
+            a,
+            b,
+            pa,
+            pb,
+            chain,
+        })
+    }
+
+    /// Whether vertex `v` is one of the segment's ends or lies exactly on its line.
+    fn exact(&self, vertices: &[Coord<f64>], v: u32) -> bool {
+        v == self.a || v == self.b || side(self.pa, self.pb, vertices[v as usize]) == 0
+    }
+}
+
+/// Meeting points on the city boundary moved onto its vertices, and the moves
+/// made and refused.
+struct Meetings<'a> {
+    owner: &'a [Vec<u32>],
+    h: &'a Hierarchy<'a>,
+    frame: &'a Frame,
+    changes: Vec<Change>,
+    problems: Vec<Problem>,
+}
+
+impl Meetings<'_> {
+    /// Moves the meeting points between the run's ends, one at a time, until none
+    /// moves or none is left.
+    fn move_onto_vertices(&mut self, graph: &mut Graph<'_>, run: &mut BoundaryRun) {
         let mut moved = true;
-        while moved && chain.len() > 2 {
-            moved = false;
-            for i in 1..chain.len() - 1 {
-                let x = chain[i];
-                if exact(x) && graph.incident[x as usize].len() > 2 {
-                    continue;
+        while moved && run.chain.len() > 2 {
+            moved = (1..run.chain.len() - 1).any(|i| self.move_one(graph, run, i));
+        }
+    }
+
+    /// Moves the point `run.chain[i]` onto a neighbour along the run that lies on
+    /// the segment's line (the nearer first), if that crosses nothing; a junction
+    /// of units moved is reported. Returns whether it moved.
+    fn move_one(&mut self, graph: &mut Graph<'_>, run: &mut BoundaryRun, i: usize) -> bool {
+        let vertices = graph.vertices;
+        let frame = self.frame;
+        let x = run.chain[i];
+        if run.exact(vertices, x) && graph.incident[x as usize].len() > 2 {
+            return false;
+        }
+        let (prev, next) = (run.chain[i - 1], run.chain[i + 1]);
+        let px = vertices[x as usize];
+        let dist = |v: u32| frame.length_m(px, vertices[v as usize]);
+        let mut targets: Vec<u32> = [prev, next]
+            .into_iter()
+            .filter(|&v| run.exact(vertices, v))
+            .collect();
+        targets.sort_by(|&p, &q| dist(p).total_cmp(&dist(q)));
+        let junction = graph.incident[x as usize].len() > 2;
+        let around = units_around(graph, self.owner, self.h, x);
+        for target in targets {
+            if let Some(swept) = graph.relocate(x, target) {
+                if junction {
+                    let to = vertices[target as usize];
+                    let change = self.junction_moved(&around, px, to, dist(target), swept);
+                    self.changes.push(change);
                 }
-                let (prev, next) = (chain[i - 1], chain[i + 1]);
-                let px = noded.vertices[x as usize];
-                let dist = |v: u32| frame.length_m(px, noded.vertices[v as usize]);
-                let mut targets: Vec<u32> =
-                    [prev, next].into_iter().filter(|&v| exact(v)).collect();
-                targets.sort_by(|&p, &q| dist(p).total_cmp(&dist(q)));
-                let junction = graph.incident[x as usize].len() > 2;
-                let around = units_around(&graph, owner, h, x);
-                for target in targets {
-                    if let Some(swept) = graph.relocate(x, target) {
-                        if junction {
-                            let to = noded.vertices[target as usize];
-                            let level = h.levels[around.0];
-                            let area = swept * frame.m2();
-                            let codes = &around.1;
-                            changes.push(Change {
-                                kind: ChangeKind::Junction,
-                                level,
-                                to: None,
-                                units: codes.clone(),
-                                location: Some(Geometry::LineString(LineString(vec![px, to]))),
-                                area_m2: area,
-                                message: format!(
-                                    "{} met on the boundary {:.2} m from its vertex {}: moved there, {area:.2} m² changed hands",
-                                    names(level, codes),
-                                    dist(target),
-                                    fmt(to)
-                                ),
-                            });
-                        }
-                        chain.remove(i);
-                        moved = true;
-                        break;
-                    }
-                }
-                if moved {
-                    break;
-                }
+                run.chain.remove(i);
+                return true;
             }
         }
-        for &x in &chain[1..chain.len() - 1] {
-            if !exact(x) {
-                let around = units_around(&graph, owner, h, x);
-                let level = h.levels[around.0];
-                problems.push(Problem {
+        false
+    }
+
+    /// The change for a junction of `around` moved from `from` to the boundary
+    /// vertex `to`, `dist_m` away, sweeping `swept` degrees².
+    fn junction_moved(
+        &self,
+        around: &(usize, Vec<UnitCode>),
+        from: Coord<f64>,
+        to: Coord<f64>,
+        dist_m: f64,
+        swept: f64,
+    ) -> Change {
+        let level = self.h.levels[around.0];
+        let area = swept * self.frame.m2();
+        let codes = &around.1;
+        Change {
+            kind: ChangeKind::Junction,
+            level,
+            to: None,
+            units: codes.clone(),
+            location: Some(Geometry::LineString(LineString(vec![from, to]))),
+            area_m2: area,
+            message: format!(
+                "{} met on the boundary {:.2} m from its vertex {}: moved there, {area:.2} m² changed hands",
+                names(level, codes),
+                dist_m,
+                fmt(to)
+            ),
+        }
+    }
+
+    /// Reports the meeting points that stay between two of the boundary's
+    /// vertices.
+    fn report_stuck(&mut self, graph: &Graph<'_>, run: &BoundaryRun) {
+        for &x in &run.chain[1..run.chain.len() - 1] {
+            if !run.exact(graph.vertices, x) {
+                let around = units_around(graph, self.owner, self.h, x);
+                let level = self.h.levels[around.0];
+                let at = graph.at(x);
+                self.problems.push(Problem {
                     kind: ProblemKind::Junction,
                     level,
                     units: around.1.clone(),
-                    location: Some(Geometry::Point(noded.vertices[x as usize].into())),
+                    location: Some(Geometry::Point(at.into())),
                     area_m2: None,
                     width_m: None,
                     message: format!(
                         "{} meet on the boundary between two of its vertices near {}, and the meeting point could not be moved to one",
                         names(level, &around.1),
-                        fmt(noded.vertices[x as usize])
+                        fmt(at)
                     ),
                 });
             }
         }
     }
-    // Trace every unit.
-    let mut half: Vec<Vec<(u32, u32)>> = vec![Vec::new(); h.units.len()];
+}
+
+/// Every unit's polygons, traced over the pieces left: each piece bounds the units
+/// on its two sides at every level where they differ.
+fn trace_units(graph: &Graph<'_>, owner: &[Vec<u32>], units: usize) -> Vec<MultiPolygon<f64>> {
+    let mut half: Vec<Vec<(u32, u32)>> = vec![Vec::new(); units];
     for p in graph.pieces.iter().filter(|p| p.alive) {
         for o in owner {
             let (l, r) = (o[p.left], o[p.right]);
@@ -461,15 +606,9 @@ pub(crate) fn build(
             }
         }
     }
-    let geometry = half
-        .par_iter()
-        .map(|list| polygons(&noded.vertices, list))
-        .collect();
-    Output {
-        geometry,
-        changes,
-        problems,
-    }
+    half.par_iter()
+        .map(|list| polygons(graph.vertices, list))
+        .collect()
 }
 
 /// The finest level at which units meet at a vertex, and those units.
@@ -478,7 +617,7 @@ fn units_around(
     owner: &[Vec<u32>],
     h: &Hierarchy<'_>,
     x: u32,
-) -> (usize, Vec<citygrid_model::UnitCode>) {
+) -> (usize, Vec<UnitCode>) {
     for l in (0..owner.len()).rev() {
         let mut ids: Vec<u32> = graph.incident[x as usize]
             .iter()

@@ -6,8 +6,9 @@ use std::time::Instant;
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{Coord, Geometry, MultiPoint, MultiPolygon, Point};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
-use citygrid_check::validity::defects;
+use citygrid_check::validity::{Defect, defects};
 use citygrid_model::Unit;
 use citygrid_model::measure::LocalFrame;
 use citygrid_planar::signed_area2;
@@ -19,7 +20,7 @@ use crate::options::RepairOptions;
 use crate::output;
 use crate::overlay::Overlay;
 use crate::rings::{BOUNDARY, Rings};
-use crate::snap::{Frame, snap};
+use crate::snap::{Frame, UnitSnap, snap};
 
 /// Repairs units (of any levels, as read from a file) against an optional
 /// boundary.
@@ -50,8 +51,7 @@ pub fn repair(
         .iter()
         .map(|u| shoelace_m2(&u.geometry, &frame))
         .collect();
-    let unit_defects: Vec<Vec<citygrid_check::validity::Defect>> =
-        units.par_iter().map(|u| defects(&u.geometry)).collect();
+    let unit_defects: Vec<Vec<Defect>> = units.par_iter().map(|u| defects(&u.geometry)).collect();
     let snapped = snap(&mut rings, &frame, options.snap_m);
     tracing::info!(
         units = units.len(),
@@ -90,111 +90,13 @@ pub fn repair(
         "rebuilt"
     );
 
-    let mut changes = Vec::new();
-    let mut snapped: Vec<_> = snapped.into_iter().collect();
-    snapped.sort_by_key(|(u, _)| *u);
-    for (u, s) in snapped {
-        let unit = &units[u as usize];
-        let onto: Vec<_> = s
-            .onto
-            .iter()
-            .filter(|&&o| o != BOUNDARY)
-            .map(|&o| units[o as usize].code.clone())
-            .collect();
-        let mut whose: Vec<String> = Vec::new();
-        if !onto.is_empty() {
-            whose.push(names(unit.level, &onto));
-        }
-        if s.onto.contains(&BOUNDARY) {
-            whose.push("the boundary".to_string());
-        }
-        let whose = whose.join(" and ");
-        let mut did = Vec::new();
-        if s.moved > 0 {
-            did.push(format!(
-                "{} of its vertices moved onto those of {whose}",
-                s.moved
-            ));
-        }
-        if s.inserted > 0 {
-            did.push(format!(
-                "{} vertices of {whose} inserted into its edges",
-                s.inserted
-            ));
-        }
-        let area = (s.area_after_m2 - s.area_before_m2).abs();
-        let mut all = vec![unit.code.clone()];
-        all.extend(onto.iter().cloned());
-        all.sort();
-        all.dedup();
-        changes.push(Change {
-            kind: ChangeKind::Snap,
-            level: unit.level,
-            to: Some(unit.code.clone()),
-            units: all,
-            location: Some(Geometry::MultiPoint(MultiPoint(
-                s.points.iter().map(|&c| Point(c)).collect(),
-            ))),
-            area_m2: area,
-            message: format!(
-                "{} {}: {}, up to {:.2} m away; its area changed by {area:.2} m²",
-                unit.level,
-                unit.code,
-                did.join(", "),
-                s.max_m
-            ),
-        });
-    }
-    let covered = covered_m2(&overlay, units.len());
-    for (u, found) in unit_defects.iter().enumerate() {
-        let unit = &units[u];
-        if found.is_empty() {
-            continue;
-        }
-        let area = (covered[u] - given_area[u]).abs();
-        // The first few defects by name; a quantised ring can have hundreds.
-        let mut what: Vec<String> = found.iter().take(3).map(|d| d.message.clone()).collect();
-        if found.len() > 3 {
-            what.push(format!("{} more defects", found.len() - 3));
-        }
-        let points: Vec<Point<f64>> = found.iter().filter_map(|d| d.at.map(Point)).collect();
-        changes.push(Change {
-            kind: ChangeKind::Ring,
-            level: unit.level,
-            to: Some(unit.code.clone()),
-            units: vec![unit.code.clone()],
-            location: if points.is_empty() {
-                unit.geometry.interior_point().map(Geometry::Point)
-            } else {
-                Some(Geometry::MultiPoint(MultiPoint(points)))
-            },
-            area_m2: area,
-            message: format!(
-                "{} {}: {}; rebuilt valid by the even-odd rule (inside is what its rings wind around an odd number of times){}",
-                unit.level,
-                unit.code,
-                what.join("; "),
-                if area >= 0.01 {
-                    format!(", which differs from the rings' signed area by {area:.2} m²")
-                } else {
-                    String::new()
-                }
-            ),
-        });
-    }
+    let mut changes = snap_changes(units, snapped);
+    changes.extend(ring_changes(units, &unit_defects, &given_area, &overlay));
     changes.extend(assignment.changes);
     changes.extend(out.changes);
     let mut unresolved = assignment.problems;
     unresolved.extend(out.problems);
-    let repaired: Vec<Unit> = units
-        .iter()
-        .zip(out.geometry)
-        .filter(|(_, g)| !g.0.is_empty())
-        .map(|(u, geometry)| Unit {
-            geometry,
-            ..u.clone()
-        })
-        .collect();
+    let repaired = with_geometry(units, out.geometry);
     tracing::info!(
         units = repaired.len(),
         changes = changes.len(),
@@ -207,6 +109,135 @@ pub fn repair(
         changes,
         unresolved,
     })
+}
+
+/// One change per snapped unit, in unit order: how many vertices moved or were
+/// inserted, onto whose, how far at most, and what it did to the unit's area.
+fn snap_changes(units: &[Unit], snapped: FxHashMap<u32, UnitSnap>) -> Vec<Change> {
+    let mut snapped: Vec<_> = snapped.into_iter().collect();
+    snapped.sort_by_key(|(u, _)| *u);
+    snapped
+        .into_iter()
+        .map(|(u, s)| snap_change(units, &units[u as usize], &s))
+        .collect()
+}
+
+/// The change snapping made to one unit.
+fn snap_change(units: &[Unit], unit: &Unit, s: &UnitSnap) -> Change {
+    let onto: Vec<_> = s
+        .onto
+        .iter()
+        .filter(|&&o| o != BOUNDARY)
+        .map(|&o| units[o as usize].code.clone())
+        .collect();
+    let mut whose: Vec<String> = Vec::new();
+    if !onto.is_empty() {
+        whose.push(names(unit.level, &onto));
+    }
+    if s.onto.contains(&BOUNDARY) {
+        whose.push("the boundary".to_string());
+    }
+    let whose = whose.join(" and ");
+    let mut did = Vec::new();
+    if s.moved > 0 {
+        did.push(format!(
+            "{} of its vertices moved onto those of {whose}",
+            s.moved
+        ));
+    }
+    if s.inserted > 0 {
+        did.push(format!(
+            "{} vertices of {whose} inserted into its edges",
+            s.inserted
+        ));
+    }
+    let area = (s.area_after_m2 - s.area_before_m2).abs();
+    let mut all = vec![unit.code.clone()];
+    all.extend(onto.iter().cloned());
+    all.sort();
+    all.dedup();
+    Change {
+        kind: ChangeKind::Snap,
+        level: unit.level,
+        to: Some(unit.code.clone()),
+        units: all,
+        location: Some(Geometry::MultiPoint(MultiPoint(
+            s.points.iter().map(|&c| Point(c)).collect(),
+        ))),
+        area_m2: area,
+        message: format!(
+            "{} {}: {}, up to {:.2} m away; its area changed by {area:.2} m²",
+            unit.level,
+            unit.code,
+            did.join(", "),
+            s.max_m
+        ),
+    }
+}
+
+/// One change per unit with invalid rings, in unit order: its first defects, and
+/// how far the even-odd reading moved its area from the rings' signed area.
+fn ring_changes(
+    units: &[Unit],
+    unit_defects: &[Vec<Defect>],
+    given_area: &[f64],
+    overlay: &Overlay,
+) -> Vec<Change> {
+    let covered = covered_m2(overlay, units.len());
+    unit_defects
+        .iter()
+        .enumerate()
+        .filter(|(_, found)| !found.is_empty())
+        .map(|(u, found)| ring_change(&units[u], found, (covered[u] - given_area[u]).abs()))
+        .collect()
+}
+
+/// The change the even-odd rule made to one unit's invalid rings, `area` m² off
+/// their signed area.
+fn ring_change(unit: &Unit, found: &[Defect], area: f64) -> Change {
+    // The first few defects by name; a quantised ring can have hundreds.
+    let mut what: Vec<String> = found.iter().take(3).map(|d| d.message.clone()).collect();
+    if found.len() > 3 {
+        what.push(format!("{} more defects", found.len() - 3));
+    }
+    let points: Vec<Point<f64>> = found.iter().filter_map(|d| d.at.map(Point)).collect();
+    Change {
+        kind: ChangeKind::Ring,
+        level: unit.level,
+        to: Some(unit.code.clone()),
+        units: vec![unit.code.clone()],
+        location: if points.is_empty() {
+            unit.geometry.interior_point().map(Geometry::Point)
+        } else {
+            Some(Geometry::MultiPoint(MultiPoint(points)))
+        },
+        area_m2: area,
+        message: format!(
+            "{} {}: {}; rebuilt valid by the even-odd rule (inside is what its rings wind around an odd number of times){}",
+            unit.level,
+            unit.code,
+            what.join("; "),
+            if area >= 0.01 {
+                format!(", which differs from the rings' signed area by {area:.2} m²")
+            } else {
+                String::new()
+            }
+        ),
+    }
+}
+
+/// The units with their rebuilt geometry, in input order; a unit left with none
+/// is dropped.
+fn with_geometry(units: &[Unit], geometry: Vec<MultiPolygon<f64>>) -> Vec<Unit> {
+    units
+        .iter()
+        .zip(geometry)
+        .filter(|(_, g)| !g.0.is_empty())
+        .map(|(u, geometry)| Unit {
+            geometry,
+            ..u.clone()
+        })
+        .collect()
 }
 
 /// One metric frame at the middle of everything.

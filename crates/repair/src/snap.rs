@@ -139,282 +139,27 @@ fn unit_areas(rings: &Rings, frame: &Frame, units: &BTreeSet<u32>) -> FxHashMap<
 }
 
 /// Snaps in place; returns what happened to each unit (by unit index).
+///
+/// Vertices onto vertices first, then the vertices kept into other units' edges;
+/// the rings that changed are written back and their units measured before and
+/// after.
 pub(crate) fn snap(rings: &mut Rings, frame: &Frame, metres: f64) -> FxHashMap<u32, UnitSnap> {
     let mut report: FxHashMap<u32, UnitSnap> = FxHashMap::default();
     if metres <= 0.0 {
         return report;
     }
-    // Distinct vertices, and the units (or the boundary) using each.
-    let mut ids: FxHashMap<[u64; 2], u32> = FxHashMap::default();
-    let mut at: Vec<Coord<f64>> = Vec::new();
-    let mut users: Vec<Vec<u32>> = Vec::new();
-    let mut ring_ids: Vec<Vec<u32>> = Vec::with_capacity(rings.rings.len());
-    for ring in &rings.rings {
-        let mut list = Vec::with_capacity(ring.coords.len());
-        for &c in &ring.coords {
-            let next = at.len() as u32;
-            let v = *ids.entry(coord_key(c)).or_insert(next);
-            if v == next {
-                at.push(c);
-                users.push(Vec::new());
-            }
-            let u = &mut users[v as usize];
-            if !u.contains(&ring.owner) {
-                u.push(ring.owner);
-            }
-            list.push(v);
-        }
-        ring_ids.push(list);
-    }
-    drop(ids);
-    users.par_iter_mut().for_each(|u| u.sort_unstable());
-    let metric: Vec<Coord<f64>> = at.par_iter().map(|&c| frame.metres(c)).collect();
-    let all: Vec<u32> = (0..at.len() as u32).collect();
-    let fixed = |v: usize| users[v].contains(&BOUNDARY);
-
-    // Vertex onto vertex: pairs closer than the distance, used by different units.
-    let grid = PointGrid::new(&metric, &all, 2.0 * metres);
-    let near = |v: u32| -> Vec<(u32, f64)> {
-        let p = metric[v as usize];
-        let r = Coord {
-            x: metres,
-            y: metres,
-        };
-        grid.around(p - r, p + r)
-            .filter(|&w| w != v && users[w as usize] != users[v as usize])
-            .filter_map(|w| {
-                let q = metric[w as usize];
-                let d = (p.x - q.x).hypot(p.y - q.y);
-                (d <= metres).then_some((w, d))
-            })
-            .collect()
-    };
-    let close: Vec<(u32, Vec<(u32, f64)>)> = all
-        .par_iter()
-        .map(|&v| (v, near(v)))
-        .filter(|(_, n)| !n.is_empty())
-        .collect();
-    let mut map: Vec<u32> = all.clone();
-    let mut order: Vec<usize> = (0..close.len()).collect();
-    let rank = |v: usize| (!fixed(v), std::cmp::Reverse(users[v].len()), v);
-    order.sort_by_key(|&i| rank(close[i].0 as usize));
-    let mut done: FxHashSet<u32> = FxHashSet::default();
-    for i in order {
-        let (v, partners) = &close[i];
-        let v = *v;
-        done.insert(v);
-        if fixed(v as usize) {
-            continue;
-        }
-        // The nearest partner already kept (taken earlier and not snapped itself).
-        let best = partners
-            .iter()
-            .filter(|(w, _)| done.contains(w) && map[*w as usize] == *w)
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        if let Some(&(w, d)) = best {
-            map[v as usize] = w;
-            if d >= NOTICED_M {
-                for &u in &users[v as usize] {
-                    let r = report.entry(u).or_default();
-                    r.moved += 1;
-                    r.note(
-                        at[w as usize],
-                        d,
-                        users[w as usize].iter().copied().filter(|&o| o != u),
-                    );
-                }
-            }
-        }
-    }
-    let mut merged_users = users.clone();
-    for (v, &w) in map.iter().enumerate() {
-        if w as usize != v {
-            let extra = users[v].clone();
-            let to = &mut merged_users[w as usize];
-            to.extend(extra);
-            to.sort_unstable();
-            to.dedup();
-        }
-    }
-    let users = merged_users;
-    let mut touched: Vec<bool> = ring_ids
-        .iter()
-        .map(|list| list.iter().any(|&v| map[v as usize] != v))
-        .collect();
-    for (r, list) in ring_ids.iter_mut().enumerate() {
-        if !touched[r] {
-            continue;
-        }
-        for v in list.iter_mut() {
-            *v = map[*v as usize];
-        }
-        list.dedup();
-        while list.len() > 1 && list.first() == list.last() {
-            list.pop();
-        }
-    }
-
-    // Vertex into edge: kept vertices near a segment of units they are not part of.
-    let kept: Vec<u32> = all
-        .iter()
-        .copied()
-        .filter(|&v| map[v as usize] == v)
-        .collect();
-    let mut total = 0.0;
-    let mut count = 0usize;
-    for list in &ring_ids {
-        for w in list.windows(2) {
-            let (p, q) = (metric[w[0] as usize], metric[w[1] as usize]);
-            total += (p.x - q.x).abs().max((p.y - q.y).abs());
-            count += 1;
-        }
-    }
-    let grid = PointGrid::new(
-        &metric,
-        &kept,
-        (total / count.max(1) as f64).max(2.0 * metres),
-    );
-    let segment_owners = |r: usize| rings.rings[r].owner;
-    // Candidates per ring segment, before knowing all units along each segment.
-    let found: Vec<(u32, u32, f64, u32, f64)> = ring_ids
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(r, list)| {
-            let owner = segment_owners(r);
-            let n = list.len();
-            let grid = &grid;
-            let metric = &metric;
-            let users = &users;
-            (0..n).flat_map(move |i| {
-                let (a, b) = (list[i], list[(i + 1) % n]);
-                let mut out = Vec::new();
-                // The boundary never takes vertices.
-                if owner == BOUNDARY || a == b {
-                    return out.into_iter();
-                }
-                let (a, b) = (a.min(b), a.max(b));
-                let (pa, pb) = (metric[a as usize], metric[b as usize]);
-                let ab = pb - pa;
-                let len2 = ab.x * ab.x + ab.y * ab.y;
-                if len2 <= 0.0 {
-                    return out.into_iter();
-                }
-                let pad = Coord {
-                    x: metres,
-                    y: metres,
-                };
-                let lo = Coord {
-                    x: pa.x.min(pb.x),
-                    y: pa.y.min(pb.y),
-                } - pad;
-                let hi = Coord {
-                    x: pa.x.max(pb.x),
-                    y: pa.y.max(pb.y),
-                } + pad;
-                for w in grid.around(lo, hi) {
-                    if w == a || w == b || users[w as usize].contains(&owner) {
-                        continue;
-                    }
-                    let p = metric[w as usize];
-                    let t = ((p.x - pa.x) * ab.x + (p.y - pa.y) * ab.y) / len2;
-                    if t <= 0.0 || t >= 1.0 {
-                        continue;
-                    }
-                    let d = point_segment_distance(p, pa, pb);
-                    if d <= metres {
-                        out.push((a, b, t, w, d));
-                    }
-                }
-                out.into_iter()
-            })
-        })
-        .collect();
-    // A segment two rings share was seen from both.
-    let mut found = found;
-    found.sort_by_key(|f| (f.0, f.1, f.3));
-    found.dedup_by_key(|f| (f.0, f.1, f.3));
-    // Everyone along each candidate segment, to refuse vertices of any of them.
-    let mut owners: FxHashMap<(u32, u32), Vec<u32>> =
-        found.iter().map(|f| ((f.0, f.1), Vec::new())).collect();
-    if !owners.is_empty() {
-        for (r, list) in ring_ids.iter().enumerate() {
-            let owner = rings.rings[r].owner;
-            let n = list.len();
-            for i in 0..n {
-                let (a, b) = (list[i], list[(i + 1) % n]);
-                if let Some(o) = owners.get_mut(&(a.min(b), a.max(b)))
-                    && !o.contains(&owner)
-                {
-                    o.push(owner);
-                }
-            }
-        }
-    }
-    let mut inserts: FxHashMap<(u32, u32), Vec<(f64, u32)>> = FxHashMap::default();
-    for &(a, b, t, w, d) in &found {
-        let Some(along) = owners.get(&(a, b)) else {
-            continue;
-        };
-        if along.contains(&BOUNDARY) || users[w as usize].iter().any(|u| along.contains(u)) {
-            continue;
-        }
-        inserts.entry((a, b)).or_default().push((t, w));
-        if d >= NOTICED_M {
-            for &u in along {
-                let r = report.entry(u).or_default();
-                r.inserted += 1;
-                r.note(
-                    at[w as usize],
-                    d,
-                    users[w as usize].iter().copied().filter(|&o| o != u),
-                );
-            }
-        }
-    }
-    for list in inserts.values_mut() {
-        list.sort_by(|x, y| x.0.total_cmp(&y.0));
-    }
-    for (r, list) in ring_ids.iter().enumerate() {
-        let n = list.len();
-        if !touched[r]
-            && !(0..n).any(|i| {
-                let (a, b) = (list[i], list[(i + 1) % n]);
-                inserts.contains_key(&(a.min(b), a.max(b)))
-            })
-        {
-            continue;
-        }
-        touched[r] = true;
-    }
+    let mut vertices = Vertices::index(rings, frame);
+    let map = vertices.snap_onto_vertices(metres, &mut report);
+    vertices.merge_users(&map);
+    let mut touched = vertices.follow_snaps(&map);
+    let found = vertices.edge_candidates(rings, &map, metres);
+    let inserts = vertices.insertions(rings, &found, &mut report);
+    vertices.mark_inserted(&inserts, &mut touched);
 
     // Rebuild what changed, measuring the units before and after.
-    let changed: BTreeSet<u32> = touched
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| **t)
-        .map(|(r, _)| rings.rings[r].owner)
-        .filter(|&o| o != BOUNDARY)
-        .collect();
+    let changed = changed_units(rings, &touched);
     let before = unit_areas(rings, frame, &changed);
-    for (r, list) in ring_ids.iter().enumerate() {
-        if !touched[r] {
-            continue;
-        }
-        let n = list.len();
-        let mut coords = Vec::with_capacity(n);
-        for i in 0..n {
-            let (a, b) = (list[i], list[(i + 1) % n]);
-            coords.push(at[a as usize]);
-            if let Some(ins) = inserts.get(&(a.min(b), a.max(b))) {
-                if a < b {
-                    coords.extend(ins.iter().map(|&(_, w)| at[w as usize]));
-                } else {
-                    coords.extend(ins.iter().rev().map(|&(_, w)| at[w as usize]));
-                }
-            }
-        }
-        rings.rings[r].coords = coords;
-    }
+    vertices.rewrite(rings, &inserts, &touched);
     report.retain(|&u, _| u != BOUNDARY);
     let after = unit_areas(rings, frame, &changed);
     for (&u, r) in &mut report {
@@ -422,4 +167,393 @@ pub(crate) fn snap(rings: &mut Rings, frame: &Frame, metres: f64) -> FxHashMap<u
         r.area_after_m2 = after.get(&u).copied().unwrap_or(0.0);
     }
     report
+}
+
+/// A kept vertex that may go into a ring segment.
+#[derive(Debug, Clone, Copy)]
+struct Insertion {
+    /// The segment's vertices, lower id first.
+    a: u32,
+    b: u32,
+    /// Where along the segment it projects (0 at `a`, 1 at `b`).
+    t: f64,
+    /// The vertex.
+    w: u32,
+    /// Its distance from the segment, m.
+    d: f64,
+}
+
+/// Vertices to insert into each segment (by [`segment_key`]), in order from the
+/// lower id: (position along, vertex).
+type Inserts = FxHashMap<(u32, u32), Vec<(f64, u32)>>;
+
+/// A segment by its vertices, whichever way a ring runs along it.
+fn segment_key(a: u32, b: u32) -> (u32, u32) {
+    (a.min(b), a.max(b))
+}
+
+/// A ring's segments as vertex pairs, the closing one included.
+fn closing_pairs(list: &[u32]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let n = list.len();
+    (0..n).map(move |i| (list[i], list[(i + 1) % n]))
+}
+
+/// The units (not the boundary) owning the rings that changed.
+fn changed_units(rings: &Rings, touched: &[bool]) -> BTreeSet<u32> {
+    touched
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| **t)
+        .map(|(r, _)| rings.rings[r].owner)
+        .filter(|&o| o != BOUNDARY)
+        .collect()
+}
+
+/// The distinct vertices of every ring, who uses each, and the rings as lists of
+/// them: snapping works on vertex ids, so a vertex several rings share moves for
+/// all of them at once.
+struct Vertices {
+    /// Each vertex, lon/lat.
+    at: Vec<Coord<f64>>,
+    /// Each vertex in metres in the frame.
+    metric: Vec<Coord<f64>>,
+    /// The units (or the boundary) using each vertex, sorted.
+    users: Vec<Vec<u32>>,
+    /// Each ring's vertices, open like the ring.
+    rings: Vec<Vec<u32>>,
+}
+
+impl Vertices {
+    /// Files every ring's points as vertices, one per exact coordinate.
+    fn index(rings: &Rings, frame: &Frame) -> Self {
+        let mut ids: FxHashMap<[u64; 2], u32> = FxHashMap::default();
+        let mut at: Vec<Coord<f64>> = Vec::new();
+        let mut users: Vec<Vec<u32>> = Vec::new();
+        let mut ring_ids: Vec<Vec<u32>> = Vec::with_capacity(rings.rings.len());
+        for ring in &rings.rings {
+            let mut list = Vec::with_capacity(ring.coords.len());
+            for &c in &ring.coords {
+                let next = at.len() as u32;
+                let v = *ids.entry(coord_key(c)).or_insert(next);
+                if v == next {
+                    at.push(c);
+                    users.push(Vec::new());
+                }
+                let u = &mut users[v as usize];
+                if !u.contains(&ring.owner) {
+                    u.push(ring.owner);
+                }
+                list.push(v);
+            }
+            ring_ids.push(list);
+        }
+        drop(ids);
+        users.par_iter_mut().for_each(|u| u.sort_unstable());
+        let metric: Vec<Coord<f64>> = at.par_iter().map(|&c| frame.metres(c)).collect();
+        Vertices {
+            at,
+            metric,
+            users,
+            rings: ring_ids,
+        }
+    }
+
+    /// Each vertex with partners: vertices of other units within `metres`, with
+    /// their distances.
+    fn close_pairs(&self, metres: f64) -> Vec<(u32, Vec<(u32, f64)>)> {
+        let all: Vec<u32> = (0..self.at.len() as u32).collect();
+        let grid = PointGrid::new(&self.metric, &all, 2.0 * metres);
+        let near = |v: u32| -> Vec<(u32, f64)> {
+            let p = self.metric[v as usize];
+            let r = Coord {
+                x: metres,
+                y: metres,
+            };
+            grid.around(p - r, p + r)
+                .filter(|&w| w != v && self.users[w as usize] != self.users[v as usize])
+                .filter_map(|w| {
+                    let q = self.metric[w as usize];
+                    let d = (p.x - q.x).hypot(p.y - q.y);
+                    (d <= metres).then_some((w, d))
+                })
+                .collect()
+        };
+        all.par_iter()
+            .map(|&v| (v, near(v)))
+            .filter(|(_, n)| !n.is_empty())
+            .collect()
+    }
+
+    /// Vertex onto vertex: in rank order (the boundary's first, then those shared
+    /// by more units, then input order) each vertex with partners snaps to the
+    /// nearest one already kept, or is kept itself, so no chain of snaps carries a
+    /// vertex further than the distance. Returns where each vertex went.
+    fn snap_onto_vertices(&self, metres: f64, report: &mut FxHashMap<u32, UnitSnap>) -> Vec<u32> {
+        let close = self.close_pairs(metres);
+        let fixed = |v: usize| self.users[v].contains(&BOUNDARY);
+        let mut map: Vec<u32> = (0..self.at.len() as u32).collect();
+        let mut order: Vec<usize> = (0..close.len()).collect();
+        let rank = |v: usize| (!fixed(v), std::cmp::Reverse(self.users[v].len()), v);
+        order.sort_by_key(|&i| rank(close[i].0 as usize));
+        let mut done: FxHashSet<u32> = FxHashSet::default();
+        for i in order {
+            let (v, partners) = &close[i];
+            let v = *v;
+            done.insert(v);
+            if fixed(v as usize) {
+                continue;
+            }
+            // The nearest partner already kept (taken earlier and not snapped itself).
+            let best = partners
+                .iter()
+                .filter(|(w, _)| done.contains(w) && map[*w as usize] == *w)
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            if let Some(&(w, d)) = best {
+                map[v as usize] = w;
+                if d >= NOTICED_M {
+                    self.note(report, &self.users[v as usize], w, d, |r| r.moved += 1);
+                }
+            }
+        }
+        map
+    }
+
+    /// Reports a snap onto vertex `w`, `d` metres long, to each of `units` (as a
+    /// snap onto the other units using `w`), counted by `count`.
+    fn note(
+        &self,
+        report: &mut FxHashMap<u32, UnitSnap>,
+        units: &[u32],
+        w: u32,
+        d: f64,
+        count: impl Fn(&mut UnitSnap),
+    ) {
+        for &u in units {
+            let r = report.entry(u).or_default();
+            count(r);
+            r.note(
+                self.at[w as usize],
+                d,
+                self.users[w as usize].iter().copied().filter(|&o| o != u),
+            );
+        }
+    }
+
+    /// A kept vertex is used by every unit whose vertex snapped onto it, so it is
+    /// not inserted into their edges next.
+    fn merge_users(&mut self, map: &[u32]) {
+        let mut merged = self.users.clone();
+        for (v, &w) in map.iter().enumerate() {
+            if w as usize != v {
+                let to = &mut merged[w as usize];
+                to.extend_from_slice(&self.users[v]);
+                to.sort_unstable();
+                to.dedup();
+            }
+        }
+        self.users = merged;
+    }
+
+    /// Rings through a snapped vertex run through its target instead, without
+    /// repeated vertices. Returns which rings changed.
+    fn follow_snaps(&mut self, map: &[u32]) -> Vec<bool> {
+        let touched: Vec<bool> = self
+            .rings
+            .iter()
+            .map(|list| list.iter().any(|&v| map[v as usize] != v))
+            .collect();
+        for (r, list) in self.rings.iter_mut().enumerate() {
+            if !touched[r] {
+                continue;
+            }
+            for v in list.iter_mut() {
+                *v = map[*v as usize];
+            }
+            list.dedup();
+            while list.len() > 1 && list.first() == list.last() {
+                list.pop();
+            }
+        }
+        touched
+    }
+
+    /// The mean extent (the larger of width and height) of the rings' segments,
+    /// closing segments aside: the bucket size for finding vertices near segments.
+    fn mean_segment_extent(&self) -> f64 {
+        let mut total = 0.0;
+        let mut count = 0usize;
+        for list in &self.rings {
+            for w in list.windows(2) {
+                let (p, q) = (self.metric[w[0] as usize], self.metric[w[1] as usize]);
+                total += (p.x - q.x).abs().max((p.y - q.y).abs());
+                count += 1;
+            }
+        }
+        total / count.max(1) as f64
+    }
+
+    /// Vertex into edge, the candidates: kept vertices near a segment of units they
+    /// are not part of, once per segment and vertex (before knowing all units along
+    /// each segment).
+    fn edge_candidates(&self, rings: &Rings, map: &[u32], metres: f64) -> Vec<Insertion> {
+        let kept: Vec<u32> = (0..self.at.len() as u32)
+            .filter(|&v| map[v as usize] == v)
+            .collect();
+        let grid = PointGrid::new(
+            &self.metric,
+            &kept,
+            self.mean_segment_extent().max(2.0 * metres),
+        );
+        let mut found: Vec<Insertion> = self
+            .rings
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(r, list)| {
+                let owner = rings.rings[r].owner;
+                let grid = &grid;
+                closing_pairs(list)
+                    .flat_map(move |(a, b)| self.candidates_on(grid, owner, a, b, metres))
+            })
+            .collect();
+        // A segment two rings share was seen from both.
+        found.sort_by_key(|f| (f.a, f.b, f.w));
+        found.dedup_by_key(|f| (f.a, f.b, f.w));
+        found
+    }
+
+    /// The kept vertices that may go into one segment `a`-`b` of a ring of `owner`:
+    /// within `metres` of it, projecting strictly between its ends, not used by
+    /// `owner`.
+    fn candidates_on(
+        &self,
+        grid: &PointGrid,
+        owner: u32,
+        a: u32,
+        b: u32,
+        metres: f64,
+    ) -> Vec<Insertion> {
+        let mut out = Vec::new();
+        // The boundary never takes vertices.
+        if owner == BOUNDARY || a == b {
+            return out;
+        }
+        let (a, b) = segment_key(a, b);
+        let (pa, pb) = (self.metric[a as usize], self.metric[b as usize]);
+        let ab = pb - pa;
+        let len2 = ab.x * ab.x + ab.y * ab.y;
+        if len2 <= 0.0 {
+            return out;
+        }
+        let pad = Coord {
+            x: metres,
+            y: metres,
+        };
+        let lo = Coord {
+            x: pa.x.min(pb.x),
+            y: pa.y.min(pb.y),
+        } - pad;
+        let hi = Coord {
+            x: pa.x.max(pb.x),
+            y: pa.y.max(pb.y),
+        } + pad;
+        for w in grid.around(lo, hi) {
+            if w == a || w == b || self.users[w as usize].contains(&owner) {
+                continue;
+            }
+            let p = self.metric[w as usize];
+            let t = ((p.x - pa.x) * ab.x + (p.y - pa.y) * ab.y) / len2;
+            if t <= 0.0 || t >= 1.0 {
+                continue;
+            }
+            let d = point_segment_distance(p, pa, pb);
+            if d <= metres {
+                out.push(Insertion { a, b, t, w, d });
+            }
+        }
+        out
+    }
+
+    /// Everyone whose rings run along each candidate segment, to refuse vertices
+    /// of any of them.
+    fn owners_along(&self, rings: &Rings, found: &[Insertion]) -> FxHashMap<(u32, u32), Vec<u32>> {
+        let mut owners: FxHashMap<(u32, u32), Vec<u32>> =
+            found.iter().map(|f| ((f.a, f.b), Vec::new())).collect();
+        if !owners.is_empty() {
+            for (r, list) in self.rings.iter().enumerate() {
+                let owner = rings.rings[r].owner;
+                for (a, b) in closing_pairs(list) {
+                    if let Some(o) = owners.get_mut(&segment_key(a, b))
+                        && !o.contains(&owner)
+                    {
+                        o.push(owner);
+                    }
+                }
+            }
+        }
+        owners
+    }
+
+    /// Vertex into edge, decided: a candidate goes in unless the segment is the
+    /// boundary's or someone along it already uses the vertex. Sorted along each
+    /// segment.
+    fn insertions(
+        &self,
+        rings: &Rings,
+        found: &[Insertion],
+        report: &mut FxHashMap<u32, UnitSnap>,
+    ) -> Inserts {
+        let owners = self.owners_along(rings, found);
+        let mut inserts: Inserts = FxHashMap::default();
+        for f in found {
+            let Some(along) = owners.get(&(f.a, f.b)) else {
+                continue;
+            };
+            if along.contains(&BOUNDARY)
+                || self.users[f.w as usize].iter().any(|u| along.contains(u))
+            {
+                continue;
+            }
+            inserts.entry((f.a, f.b)).or_default().push((f.t, f.w));
+            if f.d >= NOTICED_M {
+                self.note(report, along, f.w, f.d, |r| r.inserted += 1);
+            }
+        }
+        for list in inserts.values_mut() {
+            list.sort_by(|x, y| x.0.total_cmp(&y.0));
+        }
+        inserts
+    }
+
+    /// Rings with a segment that takes vertices change too.
+    fn mark_inserted(&self, inserts: &Inserts, touched: &mut [bool]) {
+        for (r, list) in self.rings.iter().enumerate() {
+            if !touched[r]
+                && closing_pairs(list).any(|(a, b)| inserts.contains_key(&segment_key(a, b)))
+            {
+                touched[r] = true;
+            }
+        }
+    }
+
+    /// Writes the changed rings back as coordinates, inserted vertices in order
+    /// along each segment whichever way the ring runs.
+    fn rewrite(&self, rings: &mut Rings, inserts: &Inserts, touched: &[bool]) {
+        for (r, list) in self.rings.iter().enumerate() {
+            if !touched[r] {
+                continue;
+            }
+            let mut coords = Vec::with_capacity(list.len());
+            for (a, b) in closing_pairs(list) {
+                coords.push(self.at[a as usize]);
+                if let Some(ins) = inserts.get(&segment_key(a, b)) {
+                    if a < b {
+                        coords.extend(ins.iter().map(|&(_, w)| self.at[w as usize]));
+                    } else {
+                        coords.extend(ins.iter().rev().map(|&(_, w)| self.at[w as usize]));
+                    }
+                }
+            }
+            rings.rings[r].coords = coords;
+        }
+    }
 }

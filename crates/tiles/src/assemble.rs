@@ -78,12 +78,73 @@ impl Frame {
 /// The faces of a layer in one tile: face index and its polygons (tile
 /// coordinates; shells clockwise with y up), in face order.
 pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec<Poly>)> {
+    let reach = Reach::new(frame.rect);
+    let local = local_edges(layer, z, frame, &reach);
+    if local.ids.is_empty() {
+        return whole_tile(layer, z, frame, &[]);
+    }
+    let hot = border_pixels(frame, &local, &reach);
+    let snapped = snap_near_border(&local, &hot, &reach);
+    let lookup = |e: u32| snapped.get(e);
+    let mut pieces: Vec<(u32, Pieces)> = faces_along(layer, &snapped)
+        .into_iter()
+        .map(|f| (f, face_pieces(layer, f, frame, &lookup)))
+        .collect();
+    let crossing = pieces.iter().any(|(_, p)| !p.ends.is_empty());
+    let mut out: Vec<(u32, Vec<Poly>)> = Vec::new();
+    if !crossing {
+        fill_uncrossed(layer, z, frame, &mut pieces, &mut out);
+    }
+    close_faces(frame, pieces, &mut out);
+    out.sort_by_key(|(f, _)| *f);
+    out
+}
+
+/// Which segments of a tile's edges matter: those whose box meets the clip
+/// rectangle grown by one unit, and among them those within a unit of its border.
+struct Reach {
+    grown: [i64; 4],
+    shrunk: [i64; 4],
+}
+
+impl Reach {
+    fn new(r: [i64; 4]) -> Self {
+        Reach {
+            grown: [r[0] - 1, r[1] - 1, r[2] + 1, r[3] + 1],
+            shrunk: [r[0] + 1, r[1] + 1, r[2] - 1, r[3] - 1],
+        }
+    }
+
+    /// Whether the box of segment `a`-`b` meets the grown rectangle.
+    fn touches(&self, a: Pt, b: Pt) -> bool {
+        let grown = self.grown;
+        a[0].max(b[0]) >= grown[0]
+            && a[0].min(b[0]) <= grown[2]
+            && a[1].max(b[1]) >= grown[1]
+            && a[1].min(b[1]) <= grown[3]
+    }
+
+    /// Whether segment `a`-`b` comes within a unit of the border. The zoom's edges
+    /// are stable under snap rounding, so only such segments can pass a new hot
+    /// pixel (on the border) and need snapping.
+    fn near_border(&self, a: Pt, b: Pt) -> bool {
+        let shrunk = self.shrunk;
+        self.touches(a, b)
+            && !(a[0].min(b[0]) > shrunk[0]
+                && a[0].max(b[0]) < shrunk[2]
+                && a[1].min(b[1]) > shrunk[1]
+                && a[1].max(b[1]) < shrunk[3])
+    }
+}
+
+/// The zoom's edges that reach the grown rectangle, in tile coordinates. Found by
+/// their boxes at full detail (which hold the simplified edges too) coming within
+/// two units of the rectangle.
+fn local_edges(layer: &PolyLayer, z: u8, frame: &Frame, reach: &Reach) -> Edges {
     let net = layer.at_zoom(z);
     let o = frame.tile.origin();
     let s = scale(z);
     let r = frame.rect;
-    // Edges whose box (at full detail, which holds the simplified edge too) comes
-    // within two units of the rectangle.
     let env = AABB::from_corners(
         [(o[0] + r[0] - 2) as f64 / s, (o[1] + r[1] - 2) as f64 / s],
         [(o[0] + r[2] + 2) as f64 / s, (o[1] + r[3] + 2) as f64 / s],
@@ -94,25 +155,6 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
         .map(|g| g.data)
         .collect();
     near.sort_unstable();
-    let grown = [r[0] - 1, r[1] - 1, r[2] + 1, r[3] + 1];
-    let touches = |a: Pt, b: Pt| {
-        a[0].max(b[0]) >= grown[0]
-            && a[0].min(b[0]) <= grown[2]
-            && a[1].max(b[1]) >= grown[1]
-            && a[1].min(b[1]) <= grown[3]
-    };
-    let shrunk = [r[0] + 1, r[1] + 1, r[2] - 1, r[3] - 1];
-    // The zoom's edges are stable under snap rounding, so only segments that
-    // can pass a new hot pixel (on the border) need snapping: those within a
-    // unit of it.
-    let near_border = |a: Pt, b: Pt| {
-        touches(a, b)
-            && !(a[0].min(b[0]) > shrunk[0]
-                && a[0].max(b[0]) < shrunk[2]
-                && a[1].min(b[1]) > shrunk[1]
-                && a[1].max(b[1]) < shrunk[3])
-    };
-    // Edges in tile coordinates.
     let mut local = Edges::default();
     for &e in &near {
         let start = local.points.len();
@@ -123,9 +165,9 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
         );
         let pts = &local.points[start..];
         let meets = if pts.len() == 1 {
-            touches(pts[0], pts[0])
+            reach.touches(pts[0], pts[0])
         } else {
-            pts.windows(2).any(|w| touches(w[0], w[1]))
+            pts.windows(2).any(|w| reach.touches(w[0], w[1]))
         };
         if meets {
             local.close(e);
@@ -133,28 +175,33 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
             local.points.truncate(start);
         }
     }
-    if local.ids.is_empty() {
-        return whole_tile(layer, z, frame, &[]);
-    }
-    // Hot pixels: vertices near the rectangle, border crossings, corners. Input
-    // is doubled so pixel centres are the grid points.
-    // The new hot pixels: the corners and where edges cross the border. The
-    // zoom's vertices need not be added: the zoom's edges are stable under snap
-    // rounding, so no segment passes the pixel of a vertex it does not end at, and
-    // snapping against them too would change nothing.
+    local
+}
+
+/// The new hot pixels: the corners and where edges cross the border, spaced for
+/// the mean length of the segments near the border. The zoom's vertices need not
+/// be added: the zoom's edges are stable under snap rounding, so no segment passes
+/// the pixel of a vertex it does not end at, and snapping against them too would
+/// change nothing. Input is doubled so pixel centres are the grid points.
+fn border_pixels(frame: &Frame, local: &Edges, reach: &Reach) -> HotPixels {
     let mut pixels: Vec<Pt> = frame.corners().to_vec();
     let (mut len, mut n) = (0i64, 0i64);
     for (_, pts) in local.iter() {
         for w in pts.windows(2) {
-            if near_border(w[0], w[1]) {
+            if reach.near_border(w[0], w[1]) {
                 len += (w[1][0] - w[0][0]).abs() + (w[1][1] - w[0][1]).abs();
                 n += 1;
-                border_crossings(w[0], w[1], r, |p| pixels.push(p));
+                border_crossings(w[0], w[1], frame.rect, |p| pixels.push(p));
             }
         }
     }
-    let hot = HotPixels::new(2, pixels, len as f64 / n.max(1) as f64);
-    let mut snapper = Snapper::new(&hot);
+    HotPixels::new(2, pixels, len as f64 / n.max(1) as f64)
+}
+
+/// The edges snap-rounded to the hot pixels where they come near the border, so
+/// they meet it only at grid vertices on it; other segments are kept as they are.
+fn snap_near_border(local: &Edges, hot: &HotPixels, reach: &Reach) -> Edges {
+    let mut snapper = Snapper::new(hot);
     let mut snapped = Edges::default();
     snapped.points.reserve(local.points.len() + 8);
     for (e, pts) in local.iter() {
@@ -169,7 +216,7 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
             if out.len() == start {
                 out.push(w[0]);
             }
-            if near_border(w[0], w[1]) {
+            if reach.near_border(w[0], w[1]) {
                 snapper.snap_segment([w[0][0] * 2, w[0][1] * 2], [w[1][0] * 2, w[1][1] * 2], out);
             } else {
                 if out.last() != Some(&w[0]) {
@@ -180,8 +227,12 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
         }
         snapped.close(e);
     }
-    // Faces on either side of those edges, and each face's pieces.
-    let mut faces: Vec<u32> = snapped
+    snapped
+}
+
+/// The faces on either side of the tile's edges (not the outside), ascending.
+fn faces_along(layer: &PolyLayer, edges: &Edges) -> Vec<u32> {
+    let mut faces: Vec<u32> = edges
         .ids
         .iter()
         .flat_map(|&e| {
@@ -192,38 +243,45 @@ pub(crate) fn assemble(layer: &PolyLayer, z: u8, frame: &Frame) -> Vec<(u32, Vec
         .collect();
     faces.sort_unstable();
     faces.dedup();
-    let lookup = |e: u32| snapped.get(e);
-    let mut pieces: Vec<(u32, Pieces)> = faces
+    faces
+}
+
+/// When no face's boundary crosses the border, the face holding the tile (a ray
+/// from a corner kept off the rings inside it decides which) covers all of it
+/// but those rings: the rectangle joins that face's pieces, or stands alone.
+fn fill_uncrossed(
+    layer: &PolyLayer,
+    z: u8,
+    frame: &Frame,
+    pieces: &mut [(u32, Pieces)],
+    out: &mut Vec<(u32, Vec<Poly>)>,
+) {
+    let islands: Vec<[i64; 4]> = pieces
         .iter()
-        .map(|&f| (f, face_pieces(layer, f, frame, &lookup)))
+        .flat_map(|(_, p)| p.closed_boxes.iter().copied())
         .collect();
-    let crossing = pieces.iter().any(|(_, p)| !p.ends.is_empty());
-    let mut out: Vec<(u32, Vec<Poly>)> = Vec::new();
-    if !crossing {
-        let islands: Vec<[i64; 4]> = pieces
-            .iter()
-            .flat_map(|(_, p)| p.closed_boxes.iter().copied())
-            .collect();
-        for (f, polys) in whole_tile(layer, z, frame, &islands) {
-            match pieces.iter_mut().find(|(g, _)| *g == f) {
-                Some((_, p)) => p.segs.extend(ring_segments(&polys[0][0])),
-                None => out.push((f, polys)),
-            }
+    for (f, polys) in whole_tile(layer, z, frame, &islands) {
+        match pieces.iter_mut().find(|(g, _)| *g == f) {
+            Some((_, p)) => p.segs.extend(ring_segments(&polys[0][0])),
+            None => out.push((f, polys)),
         }
     }
+}
+
+/// Each face's runs, closed along the border (clockwise, face on the right) and
+/// repaired into valid polygons.
+fn close_faces(frame: &Frame, pieces: Vec<(u32, Pieces)>, out: &mut Vec<(u32, Vec<Poly>)>) {
     for (f, p) in pieces {
         let mut segs = p.segs;
         segs.extend(border_walk(frame, &p.ends));
         if segs.is_empty() {
             continue;
         }
-        let polys = polygons(segs, r);
+        let polys = polygons(segs, frame.rect);
         if !polys.is_empty() {
             out.push((f, polys));
         }
     }
-    out.sort_by_key(|(f, _)| *f);
-    out
 }
 
 /// A tile's edges by id (ascending), their points end to end in one buffer.
