@@ -375,7 +375,7 @@ impl LevelCheck<'_> {
             return;
         }
         let along_reference = has_reference && cycle.touches_reference();
-        if along_reference && offset_m(cycle) <= ctx.options.boundary_tolerance_m {
+        if along_reference && follows_reference(cycle, ctx.options.boundary_tolerance_m) {
             return;
         }
         let Some(area) = cycle_area_m2(cycle) else {
@@ -545,9 +545,9 @@ fn gap(
     }
 }
 
-/// How far apart the units' side and the reference's side of a face lie, in
-/// metres: the largest distance from a vertex of either side to the other side
-/// (for a sliver between two nearly equal lines, its greatest width).
+/// How far apart the units' side and the reference's side of a face lie at their
+/// vertices, in metres: the largest distance from a vertex of either side to the
+/// other side (for a sliver between two nearly equal lines, its greatest width).
 fn offset_m(cycle: &Cycle) -> f64 {
     let (mx, my) = metres_per_degree_at(cycle.ring[0]);
     let o = cycle.ring[0];
@@ -639,13 +639,26 @@ fn overlaps(
 /// The area of a face in m², or `None` when it is too small or too thin to be an
 /// area (see [`NOISE_M2`] and [`COINCIDENT_M`]).
 fn cycle_area_m2(cycle: &Cycle) -> Option<f64> {
+    let (area, width) = area_and_mean_width_m(cycle);
+    (area >= NOISE_M2 && width >= COINCIDENT_M).then_some(area)
+}
+
+/// A face's area (m², holes left out) and mean width (2 x area / perimeter, m).
+fn area_and_mean_width_m(cycle: &Cycle) -> (f64, f64) {
     let (mx, my) = metres_per_degree_at(cycle.ring[0]);
     let holes: f64 = cycle.holes.iter().map(|h| signed_area2(h).abs()).sum();
     let area = (cycle.area2.abs() - holes) / 2.0 * mx * my;
     let perimeter =
         ring_length_m(&cycle.ring) + cycle.holes.iter().map(|h| ring_length_m(h)).sum::<f64>();
-    let width = 2.0 * area / perimeter.max(f64::MIN_POSITIVE);
-    (area >= NOISE_M2 && width >= COINCIDENT_M).then_some(area)
+    (area, 2.0 * area / perimeter.max(f64::MIN_POSITIVE))
+}
+
+/// Whether a face between units and the reference is only the two drawn a little
+/// apart: no vertex of either side farther than `tolerance` (m) from the other side,
+/// and the face no wider than that on average (so a face whose sides meet only at
+/// their ends, like a gap between two units and the outline, is not taken for one).
+fn follows_reference(cycle: &Cycle, tolerance: f64) -> bool {
+    area_and_mean_width_m(cycle).1 <= tolerance && offset_m(cycle) <= tolerance
 }
 
 fn pair_key(a: usize, b: usize) -> (usize, usize) {

@@ -193,3 +193,41 @@ fn cells_that_stop_five_metres_short_of_the_outline_leave_a_gap() {
         );
     }
 }
+
+#[test]
+fn a_gap_between_two_cells_and_the_outline_is_a_gap_whatever_the_tolerance() {
+    // Three cells in a row in a box; the middle one leaves a 0.001° strip before
+    // the third, closed top and bottom by the outline. The strip's corners all lie
+    // on both sides: only its width tells it from a sliver.
+    let square = |w: f64, e: f64| {
+        MultiPolygon(vec![Polygon::new(
+            LineString(vec![
+                Coord { x: w, y: 26.58 },
+                Coord { x: e, y: 26.58 },
+                Coord { x: e, y: 26.59 },
+                Coord { x: w, y: 26.59 },
+                Coord { x: w, y: 26.58 },
+            ]),
+            vec![],
+        )])
+    };
+    let cell = |k: usize, w: f64, e: f64| {
+        Arc::new(Unit::new(
+            format!("52010201900300{k}").parse().unwrap(),
+            Level::Cell,
+            square(w, e),
+        ))
+    };
+    let cells = vec![
+        cell(1, 106.70, 106.71),
+        cell(2, 106.71, 106.72),
+        cell(3, 106.721, 106.73),
+    ];
+    let report = Checker::new(CheckOptions::default()).check(&cells, Some(&square(106.70, 106.73)));
+    let gaps: Vec<_> = report
+        .violations
+        .iter()
+        .filter(|v| v.rule == Rule::Gap)
+        .collect();
+    assert_eq!(gaps.len(), 1, "{:#?}", report.violations);
+}
