@@ -8,6 +8,7 @@
 //! the unit boundary keeps its original vertices, so the result is still a clean
 //! coverage. The unit's own boundary is never changed.
 
+use citygrid_crs::LocalFrame;
 use citygrid_planar::{Meeting, meet};
 use geo_types::Coord;
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
@@ -72,10 +73,15 @@ pub(crate) fn simplify_inner(arr: &Arrangement, tolerance_m: f64) -> Arrangement
         }
     }
 
-    let lat = arr.nodes.first().map_or(0.0, |c| c.y);
-    let kx = 111_320.0 * lat.to_radians().cos();
-    let ky = 110_574.0;
-    let tol = tolerance_m;
+    // Metres per degree where the unit lies, on the WGS84 ellipsoid, as everywhere
+    // else (a unit spans a few kilometres: the scale changes by far less than the
+    // tolerance's precision across it). Without a frame (coordinates off the world,
+    // which the input check refuses) nothing is simplified.
+    let frame = arr
+        .nodes
+        .first()
+        .and_then(|c| LocalFrame::new(c.x, c.y).ok());
+    let ((kx, ky), tol) = frame.map_or(((1.0, 1.0), 0.0), |f| (f.metres_per_degree(), tolerance_m));
     let mut simplified: Vec<Vec<u32>> = chains
         .iter()
         .map(|c| douglas_peucker(&c.nodes, &arr.nodes, kx, ky, tol))
