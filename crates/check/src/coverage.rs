@@ -18,7 +18,7 @@ use rstar::{AABB, RTree, RTreeObject};
 use citygrid_model::measure::{LocalFrame, planar_area_m2};
 use citygrid_model::rings::{FaceId, NO_SEG, RingSet, match_segments};
 use citygrid_model::{Unit, UnitCode};
-use citygrid_planar::{Meeting, contains, point_segment_distance, signed_area2};
+use citygrid_planar::{Meeting, Parts, contains, point_segment_distance, signed_area2};
 
 use crate::arrangement::{Arrangement, Cycle, Directed, Layer, NearTolerance};
 use crate::options::CheckOptions;
@@ -749,14 +749,7 @@ fn narrow_gaps(
     out: &mut Vec<Violation>,
     filled: impl Fn(Coord<f64>) -> bool,
 ) {
-    let mut root: Vec<usize> = (0..arr.leftovers.len()).collect();
-    fn find(root: &mut [usize], mut i: usize) -> usize {
-        while root[i] != i {
-            root[i] = root[root[i]];
-            i = root[i];
-        }
-        i
-    }
+    let mut slots = Parts::new(arr.leftovers.len());
     let mut used = Vec::new();
     for n in &arr.near {
         let (i, j) = (n.first, n.second);
@@ -768,8 +761,7 @@ fn narrow_gaps(
         if enclosed || filled(n.between) {
             continue;
         }
-        let (a, b) = (find(&mut root, i), find(&mut root, j));
-        root[a] = b;
+        slots.join(i as u32, j as u32);
         used.push((i, j));
     }
     let mut clusters: BTreeMap<usize, (Vec<usize>, f64, Coord<f64>)> = BTreeMap::new();
@@ -779,7 +771,7 @@ fn narrow_gaps(
             continue;
         }
         let e = clusters
-            .entry(find(&mut root, i))
+            .entry(slots.of(i as u32) as usize)
             .or_insert_with(|| (Vec::new(), f64::INFINITY, arr.leftovers[i].a));
         e.0.extend([i, j]);
         if d < e.1 {

@@ -10,6 +10,7 @@ use geo_types::Coord;
 use rstar::{AABB, RTree, RTreeObject};
 use rustc_hash::FxHashMap;
 
+use crate::parts::Parts;
 use crate::point::bounds;
 use crate::ring::{signed_area2, winding};
 use crate::trace::angular;
@@ -63,38 +64,6 @@ impl RTreeObject for CycleBox {
     type Envelope = AABB<[f64; 2]>;
     fn envelope(&self) -> Self::Envelope {
         self.envelope
-    }
-}
-
-/// The connected parts of a graph, by union-find over its vertices: each part is
-/// named by its root vertex.
-struct Parts {
-    root: Vec<u32>,
-}
-
-impl Parts {
-    /// Joins the two ends of every edge.
-    fn join(n_vertices: usize, edges: &[[u32; 2]]) -> Self {
-        let mut parts = Parts {
-            root: (0..n_vertices as u32).collect(),
-        };
-        for &[a, b] in edges {
-            let (ra, rb) = (parts.of(a), parts.of(b));
-            if ra != rb {
-                parts.root[ra.max(rb) as usize] = ra.min(rb);
-            }
-        }
-        parts
-    }
-
-    /// The part of vertex `i`, halving the path on the way.
-    fn of(&mut self, mut i: u32) -> u32 {
-        let root = &mut self.root;
-        while root[i as usize] != i {
-            root[i as usize] = root[root[i as usize] as usize];
-            i = root[i as usize];
-        }
-        i
     }
 }
 
@@ -209,7 +178,10 @@ impl Faces {
     /// Finds each connected part's outer cycle and the face around it, and lists
     /// the parts outermost first.
     fn nest(&mut self, vertices: &[Coord<f64>], edges: &[[u32; 2]]) {
-        let mut parts = Parts::join(vertices.len(), edges);
+        let mut parts = Parts::new(vertices.len());
+        for &[a, b] in edges {
+            parts.join(a, b);
+        }
         let outer = self.outer_cycles(vertices, &mut parts);
         for &(_, c) in &outer {
             self.outer[c as usize] = true;

@@ -15,6 +15,7 @@ pub mod faces; // the faces of a noded planar graph, on half-edges
 pub mod grid; // uniform bucket grids: near a point, a box, a segment
 pub mod node; // splitting segments where they cross, touch or overlap
 pub mod orient; // which side of a line: exact for doubles and integers
+pub mod parts; // connected parts by union-find
 pub mod point; // the points the kernel works on, keys, bounds
 pub mod polygons; // shells and holes from rings and region boundaries
 pub mod ring; // area, orientation and point-in-ring (half-open) of one ring
@@ -25,6 +26,7 @@ pub use faces::{Faces, UNBOUNDED};
 pub use grid::{Buckets, Grid};
 pub use node::{Noded, NotPlanar, Source, node};
 pub use orient::{side, side_i64};
+pub use parts::Parts;
 pub use point::{IntPoint, Point, bounds, coord_key, in_box, on_segment};
 pub use polygons::{Doubled, assign_holes, holds, polygons};
 pub use ring::{Location, contains, counter_clockwise, locate, signed_area2, twice_area, winding};

@@ -29,7 +29,7 @@ use rustc_hash::FxHashMap;
 use citygrid_check::shape::width;
 use citygrid_check::validity::fmt;
 use citygrid_model::{Level, Unit, UnitCode};
-use citygrid_planar::polygons;
+use citygrid_planar::{Parts, polygons};
 
 use crate::change::{Change, ChangeKind, Problem, ProblemKind, names};
 use crate::overlay::Overlay;
@@ -268,18 +268,18 @@ impl Regions {
     /// between them, each region with the units that may take it and its border.
     fn find(overlay: &Overlay, admit: &Admission<'_>) -> Regions {
         let covering = covering_at(overlay, admit.h, admit.l);
-        let mut root = join_alike_faces(overlay, &face_keys(admit.zone, &covering));
-        let mut regions = Regions::group(overlay, &covering, &mut root, admit);
+        let mut parts = join_alike_faces(overlay, &face_keys(admit.zone, &covering));
+        let mut regions = Regions::group(overlay, &covering, &mut parts, admit);
         regions.measure_borders(overlay);
         regions
     }
 
-    /// Files each face in the region of its root, regions numbered in face order;
+    /// Files each face in the region of its part, regions numbered in face order;
     /// faces in no zone that no unit covers belong to none.
     fn group(
         overlay: &Overlay,
         covering: &[Vec<u32>],
-        root: &mut [u32],
+        parts: &mut Parts,
         admit: &Admission<'_>,
     ) -> Regions {
         let nf = covering.len();
@@ -290,7 +290,7 @@ impl Regions {
             if !overlay.is_face(f) || (admit.zone[f] == NONE && covering[f].is_empty()) {
                 continue;
             }
-            let r = find(root, f as u32);
+            let r = parts.of(f as u32);
             let id = *by_root.entry(r).or_insert_with(|| {
                 regions.push(Region {
                     faces: Vec::new(),
@@ -363,28 +363,16 @@ fn face_keys(zone: &[u32], covering: &[Vec<u32>]) -> Vec<u32> {
 }
 
 /// Union-find over faces, joining the two faces of every edge that have the same
-/// key; the lower face id is the root.
-fn join_alike_faces(overlay: &Overlay, key: &[u32]) -> Vec<u32> {
-    let mut root: Vec<u32> = (0..key.len() as u32).collect();
+/// key; the lower face id names the part.
+fn join_alike_faces(overlay: &Overlay, key: &[u32]) -> Parts {
+    let mut parts = Parts::new(key.len());
     for e in 0..overlay.noded.edges.len() as u32 {
         let (f, g) = (overlay.face_of(2 * e), overlay.face_of(2 * e + 1));
         if f != g && key[f] == key[g] {
-            let (a, b) = (find(&mut root, f as u32), find(&mut root, g as u32));
-            if a != b {
-                root[a.max(b) as usize] = a.min(b);
-            }
+            parts.join(f as u32, g as u32);
         }
     }
-    root
-}
-
-/// The root of `i` in a union-find, halving the path on the way.
-fn find(root: &mut [u32], mut i: u32) -> u32 {
-    while root[i as usize] != i {
-        root[i as usize] = root[root[i as usize] as usize];
-        i = root[i as usize];
-    }
-    i
+    parts
 }
 
 /// The regions of a level, by what settling them takes.
