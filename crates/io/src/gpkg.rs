@@ -1,7 +1,7 @@
 //! Tables as layers of an OGC GeoPackage (1.4, through the `geopackage` crate), the
 //! single-file format QGIS and GDAL open directly.
 //!
-//! One feature table per level, named as [`crate::table::layer_name`] says, with a
+//! One feature table per level, named as [`citygrid_model::Level::layer_name`] says, with a
 //! `MULTIPOLYGON` column `geom`, the table's typed columns, and an R-tree spatial
 //! index. The spatial reference system is registered by its EPSG code before any
 //! layer refers to it (GeoPackage 1.4 requirement 14), so only coordinate systems

@@ -9,7 +9,7 @@ use citygrid_synth::SynthCity;
 use super::*;
 use crate::atomic::Pending;
 use crate::read::{ReadOptions, parse_units};
-use crate::table::{layer_name, tables};
+use crate::table::tables;
 use crate::write::table_geojson;
 
 const LEVELS: [Level; 4] = [
@@ -67,7 +67,7 @@ fn a_generated_city_reads_back_with_every_code_attribute_and_coordinate() {
     names.sort();
     assert_eq!(names, ["cells", "districts", "townships", "villages"]);
     for level in LEVELS {
-        let layer = gpkg.layer(layer_name(level)).unwrap();
+        let layer = gpkg.layer(level.layer_name()).unwrap();
         let column = layer.geometry_column().unwrap();
         assert_eq!(column.srs_id, 4326);
         assert_eq!(column.geometry_type, GeometryType::MultiPolygon);

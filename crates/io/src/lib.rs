@@ -25,5 +25,5 @@ pub use read::{
     Loaded, ReadOptions, SourcePositions, UnitDefect, encode_for, parse_units, read_boundary,
     read_units,
 };
-pub use table::{Column, Field, FieldType, Row, Table, layer_name, tables};
+pub use table::{Column, Field, FieldType, Row, Table, tables};
 pub use write::{table_geojson, units_geojson, units_geojson_with};

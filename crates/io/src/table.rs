@@ -93,23 +93,10 @@ pub struct Table<'a> {
 }
 
 impl Table<'_> {
-    /// The layer name of this level: see [`layer_name`].
+    /// The layer name of this level: see [`Level::layer_name`].
     #[must_use]
     pub fn name(&self) -> &'static str {
-        layer_name(self.level)
-    }
-}
-
-/// The layer (or file-name suffix) a level is written as: `city`, `districts`,
-/// `townships`, `villages`, `cells`.
-#[must_use]
-pub fn layer_name(level: Level) -> &'static str {
-    match level {
-        Level::City => "city",
-        Level::District => "districts",
-        Level::Township => "townships",
-        Level::Village => "villages",
-        Level::Cell => "cells",
+        self.level.layer_name()
     }
 }
 

@@ -46,6 +46,19 @@ impl Level {
         }
     }
 
+    /// The name of a layer of this level's units (GeoPackage tables, GeoJSON files,
+    /// tile layers): `city`, `districts`, `townships`, `villages`, `cells`.
+    #[must_use]
+    pub fn layer_name(self) -> &'static str {
+        match self {
+            Level::City => "city",
+            Level::District => "districts",
+            Level::Township => "townships",
+            Level::Village => "villages",
+            Level::Cell => "cells",
+        }
+    }
+
     /// Position from the top (city = 0, cell = 4); indexes per-level tables.
     #[must_use]
     pub fn index(self) -> usize {

@@ -10,7 +10,6 @@ use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 
 use citygrid_check::{CheckOptions, Checker};
-use citygrid_io::layer_name;
 use citygrid_model::{CodeLayout, Level, Partition};
 
 use crate::commands::check::findings;
@@ -123,7 +122,7 @@ fn init(args: &InitArgs) -> Result<ExitCode> {
         .iter()
         .map(|l| (l, partition.level_ids(*l).count()))
         .filter(|(_, n)| *n > 0)
-        .map(|(l, n)| format!("{n} {}", layer_name(*l)))
+        .map(|(l, n)| format!("{n} {}", l.layer_name()))
         .collect();
     let size = std::fs::metadata(&args.store).map_or(0, |m| m.len());
     crate::commands::print(&format!(

@@ -33,17 +33,6 @@ const FIXED: [&str; 8] = [
     "attributes",
 ];
 
-/// The layer of a level: the names `citygrid export cells` writes too.
-pub(crate) fn name(level: Level) -> &'static str {
-    match level {
-        Level::City => "city",
-        Level::District => "districts",
-        Level::Township => "townships",
-        Level::Village => "villages",
-        Level::Cell => "cells",
-    }
-}
-
 /// Creates the five empty layers, each with an R-tree spatial index whose triggers
 /// keep it in step with every later write (GeoPackage 1.4 annex F.3).
 ///
@@ -52,8 +41,8 @@ pub(crate) fn name(level: Level) -> &'static str {
 pub(crate) fn create(gpkg: &GeoPackage) -> geopackage::Result<()> {
     let text = || ColumnType::Text(None);
     for level in Level::ALL {
-        let schema = TableSchemaBuilder::new(name(level))
-            .identifier(name(level))
+        let schema = TableSchemaBuilder::new(level.layer_name())
+            .identifier(level.layer_name())
             .description(format!(
                 "the {level} units of the head version, kept by citygrid (read-only: edit through citygrid)"
             ))
@@ -98,7 +87,7 @@ pub(crate) fn upsert(
         if rows.is_empty() {
             continue;
         }
-        let table = name(level);
+        let table = level.layer_name();
         let columns = typed_columns(tx, table, &rows)?;
         let mut names: Vec<String> = FIXED[1..].iter().map(|c| quote(c)).collect();
         names.extend(columns.iter().map(|(c, _)| quote(c)));
@@ -156,7 +145,7 @@ pub(crate) fn upsert(
 /// # Errors
 /// SQLite's error.
 pub(crate) fn delete(tx: &Connection, level: Level, code: &str, now: &str) -> rusqlite::Result<()> {
-    let table = name(level);
+    let table = level.layer_name();
     tx.prepare_cached(&format!("DELETE FROM {} WHERE \"code\" = ?1", quote(table)))?
         .execute([code])?;
     touch(tx, table, now, None)
