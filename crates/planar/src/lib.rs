@@ -28,7 +28,7 @@ pub use node::{Noded, NotPlanar, Source, node};
 pub use orient::{side, side_i64};
 pub use parts::Parts;
 pub use point::{IntPoint, Point, bounds, coord_key, in_box, on_segment};
-pub use polygons::{Doubled, assign_holes, holds, polygons};
+pub use polygons::{Doubled, assemble, assign_holes, holds, polygons};
 pub use ring::{Location, contains, counter_clockwise, locate, signed_area2, twice_area, winding};
 pub use segment::{Meeting, closest_on_segment, distance, meet, midway, point_segment_distance};
 pub use trace::{Keep, angular, rings, split_at_repeats};

@@ -20,7 +20,11 @@ pub fn polygons(vertices: &[Coord<f64>], half_edges: &[(u32, u32)]) -> MultiPoly
     assemble(vertices, rings)
 }
 
-fn assemble(vertices: &[Coord<f64>], rings: Vec<Vec<u32>>) -> MultiPolygon<f64> {
+/// Polygons from rings of vertex ids that repeat no vertex (as [`rings`] gives
+/// them, not closed): counter-clockwise rings are shells, clockwise ones holes,
+/// each hole inside the smallest shell that holds it.
+#[must_use]
+pub fn assemble(vertices: &[Coord<f64>], rings: Vec<Vec<u32>>) -> MultiPolygon<f64> {
     let close = |r: &[u32]| -> Vec<Coord<f64>> {
         let mut c: Vec<Coord<f64>> = r.iter().map(|&v| vertices[v as usize]).collect();
         c.push(c[0]);

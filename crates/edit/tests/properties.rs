@@ -1,0 +1,218 @@
+//! Random edit sequences on generated cities: every accepted edit leaves a
+//! partition that passes the full check (so the incremental check near the edit
+//! missed nothing), and a refused edit changes nothing. Operations are drawn where
+//! they make sense (a transfer across a shared boundary, a reshape between two
+//! shared vertices, a split between two boundary vertices, ...) and with random
+//! sizes, so many are accepted and some are refused.
+//!
+//! `EDIT_CASES` (default 100) cities of `EDIT_OPS` (default 100) operations each:
+//! `make test` runs 10,000 operations with a fixed seed; raise both to search
+//! deeper (`--nocapture` prints how many of each were accepted and refused).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+use citygrid_check::{CheckOptions, Checker};
+use citygrid_edit::{EditError, EditOptions, Op, propose};
+use citygrid_model::{AttrValue, CodeLayout, Level, Partition, RingSet, UnitCode, UnitId};
+use citygrid_synth::{SplitMix64, SynthCity};
+use geo_types::{Coord, LineString, MultiPolygon, Polygon};
+
+fn env(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn city(seed: u64) -> Partition {
+    let units = SynthCity::new(seed)
+        .cells(48)
+        .vertices_per_cell(10)
+        .extent_km(4.0, 4.0)
+        .generate();
+    Partition::new(units, CodeLayout::default()).unwrap()
+}
+
+/// Every vertex of a unit's rings.
+fn vertices(p: &Partition, id: UnitId) -> Vec<Coord<f64>> {
+    let rings = RingSet::build([&p.unit(id).geometry]);
+    rings.segment_ids().map(|s| rings.segment(s).0).collect()
+}
+
+/// Pairs of cells sharing at least one segment, with the segments' ends.
+fn shared_segments(p: &Partition, a: UnitId) -> Vec<(UnitId, Coord<f64>, Coord<f64>)> {
+    let rings = RingSet::build([&p.unit(a).geometry]);
+    let mine: Vec<(Coord<f64>, Coord<f64>)> =
+        rings.segment_ids().map(|s| rings.segment(s)).collect();
+    let mut out = Vec::new();
+    for b in p.level_ids(Level::Cell) {
+        if b == a {
+            continue;
+        }
+        let theirs = RingSet::build([&p.unit(b).geometry]);
+        for s in theirs.segment_ids() {
+            let (x, y) = theirs.segment(s);
+            if mine.contains(&(y, x)) {
+                out.push((b, y, x));
+            }
+        }
+    }
+    out
+}
+
+fn mid(a: Coord<f64>, b: Coord<f64>, t: f64) -> Coord<f64> {
+    Coord {
+        x: a.x + (b.x - a.x) * t,
+        y: a.y + (b.y - a.y) * t,
+    }
+}
+
+/// A square of half-side `r` around `c`.
+fn square(c: Coord<f64>, r: f64) -> MultiPolygon<f64> {
+    let p = |dx: f64, dy: f64| Coord {
+        x: c.x + dx * r,
+        y: c.y + dy * r,
+    };
+    MultiPolygon(vec![Polygon::new(
+        LineString(vec![
+            p(-1., -1.),
+            p(1., -1.),
+            p(1., 1.),
+            p(-1., 1.),
+            p(-1., -1.),
+        ]),
+        vec![],
+    )])
+}
+
+/// One operation drawn from the partition as it is now.
+fn draw(p: &Partition, rng: &mut SplitMix64) -> Option<Op> {
+    let cells: Vec<UnitId> = p.level_ids(Level::Cell).collect();
+    let a = cells[rng.below(cells.len())];
+    let code = |id: UnitId| p.unit(id).code.clone();
+    match rng.below(6) {
+        0 | 1 => {
+            // Transfer a square around a point of a shared segment.
+            let shared = shared_segments(p, a);
+            let &(b, x, y) = shared.get(rng.below(shared.len().max(1)))?;
+            let centre = mid(x, y, rng.range(0.1, 0.9));
+            let len = ((y.x - x.x).hypot(y.y - x.y)).max(1e-6);
+            Some(Op::Transfer {
+                from: code(a),
+                to: code(b),
+                area: square(centre, len * rng.range(0.05, 0.6)),
+                move_parents: rng.chance(0.5),
+            })
+        }
+        2 => {
+            // Reshape a shared segment through a point off it.
+            let shared = shared_segments(p, a);
+            let &(_, x, y) = shared.get(rng.below(shared.len().max(1)))?;
+            let m = mid(x, y, 0.5);
+            let (dx, dy) = (y.x - x.x, y.y - x.y);
+            let k = rng.range(-0.4, 0.4);
+            let off = Coord {
+                x: m.x - dy * k,
+                y: m.y + dx * k,
+            };
+            Some(Op::Reshape {
+                line: LineString(vec![x, off, y]),
+                move_parents: rng.chance(0.5),
+            })
+        }
+        3 => {
+            // Split between two vertices of the cell.
+            let v = vertices(p, a);
+            if v.len() < 4 {
+                return None;
+            }
+            let i = rng.below(v.len());
+            let j = (i + 2 + rng.below(v.len() - 3)) % v.len();
+            Some(Op::Split {
+                cell: code(a),
+                line: LineString(vec![v[i], v[j]]),
+            })
+        }
+        4 => {
+            let shared = shared_segments(p, a);
+            let &(b, _, _) = shared.get(rng.below(shared.len().max(1)))?;
+            if rng.chance(0.5) {
+                Some(Op::Merge {
+                    cells: [code(a), code(b)],
+                })
+            } else {
+                Some(Op::Reparent {
+                    cell: code(a),
+                    village: p.unit(b).parent.clone()?,
+                })
+            }
+        }
+        _ => {
+            let mut attributes = BTreeMap::new();
+            attributes.insert(
+                "households".to_string(),
+                Some(AttrValue::Number(rng.below(600) as f64)),
+            );
+            Some(Op::Set {
+                cell: code(a),
+                attributes,
+            })
+        }
+    }
+}
+
+fn full_check(p: &Partition) -> citygrid_check::Report {
+    let outline = p
+        .level_ids(Level::City)
+        .next()
+        .map(|id| p.unit(id).geometry.clone());
+    Checker::new(CheckOptions::default()).check(p.units(), outline.as_ref())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: env("EDIT_CASES", 100),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn accepted_edits_keep_the_partition_valid(seed in 0u64..1_000_000) {
+        let mut p = city(seed % 7 + 1);
+        let mut rng = SplitMix64::new(seed);
+        let mut used: Vec<UnitCode> = p.units().iter().map(|u| u.code.clone()).collect();
+        let mut accepted = 0;
+        let mut tally: BTreeMap<&'static str, (u32, u32)> = BTreeMap::new();
+        for step in 0..env("EDIT_OPS", 100) {
+            let Some(op) = draw(&p, &mut rng) else { continue };
+            let taken = |c: &UnitCode| used.contains(c);
+            let before: Vec<Arc<citygrid_model::Unit>> = p.units().to_vec();
+            let result = propose(&p, std::slice::from_ref(&op), &taken, &EditOptions::default());
+            let t = tally.entry(op.name()).or_default();
+            if result.is_ok() { t.0 += 1 } else { t.1 += 1 }
+            match result {
+                Ok(out) => {
+                    let report = full_check(&out.after);
+                    prop_assert!(
+                        report.is_valid(),
+                        "seed {seed}, step {step}: {op:?} was accepted but the full check finds {:#?}",
+                        report.violations
+                    );
+                    used.extend(out.created.iter().cloned());
+                    p = out.after;
+                    accepted += 1;
+                }
+                Err(EditError::BadOp { .. } | EditError::Invalid { .. }) => {
+                    // Refused: the partition is what it was, unit for unit.
+                    prop_assert!(p.units().iter().zip(&before).all(|(a, b)| Arc::ptr_eq(a, b)));
+                }
+                Err(other) => prop_assert!(false, "seed {seed}, step {step}: {other}"),
+            }
+        }
+        // Seen with --nocapture: how many of each operation were accepted, refused.
+        println!("seed {seed}: {tally:?}");
+        prop_assert!(accepted > 0, "seed {seed}: no edit was accepted");
+    }
+}
