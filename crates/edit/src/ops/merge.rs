@@ -8,6 +8,8 @@ use crate::neighbours::share_boundary;
 use crate::shape::dissolve;
 use crate::working::{Step, Working};
 
+use super::relabel;
+
 pub(super) fn step(w: &Working<'_>, cells: &[UnitCode; 2]) -> Result<Step, String> {
     let p = &w.now;
     let [a, b] = cells;
@@ -15,8 +17,8 @@ pub(super) fn step(w: &Working<'_>, cells: &[UnitCode; 2]) -> Result<Step, Strin
         return Err(format!("cannot merge {a} with itself"));
     }
     let (ia, ib) = (
-        super::unit_of(p, a, Level::Cell)?,
-        super::unit_of(p, b, Level::Cell)?,
+        relabel::unit_of(p, a, Level::Cell)?,
+        relabel::unit_of(p, b, Level::Cell)?,
     );
     let (ua, ub) = (p.unit(ia), p.unit(ib));
     if ua.parent != ub.parent {

@@ -9,10 +9,12 @@ use crate::codes::next_child_code;
 use crate::neighbours::share_boundary;
 use crate::working::{Step, Working};
 
+use super::relabel;
+
 pub(super) fn step(w: &Working<'_>, cell: &UnitCode, village: &UnitCode) -> Result<Step, String> {
     let p = &w.now;
-    let c = p.unit(super::unit_of(p, cell, Level::Cell)?);
-    let v = p.unit(super::unit_of(p, village, Level::Village)?);
+    let c = p.unit(relabel::unit_of(p, cell, Level::Cell)?);
+    let v = p.unit(relabel::unit_of(p, village, Level::Village)?);
     if c.parent.as_ref() == Some(village) {
         return Err(format!("cell {cell} is in village {village} already"));
     }

@@ -17,6 +17,8 @@ use crate::neighbours::around;
 use crate::snap::Snapper;
 use crate::working::{Step, Working};
 
+use super::relabel;
+
 pub(super) fn step(
     w: &Working<'_>,
     line: &[Coord<f64>],
@@ -39,7 +41,7 @@ pub(super) fn step(
     if pts.len() < 2 {
         return Err("the line needs two distinct points".to_string());
     }
-    let local = Local::build(p, units, &insertions, &super::segments(&pts))?;
+    let local = Local::build(p, units, &insertions, &relabel::segments(&pts))?;
     let ends = [pts[0], pts[pts.len() - 1]];
     let (v0, v1) = match (local.vertex_at(ends[0]), local.vertex_at(ends[1])) {
         (Some(a), Some(b)) if a != b => (a, b),
@@ -69,8 +71,8 @@ pub(super) fn step(
         return Err("the line follows the boundary already".to_string());
     }
     Ok(Step {
-        upserts: super::reshaped(p, &local, &owner)?,
-        exchanges: super::exchanges(&local, &owner),
+        upserts: relabel::reshaped(p, &local, &owner)?,
+        exchanges: relabel::exchanges(&local, &owner),
         geometry: true,
         parents_may_move: move_parents,
         ..Step::default()
@@ -118,7 +120,7 @@ fn pair_at_ends(
     ends: &[Coord<f64>; 2],
 ) -> Result<(u32, u32), String> {
     for (v, p) in [(v0, ends[0]), (v1, ends[1])] {
-        if !super::on_boundary(local, v) {
+        if !relabel::on_boundary(local, v) {
             return Err(format!(
                 "the line's end {:.7} {:.7} is not on a boundary between cells",
                 p.x, p.y

@@ -13,20 +13,22 @@ use crate::neighbours::around;
 use crate::snap::Snapper;
 use crate::working::{Step, Working};
 
+use super::relabel;
+
 pub(super) fn step(
     w: &Working<'_>,
     cell: &UnitCode,
     line: &[geo_types::Coord<f64>],
 ) -> Result<Step, String> {
     let p = &w.now;
-    let c = super::unit_of(p, cell, Level::Cell)?;
+    let c = relabel::unit_of(p, cell, Level::Cell)?;
     let units = around(p, &[c]);
     let mut insertions = Insertions::default();
     let pts = Snapper::new(p, &units, w.snap_m).points(line, &mut insertions);
     if pts.len() < 2 {
         return Err("the line needs two distinct points".to_string());
     }
-    let local = Local::build(p, units, &insertions, &super::segments(&pts))?;
+    let local = Local::build(p, units, &insertions, &relabel::segments(&pts))?;
     let lc = local.units.iter().position(|&u| u == c).unwrap_or(0) as u32;
     check_line(&local, lc, cell, &pts)?;
     let (keep, new) = halves(&local, lc, cell)?;
@@ -55,7 +57,7 @@ pub(super) fn step(
         .clone()
         .ok_or_else(|| format!("cell {cell} has no village, so a new code cannot be made"))?;
     let code = next_child_code(p, &village, w.taken)?;
-    let mut upserts = super::reshaped(p, &local, &owner)?;
+    let mut upserts = relabel::reshaped(p, &local, &owner)?;
     upserts.push(Unit {
         name: cell_name(p, &village, &code),
         geometry: local.geometry(&owner, new_label),
@@ -104,7 +106,7 @@ fn check_line(
     for (which, p) in [("start", pts[0]), ("end", pts[pts.len() - 1])] {
         let on = local
             .vertex_at(p)
-            .is_some_and(|v| super::on_boundary(local, v));
+            .is_some_and(|v| relabel::on_boundary(local, v));
         if !on {
             return Err(format!(
                 "the line's {which} ({:.7} {:.7}) is not on the boundary of cell {cell}",

@@ -8,6 +8,8 @@ use crate::neighbours::{around, share_boundary};
 use crate::snap::Snapper;
 use crate::working::{Step, Working};
 
+use super::relabel;
+
 pub(super) fn step(
     w: &Working<'_>,
     from: &UnitCode,
@@ -20,8 +22,8 @@ pub(super) fn step(
         return Err(format!("from and to are both {from}"));
     }
     let (f, t) = (
-        super::unit_of(p, from, Level::Cell)?,
-        super::unit_of(p, to, Level::Cell)?,
+        relabel::unit_of(p, from, Level::Cell)?,
+        relabel::unit_of(p, to, Level::Cell)?,
     );
     if !share_boundary(&p.unit(f).geometry, &p.unit(t).geometry) {
         return Err(format!("cells {from} and {to} do not share a boundary"));
@@ -71,8 +73,8 @@ pub(super) fn step(
         return Err(format!("the area does not reach into cell {from}"));
     }
     Ok(Step {
-        upserts: super::reshaped(p, &local, &owner)?,
-        exchanges: super::exchanges(&local, &owner),
+        upserts: relabel::reshaped(p, &local, &owner)?,
+        exchanges: relabel::exchanges(&local, &owner),
         geometry: true,
         parents_may_move: move_parents,
         ..Step::default()
