@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use geo::{BoundingRect, InteriorPoint};
+use geo::InteriorPoint;
 use geo_types::{Geometry, MultiPolygon, Point};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -125,10 +125,10 @@ impl Checker {
         let mut levels: FxHashMap<Level, Vec<geo_types::Rect<f64>>> = FxHashMap::default();
         for code in &changed {
             for p in [before, after] {
-                if let Some(u) = p.get(code)
-                    && let Some(r) = u.geometry.bounding_rect()
+                if let Some(id) = p.id_of(code)
+                    && let Some(r) = p.bbox(id)
                 {
-                    levels.entry(u.level).or_default().push(r);
+                    levels.entry(p.unit(id).level).or_default().push(r);
                 }
             }
         }
@@ -137,14 +137,12 @@ impl Checker {
         for (level, rects) in level_list {
             let pick = |p: &Partition| -> Vec<Arc<Unit>> {
                 p.level_ids(level)
-                    .map(|id| p.unit(id))
-                    .filter(|u| {
-                        changed.contains(&u.code)
-                            || u.geometry
-                                .bounding_rect()
+                    .filter(|&id| {
+                        changed.contains(&p.unit(id).code)
+                            || p.bbox(id)
                                 .is_some_and(|b| rects.iter().any(|r| intersects(r, &b)))
                     })
-                    .cloned()
+                    .map(|id| p.unit(id).clone())
                     .collect()
             };
             let (old, new) = (pick(before), pick(after));

@@ -2,23 +2,10 @@
 //! (a clean partition shares its boundaries vertex for vertex).
 
 use citygrid_model::{Partition, RingSet, UnitId};
-use geo_types::{MultiPolygon, Rect};
+use geo_types::MultiPolygon;
 use rustc_hash::FxHashSet;
 
 use crate::local::segment_key;
-
-fn bbox(mp: &MultiPolygon<f64>) -> Option<Rect<f64>> {
-    let (lo, hi) =
-        citygrid_planar::bounds(mp.0.iter().flat_map(|p| p.exterior().0.iter().copied()))?;
-    Some(Rect::new(lo, hi))
-}
-
-fn meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
-    a.min().x <= b.max().x
-        && b.min().x <= a.max().x
-        && a.min().y <= b.max().y
-        && b.min().y <= a.max().y
-}
 
 fn vertex_keys(mp: &MultiPolygon<f64>) -> FxHashSet<[u64; 2]> {
     mp.0.iter()
@@ -30,24 +17,24 @@ fn vertex_keys(mp: &MultiPolygon<f64>) -> FxHashSet<[u64; 2]> {
 /// The units of `id`'s level that share at least one vertex with it, in id order.
 pub(crate) fn neighbours(partition: &Partition, id: UnitId) -> Vec<UnitId> {
     let unit = partition.unit(id);
-    let Some(b) = bbox(&unit.geometry) else {
+    let Some(b) = partition.bbox(id) else {
         return Vec::new();
     };
     let keys = vertex_keys(&unit.geometry);
     partition
-        .level_ids(unit.level)
+        .near(unit.level, b)
         .filter(|&o| o != id)
         .filter(|&o| {
-            let other = &partition.unit(o).geometry;
-            bbox(other).is_some_and(|r| meet(&r, &b))
-                && other
-                    .0
-                    .iter()
-                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                    .any(|r| {
-                        r.0.iter()
-                            .any(|&c| keys.contains(&citygrid_planar::coord_key(c)))
-                    })
+            partition
+                .unit(o)
+                .geometry
+                .0
+                .iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .any(|r| {
+                    r.0.iter()
+                        .any(|&c| keys.contains(&citygrid_planar::coord_key(c)))
+                })
         })
         .collect()
 }

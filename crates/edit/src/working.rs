@@ -39,6 +39,8 @@ pub(crate) struct Working<'a> {
     pub snap_m: f64,
     /// Lineage of all operations so far.
     pub lineage: Vec<Lineage>,
+    /// Every code an operation put in or took out, parents included.
+    touched: BTreeSet<UnitCode>,
 }
 
 impl<'a> Working<'a> {
@@ -50,6 +52,7 @@ impl<'a> Working<'a> {
             taken,
             snap_m,
             lineage: Vec::new(),
+            touched: BTreeSet::new(),
         }
     }
 
@@ -65,6 +68,7 @@ impl<'a> Working<'a> {
         }
         let mut touched: Vec<UnitCode> = step.upserts.iter().map(|u| u.code.clone()).collect();
         touched.extend(step.removed.iter().cloned());
+        self.touched.extend(touched.iter().cloned());
         let mut after = self
             .now
             .with_changes_as(step.upserts, &step.removed, version)
@@ -82,6 +86,7 @@ impl<'a> Working<'a> {
                     rebuilt.extend(rebuild(&after, &parent)?);
                 }
                 touched = rebuilt.iter().map(|u| u.code.clone()).collect();
+                self.touched.extend(touched.iter().cloned());
                 if rebuilt.is_empty() {
                     break;
                 }
@@ -151,23 +156,16 @@ impl<'a> Working<'a> {
     /// codes only in the base.
     pub fn codes(&self) -> (Vec<UnitCode>, Vec<UnitCode>, Vec<UnitCode>) {
         let (mut changed, mut created, mut retired) = (Vec::new(), Vec::new(), Vec::new());
-        for u in self.now.units() {
-            match self.before.get(&u.code) {
-                None => created.push(u.code.clone()),
-                Some(old) if !std::sync::Arc::ptr_eq(old, u) && **old != **u => {
-                    changed.push(u.code.clone());
+        for code in &self.touched {
+            match (self.before.get(code), self.now.get(code)) {
+                (None, Some(_)) => created.push(code.clone()),
+                (Some(_), None) => retired.push(code.clone()),
+                (Some(old), Some(new)) if !std::sync::Arc::ptr_eq(old, new) && old != new => {
+                    changed.push(code.clone());
                 }
-                Some(_) => {}
+                _ => {}
             }
         }
-        for u in self.before.units() {
-            if self.now.get(&u.code).is_none() {
-                retired.push(u.code.clone());
-            }
-        }
-        changed.sort();
-        created.sort();
-        retired.sort();
         (changed, created, retired)
     }
 }

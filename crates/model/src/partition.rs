@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use geo_types::{Coord, MultiPolygon, Rect};
 use rustc_hash::FxHashMap;
 
 use crate::code::{CodeLayout, UnitCode};
@@ -26,6 +27,28 @@ pub struct Partition {
     by_code: FxHashMap<UnitCode, UnitId>,
     parent: Vec<Option<UnitId>>,
     children: Vec<Vec<UnitId>>,
+    /// Each unit's bounding box (`None` for empty geometry), kept so that finding
+    /// the units near an edit does not walk every vertex of the city.
+    boxes: Vec<Option<Rect<f64>>>,
+}
+
+/// The bounding box of a unit's outer rings (holes lie inside them).
+fn bbox(mp: &MultiPolygon<f64>) -> Option<Rect<f64>> {
+    let mut it = mp.0.iter().flat_map(|p| p.exterior().0.iter());
+    let first = *it.next()?;
+    let (lo, hi) = it.fold((first, first), |(lo, hi), c| {
+        (
+            Coord {
+                x: lo.x.min(c.x),
+                y: lo.y.min(c.y),
+            },
+            Coord {
+                x: hi.x.max(c.x),
+                y: hi.y.max(c.y),
+            },
+        )
+    });
+    Some(Rect::new(lo, hi))
 }
 
 impl Partition {
@@ -85,6 +108,7 @@ impl Partition {
             parent[i] = Some(pid);
             children[pid as usize].push(i as UnitId);
         }
+        let boxes = units.iter().map(|u| bbox(&u.geometry)).collect();
         Ok(Partition {
             version,
             layout,
@@ -92,6 +116,7 @@ impl Partition {
             by_code,
             parent,
             children,
+            boxes,
         })
     }
 
@@ -115,6 +140,11 @@ impl Partition {
         removed: &[UnitCode],
         version: u64,
     ) -> Result<Self> {
+        if removed.is_empty()
+            && let Some(p) = self.replaced_in_place(&changed, version)
+        {
+            return Ok(p);
+        }
         let mut replaced: FxHashMap<UnitCode, Arc<Unit>> = changed
             .into_iter()
             .map(|u| (u.code.clone(), Arc::new(u)))
@@ -128,6 +158,24 @@ impl Partition {
         }
         units.extend(replaced.into_values());
         Self::from_shared(units, self.layout.clone(), version)
+    }
+
+    /// An edit that only replaces units by ones with the same code, level and
+    /// parent changes no index: the copy takes the new units where the old ones were
+    /// (an edit of a few cells among thousands costs a few pointer copies).
+    fn replaced_in_place(&self, changed: &[Unit], version: u64) -> Option<Self> {
+        let mut out = self.clone();
+        for u in changed {
+            let id = *self.by_code.get(&u.code)? as usize;
+            let old = &self.units[id];
+            if old.level != u.level || old.parent != u.parent {
+                return None;
+            }
+            out.units[id] = Arc::new(u.clone());
+            out.boxes[id] = bbox(&u.geometry);
+        }
+        out.version = version;
+        Some(out)
     }
 
     /// The version number, 1 for a partition built from scratch.
@@ -174,6 +222,28 @@ impl Partition {
         let start = self.units.partition_point(|u| u.level < level);
         let end = self.units.partition_point(|u| u.level <= level);
         (start as UnitId)..(end as UnitId)
+    }
+
+    /// A unit's bounding box (`None` for empty geometry).
+    ///
+    /// # Panics
+    /// When `id` is not an id of this version.
+    #[must_use]
+    pub fn bbox(&self, id: UnitId) -> Option<Rect<f64>> {
+        self.boxes[id as usize]
+    }
+
+    /// Units at `level` whose bounding box meets `rect` (touching counts), in code
+    /// order.
+    pub fn near(&self, level: Level, rect: Rect<f64>) -> impl Iterator<Item = UnitId> + '_ {
+        self.level_ids(level).filter(move |&id| {
+            self.boxes[id as usize].is_some_and(|b| {
+                b.min().x <= rect.max().x
+                    && rect.min().x <= b.max().x
+                    && b.min().y <= rect.max().y
+                    && rect.min().y <= b.max().y
+            })
+        })
     }
 
     /// The parent of a unit, if it has one in the partition.
