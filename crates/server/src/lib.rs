@@ -9,6 +9,7 @@
 pub mod cache; // a memory-bounded cache with CLOCK eviction
 pub mod city; // the loaded partition, its index and pre-rendered answers
 pub mod config; // settings from the command line and a TOML file
+pub mod edit_json; // POST /v1/edits bodies to edit requests
 pub mod error; // one error type that answers in JSON
 pub mod metrics; // Prometheus counters and a latency histogram
 pub mod routes; // the handlers, one module per resource

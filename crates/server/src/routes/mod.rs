@@ -7,7 +7,7 @@ pub mod convert; // GET /v1/convert
 pub mod docs; // GET /openapi.json, /docs
 pub mod health; // GET /healthz, /readyz, /metrics
 pub mod lookup; // GET and POST /v1/lookup
-mod params; // query parameters the handlers share: crs, limit, numbers
+pub(crate) mod params; // query parameters the handlers share: crs, limit, numbers
 pub mod search; // GET /v1/search
 pub mod tiles; // GET /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json, /v1/style.json
 pub mod units; // GET /v1/units/{code}

@@ -7,7 +7,7 @@ use citygrid_crs::{Crs, Transform};
 use crate::error::ApiError;
 
 /// The coordinate system named by a `crs` parameter (WGS84 when absent).
-pub(super) fn crs_param(value: Option<&str>) -> Result<(Crs, Transform), ApiError> {
+pub(crate) fn crs_param(value: Option<&str>) -> Result<(Crs, Transform), ApiError> {
     let crs = match value {
         None => Crs::Wgs84,
         Some(text) => text
