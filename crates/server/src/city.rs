@@ -1,7 +1,10 @@
 //! The city being served: one partition version, its point index, and every cell's
-//! lookup answer rendered to JSON once at start, so a lookup copies bytes.
+//! lookup answer rendered to JSON once, so a lookup copies bytes. A later version's
+//! city is made from the one before it ([`City::next`]), keeping the answers of every
+//! unit the commit left alone.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use geo::BoundingRect;
 use geo_types::Rect;
@@ -22,8 +25,9 @@ pub struct City {
     /// Where it was loaded from.
     pub source: String,
     /// Each unit's lookup answer (`{"code", "name", "level", "attributes",
-    /// "ancestors"}`), by unit id.
-    answers: Vec<Box<str>>,
+    /// "ancestors"}`), by unit id; shared with the versions before and after it
+    /// where the unit and its ancestors did not change.
+    answers: Vec<Arc<str>>,
     /// Each unit's bounding box, by unit id (absent for empty geometry).
     boxes: Vec<Option<Rect<f64>>>,
 }
@@ -58,7 +62,7 @@ impl City {
     pub fn new(partition: Partition, source: String) -> Result<City, ServerError> {
         let index = CellIndex::new(&partition)?;
         let answers = (0..partition.units().len() as UnitId)
-            .map(|id| answer(&partition, id).to_string().into_boxed_str())
+            .map(|id| answer(&partition, id).to_string().into())
             .collect();
         let boxes = partition
             .units()
@@ -72,6 +76,60 @@ impl City {
             answers,
             boxes,
         })
+    }
+
+    /// The city of another version of the same partition (`partition` made from this
+    /// one's by [`Partition::with_changes_as`], which shares every unit it leaves
+    /// alone): the answers and boxes of units that are the same `Arc` as here, under
+    /// ancestors that are too, are reused rather than rendered again; the index is
+    /// built anew (a few milliseconds for a city, and it has no partial update).
+    ///
+    /// # Errors
+    /// [`ServerError::Index`] when a cell cannot be indexed.
+    pub fn next(&self, partition: Partition) -> Result<City, ServerError> {
+        let index = CellIndex::new(&partition)?;
+        let units = partition.units();
+        // Units are sorted top level first, so a parent's id is below its
+        // children's and `kept[parent]` is known when a child is reached.
+        let mut kept: Vec<Option<UnitId>> = Vec::with_capacity(units.len());
+        for (id, unit) in units.iter().enumerate() {
+            let old = self
+                .partition
+                .id_of(&unit.code)
+                .filter(|&old| Arc::ptr_eq(self.partition.unit(old), unit));
+            let parent_kept = partition
+                .parent_of(id as UnitId)
+                .is_none_or(|p| kept[p as usize].is_some());
+            kept.push(old.filter(|_| parent_kept));
+        }
+        let answers = kept
+            .iter()
+            .enumerate()
+            .map(|(id, old)| match old {
+                Some(old) => Arc::clone(&self.answers[*old as usize]),
+                None => answer(&partition, id as UnitId).to_string().into(),
+            })
+            .collect();
+        let boxes = units
+            .iter()
+            .map(|u| match self.partition.id_of(&u.code) {
+                Some(old) if Arc::ptr_eq(self.partition.unit(old), u) => self.boxes[old as usize],
+                _ => u.geometry.bounding_rect(),
+            })
+            .collect();
+        Ok(City {
+            partition,
+            index,
+            source: self.source.clone(),
+            answers,
+            boxes,
+        })
+    }
+
+    /// The partition version served.
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.partition.version()
     }
 
     /// The pre-rendered lookup answer of a unit.

@@ -11,6 +11,7 @@ pub mod city; // the loaded partition, its index and pre-rendered answers
 pub mod config; // settings from the command line and a TOML file
 pub mod error; // one error type that answers in JSON
 pub mod metrics; // Prometheus counters and a latency histogram
+pub mod moved; // the area that moved between units from one version to another
 pub mod routes; // the handlers, one module per resource
 mod server; // the router, its layers, and serving until a signal
 mod state; // what every handler sees
