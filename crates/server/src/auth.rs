@@ -26,7 +26,7 @@ use crate::state::AppState;
 
 /// How long a token the store verified is trusted without asking again: the most a
 /// revocation waits to take effect.
-pub const TRUSTED: Duration = Duration::from_secs(5);
+pub const TRUSTED: Duration = Duration::from_secs(2);
 /// How long a token the store does not know is refused without asking again (a
 /// token created meanwhile waits this long).
 const DISTRUSTED: Duration = Duration::from_secs(1);

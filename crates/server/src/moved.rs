@@ -7,6 +7,12 @@
 //! Only units that changed can have lost or gained land (a unit whose geometry is
 //! the same in both versions neither gave nor took any), so only they are
 //! intersected, and only pairs whose boxes meet.
+//!
+//! The intersection drops vertices along a straight run of boundary, and on the
+//! ellipsoid an edge is the geodesic between its vertices, so a moved area agrees
+//! with the units' own areas to about 1e-5 of them (3 m² of a 1.1 km² cell whose
+//! straight north edge had a vertex in its middle), far below what a redrawn
+//! boundary moves.
 
 use geo::{BooleanOps, BoundingRect};
 use geo_types::MultiPolygon;

@@ -1,8 +1,10 @@
 //! The real server on a free port, called over HTTP: answers, errors (snapshotted),
 //! limits, CORS, gzip, metrics, and the OpenAPI document matching the routes.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod support;
+
+use std::io::Read;
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use geo::InteriorPoint;
@@ -11,6 +13,7 @@ use serde_json::{Value, json};
 use citygrid_model::{CodeLayout, Level, Partition};
 use citygrid_server::{AppState, City, Config, Versions, router};
 use citygrid_synth::SynthCity;
+use support::{Reply, tile_at};
 
 /// One server for all tests (a 300-cell generated city), started once.
 fn server() -> &'static (SocketAddr, Arc<City>) {
@@ -31,93 +34,12 @@ fn server() -> &'static (SocketAddr, Arc<City>) {
             Arc::new(Versions::from_partition(partition, "generated".into(), &config).unwrap());
         let city = Arc::clone(&versions.head().city);
         let state = AppState::new(versions, config).unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, router(state)).await.unwrap();
-            });
-        });
-        (rx.recv().unwrap(), city)
+        (support::serve(router(state), || {}), city)
     })
 }
 
-struct Reply {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .lines()
-            .find(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
-            })
-            .map(|l| l.split_once(':').unwrap().1.trim().to_string())
-    }
-}
-
-/// A minimal HTTP/1.1 client: one request per connection.
 fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let (addr, _) = server();
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("headers end");
-    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
-        b = &b[line_end + 2 + size + 2..];
-    }
+    support::request(server().0, method, path, headers, body)
 }
 
 fn get(path: &str) -> Reply {
@@ -447,11 +369,7 @@ fn the_openapi_document_lists_exactly_the_routes() {
 /// The zoom-12 tile over the middle of the city.
 fn middle_tile() -> String {
     let ((lon, lat), _) = known_point();
-    let n = 4096.0_f64;
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-    format!("12/{x}/{y}")
+    tile_at(lon, lat, 12)
 }
 
 fn gunzip(b: &[u8]) -> Vec<u8> {
@@ -541,4 +459,24 @@ fn tilejson_and_style_describe_the_layers() {
     }
     let m = get("/metrics");
     assert!(String::from_utf8_lossy(&m.body).contains("citygrid_tile_cache_entries"));
+}
+
+#[test]
+fn a_partition_file_is_one_version_with_no_history() {
+    let ((lon, lat), code) = known_point();
+    let one = get(&format!("/v1/lookup?lon={lon}&lat={lat}&version=1"));
+    assert_eq!((one.status, one.version()), (200, 1));
+    assert_eq!(one.json()["cell"]["code"], code.as_str());
+    for path in [
+        format!("/v1/lookup?lon={lon}&lat={lat}&version=2"),
+        format!("/v1/cells/{code}?at=2026-03-01T00:00:00Z"),
+        "/v1/versions".to_string(),
+        format!("/v1/cells/{code}/history"),
+        "/v1/diff?from=1&to=1".to_string(),
+    ] {
+        let r = get(&path);
+        assert_eq!(r.status, 404, "{path}");
+        let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(message.contains("generated"), "{path}: {message}");
+    }
 }
