@@ -18,7 +18,7 @@ use citygrid_model::{Level, UnitCode, UnitId};
 use crate::as_of::AsOf;
 use crate::city::{City, attributes_json};
 use crate::error::ApiError;
-use crate::routes::params::{crs_param, limit_param};
+use crate::routes::params::{code_param, crs_param, limit_param};
 use crate::state::AppState;
 
 /// `GET /v1/cells` and `/v1/cells/{code}`.
@@ -55,9 +55,7 @@ pub async fn one(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let (_, transform) = crs_param(query.get("crs").map(String::as_str))?;
-    let code: UnitCode = code
-        .parse()
-        .map_err(|e| ApiError::BadRequest(format!("{e}")))?;
+    let code = code_param(&code)?;
     let id = city.partition.id_of(&code).ok_or_else(|| {
         ApiError::NotFound(format!(
             "no unit with code {code} in version {}",

@@ -12,11 +12,10 @@ use geo_types::Geometry;
 use serde_json::{Value, json};
 
 use citygrid_io::geometry::to_geojson;
-use citygrid_model::UnitCode;
 
 use crate::error::ApiError;
 use crate::records::{lineage_json, state_json};
-use crate::routes::params::crs_param;
+use crate::routes::params::{code_param, crs_param};
 use crate::state::AppState;
 
 /// `GET /v1/cells/{code}/history`.
@@ -35,9 +34,7 @@ pub async fn get_history(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let (_, transform) = crs_param(query.get("crs").map(String::as_str))?;
-    let code: UnitCode = code
-        .parse()
-        .map_err(|e| ApiError::BadRequest(format!("{e}")))?;
+    let code = code_param(&code)?;
     let asked = code.clone();
     let (states, lineage, times) = state
         .versions

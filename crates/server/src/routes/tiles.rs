@@ -73,11 +73,16 @@ pub async fn versioned_tile(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let tiles = state
-        .versions
-        .tiles(version_number("version", &version)?)
-        .await?;
+    let tiles = tiles_of(&state, &version).await?;
     tile_response(&tiles, (&z, &x, &file), &query, &headers, IMMUTABLE).await
+}
+
+/// The tiles of the version a path names.
+async fn tiles_of(state: &AppState, version: &str) -> Result<Arc<TileService>, ApiError> {
+    state
+        .versions
+        .tiles(version_number("version", version)?)
+        .await
 }
 
 async fn tile_response(
@@ -225,10 +230,7 @@ pub async fn versioned_tilejson(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let tiles = state
-        .versions
-        .tiles(version_number("version", &version)?)
-        .await?;
+    let tiles = tiles_of(&state, &version).await?;
     let body = tilejson_body(&state, &tiles, &query, &headers)?;
     Ok(cached_json(body, IMMUTABLE, tiles.version()))
 }

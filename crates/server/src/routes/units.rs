@@ -7,12 +7,13 @@ use axum::extract::Path;
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use citygrid_model::UnitId;
 use citygrid_model::measure::area_m2;
-use citygrid_model::{UnitCode, UnitId};
 
 use crate::as_of::AsOf;
 use crate::city::attributes_json;
 use crate::error::ApiError;
+use crate::routes::params::code_param;
 use crate::state::AppState;
 
 /// `GET /v1/units/{code}`.
@@ -23,9 +24,7 @@ pub fn router() -> Router<AppState> {
 /// Answers with code, name, level, attributes, area, ancestors (nearest first),
 /// children and the version.
 pub async fn one(AsOf(city): AsOf, Path(code): Path<String>) -> Result<Json<Value>, ApiError> {
-    let code: UnitCode = code
-        .parse()
-        .map_err(|e| ApiError::BadRequest(format!("{e}")))?;
+    let code = code_param(&code)?;
     let p = &city.partition;
     let id = p.id_of(&code).ok_or_else(|| {
         ApiError::NotFound(format!(

@@ -53,6 +53,14 @@ impl Reply {
             .map(|l| l.split_once(':').unwrap().1.trim().to_string())
     }
 
+    /// The message of an error answer.
+    pub fn message(&self) -> String {
+        self.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an error: {}", String::from_utf8_lossy(&self.body)))
+            .to_string()
+    }
+
     /// The `X-Citygrid-Version` header as a number.
     pub fn version(&self) -> u64 {
         self.header("x-citygrid-version")
