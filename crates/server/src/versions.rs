@@ -28,9 +28,9 @@ use crate::snapshot::{MapData, Snapshot};
 use crate::tile_service::{TileCache, TileService};
 use crate::viewer::Viewer;
 
-/// Older versions' cities kept ready (each about as large as the head's index and
-/// answers, a few MB for a city of Guiyang's size; units are shared).
-const OLD_CITIES: usize = 4;
+/// Older versions' cities kept ready (each holds its own index, 23 MB for Guiyang's;
+/// units and answers are shared with the head where they did not change).
+const OLD_CITIES: usize = 3;
 /// Older versions' tilers kept ready, for maps still showing them (tens of MB each
 /// once their zooms are simplified).
 const OLD_TILES: usize = 2;
@@ -263,14 +263,16 @@ impl Versions {
                 return Ok(None);
             }
             let made_at = store.version(head).map_err(store_error)?.created_at;
-            let partition = store
-                .changes(base.version(), head)
-                .and_then(|changes| changes.apply(&base.partition))
-                .map_err(store_error)?;
-            Ok(Some((base.next(partition).map_err(internal)?, made_at)))
+            let changes = store.changes(base.version(), head).map_err(store_error)?;
+            let read = started.elapsed();
+            let partition = changes.apply(&base.partition).map_err(store_error)?;
+            let applied = started.elapsed();
+            let city = base.next(partition).map_err(internal)?;
+            let phases = [read, applied - read, started.elapsed() - applied].map(ms);
+            Ok(Some((city, made_at, phases)))
         })
         .await?;
-        let Some((city, made_at)) = next else {
+        let Some((city, made_at, [read_ms, apply_ms, city_ms])) = next else {
             return Ok(current);
         };
         let city = Arc::new(city);
@@ -284,8 +286,11 @@ impl Versions {
         tracing::info!(
             version = city.version(),
             from = current.version(),
-            swap_ms = started.elapsed().as_secs_f64() * 1e3,
-            since_commit_ms = Timestamp::now().duration_since(made_at).as_secs_f64() * 1e3,
+            read_ms,
+            apply_ms,
+            city_ms,
+            swap_ms = ms(started.elapsed()),
+            since_commit_ms = ms(Timestamp::now().duration_since(made_at).unsigned_abs()),
             "serving a new version"
         );
         Ok(self.head())
@@ -302,7 +307,7 @@ impl Versions {
     ///
     /// # Errors
     /// When the new version cannot be tiled or coloured; the map before stays.
-    pub(crate) async fn draw_head(&self) -> Result<bool, ApiError> {
+    pub async fn draw_head(&self) -> Result<bool, ApiError> {
         let head = self.head();
         if head.map.version() == head.version() {
             return Ok(false);
@@ -338,7 +343,7 @@ impl Versions {
             version = map.version(),
             from = head.map.version(),
             dirty_tiles = dirty,
-            draw_ms = started.elapsed().as_secs_f64() * 1e3,
+            draw_ms = ms(started.elapsed()),
             "tiles of a new version served"
         );
         Ok(true)
@@ -365,6 +370,11 @@ fn store_error(e: StoreError) -> ApiError {
         )),
         other => ApiError::Internal(other.to_string()),
     }
+}
+
+/// Milliseconds, to a tenth, for the log.
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e4).round() / 10.0
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
