@@ -1,9 +1,8 @@
 //! Who is calling: `Authorization: Bearer TOKEN` (RFC 6750), verified through the
 //! store, which keeps only the tokens' hashes. A handler that needs a token takes a
-//! [`Caller`] argument (401 without one) and asks it for a role or a district
-//! ([`Caller::require`], [`Caller::require_scope`]: 403 when they do not allow it);
-//! `Option<Caller>` takes one when it is sent. With `read_requires_token` in the
-//! settings, [`readers`] asks every `/v1/` request for one.
+//! [`Caller`] argument (401 without one; the extractor is in `crate::guard`) and asks
+//! it for a role or a district ([`Caller::require`], [`Caller::require_scope`]: 403
+//! when they do not allow it); `Option<Caller>` takes one when it is sent.
 //!
 //! Verified tokens are remembered for [`TRUSTED`], so a burst of requests asks the
 //! store once; a revocation takes effect within that time.
@@ -11,18 +10,14 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use rustc_hash::FxHashMap;
 
 use citygrid_model::{Partition, UnitCode};
 use citygrid_store::{Role, Store, TokenInfo};
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// How long a token the store verified is trusted without asking again: the most a
 /// revocation waits to take effect.
@@ -36,7 +31,8 @@ const REMEMBERED: usize = 10_000;
 /// Verifies tokens through the store and remembers the answers briefly.
 pub struct Auth {
     store: Option<Arc<dyn Store>>,
-    reads_need_token: bool,
+    /// Whether every `/v1/` request needs a token (`read_requires_token`).
+    pub reads_need_token: bool,
     remembered: Mutex<FxHashMap<String, (Option<Caller>, Instant)>>,
 }
 
@@ -103,8 +99,8 @@ impl Caller {
 }
 
 impl Auth {
-    /// Verifies through `store`; with `reads_need_token`, [`readers`] asks every
-    /// `/v1/` request for a token.
+    /// Verifies through `store`; with `reads_need_token`, every `/v1/` request
+    /// needs a token (`crate::guard::readers`).
     #[must_use]
     pub fn new(store: Option<Arc<dyn Store>>, reads_need_token: bool) -> Self {
         Auth {
@@ -182,46 +178,5 @@ impl Auth {
         self.remembered
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        state.auth.caller(parts).await?.ok_or_else(|| {
-            ApiError::Unauthorized(
-                "this needs a token: send Authorization: Bearer TOKEN (citygrid token create)"
-                    .into(),
-            )
-        })
-    }
-}
-
-impl OptionalFromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, ApiError> {
-        state.auth.caller(parts).await
-    }
-}
-
-/// With `read_requires_token`, refuses every `/v1/` request without a valid token
-/// (any role may read). Health, metrics, `/docs`, `/openapi.json` and the viewer's
-/// files stay open: probes and people finding out how to sign in need them.
-pub async fn readers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !state.auth.reads_need_token || !request.uri().path().starts_with("/v1/") {
-        return next.run(request).await;
-    }
-    let (mut parts, body) = request.into_parts();
-    match <Caller as FromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await {
-        Ok(caller) => match caller.require(Role::Viewer) {
-            Ok(()) => next.run(Request::from_parts(parts, body)).await,
-            Err(e) => e.into_response(),
-        },
-        Err(e) => e.into_response(),
     }
 }

@@ -14,6 +14,7 @@ pub mod cache; // a memory-bounded cache with CLOCK eviction
 pub mod city; // the loaded partition, its index and pre-rendered answers
 pub mod config; // settings from the command line and a TOML file
 pub mod error; // one error type that answers in JSON
+pub mod guard; // the Caller extractor and the token check of reads
 pub mod metrics; // Prometheus counters and a latency histogram
 pub mod moved; // the area that moved between units from one version to another
 mod recent; // a few versions' values, each made once on demand

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ServerError};
 use crate::routes;
 use crate::state::AppState;
 use crate::versions::Versions;
-use crate::{as_of, auth, watch};
+use crate::{as_of, guard, watch};
 
 /// All routes ([`routes::router`]) with their layers: tokens for reads (when the
 /// settings ask), metrics, the `X-Citygrid-Version` header, gzip, CORS. Paths
@@ -45,7 +45,10 @@ pub fn router(state: AppState) -> Router {
                 .call_fallback_on_method_not_allowed(true)
                 .fallback(any(not_found).with_state(state.clone())),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), auth::readers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::readers,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(middleware::from_fn_with_state(state.clone(), as_of::stamp))
         .layer(CompressionLayer::new().gzip(true))
