@@ -13,25 +13,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use citygrid_io::{ReadOptions, read_units};
-use citygrid_model::{AttrValue, CodeLayout, Level, Partition, Unit};
+use citygrid_model::{AttrValue, Level, Unit};
 use citygrid_store::Commit;
 
-use citygrid_benches::{data_dir, median};
+use citygrid_benches::{data_dir, guiyang, median};
 
 const COMMITS: usize = 200;
 const UNITS_PER_COMMIT: usize = 10;
-
-fn guiyang() -> Partition {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../data/guiyang/partition.geojson.gz"
-    );
-    let units = read_units(path.as_ref(), &ReadOptions::default())
-        .expect("data/guiyang/partition.geojson.gz")
-        .units;
-    Partition::new(units, CodeLayout::default()).expect("Guiyang is a partition")
-}
 
 fn store(c: &mut Criterion) {
     let partition = guiyang();

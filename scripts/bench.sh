@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo bench -j2 -p citygrid-benches --bench check -- "$@"
 cargo bench -j2 -p citygrid-benches --bench index -- "$@"
+# A new version served after a commit: lookups, then tiles (bundled Guiyang).
+cargo bench -j2 -p citygrid-benches --bench versions
 # Vector tiles beside PostGIS ST_AsMVT (PostgreSQL + PostGIS from Debian,
 # installed and started here).
 benches/postgis/setup.sh

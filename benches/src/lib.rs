@@ -1,13 +1,15 @@
 //! Helpers shared by the benchmarks (the benchmarks themselves are the bench
 //! targets beside this file): timing by median, the scratch folder for data handed
-//! to peer tools, and the Guiyang-sized generated city every benchmark uses.
+//! to peer tools, the Guiyang-sized generated city every benchmark uses, and the
+//! bundled Guiyang itself.
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use citygrid_model::Unit;
+use citygrid_io::{ReadOptions, read_units};
+use citygrid_model::{CodeLayout, Partition, Unit};
 use citygrid_synth::SynthCity;
 
 /// Cells of the benchmark city: Guiyang has 5,906.
@@ -22,6 +24,23 @@ pub fn city() -> Vec<Unit> {
         .cells(CELLS)
         .vertices_per_cell(VERTICES_PER_CELL)
         .generate()
+}
+
+/// The bundled Guiyang (`data/guiyang/partition.geojson.gz`: 5,906 cells and the
+/// 1,498 units above them).
+///
+/// # Panics
+/// When the file cannot be read or is not a partition.
+#[must_use]
+pub fn guiyang() -> Partition {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/guiyang/partition.geojson.gz"
+    );
+    let units = read_units(path.as_ref(), &ReadOptions::default())
+        .expect("data/guiyang/partition.geojson.gz")
+        .units;
+    Partition::new(units, CodeLayout::default()).expect("Guiyang is a partition")
 }
 
 /// The median wall time of `runs` calls.

@@ -2,6 +2,7 @@
 //! together on real and generated data. Each module's name reads as a sentence.
 
 mod a_killed_store_writer_loses_nothing;
+mod a_server_follows_commits_of_other_processes;
 mod a_store_from_the_command_line;
 mod building_a_partition;
 mod exporting_cells_for_gis;

@@ -14,7 +14,8 @@ use crate::error::ServerError;
 ///
 /// ```toml
 /// bind = "0.0.0.0:8080"
-/// partition = "data/guiyang/partition.geojson.gz"
+/// store = "/srv/citygrid/guiyang.gpkg"
+/// read_requires_token = true
 /// cors_origins = ["https://map.example.gov.cn"]
 /// max_batch_points = 100000
 /// tile_cache_bytes = 268435456
@@ -29,9 +30,18 @@ use crate::error::ServerError;
 pub struct Config {
     /// Address and port to listen on.
     pub bind: SocketAddr,
-    /// The partition to serve: a GeoJSON FeatureCollection of cells and the units
-    /// above them (as `citygrid export` writes it).
-    pub partition: PathBuf,
+    /// The store to serve (a GeoPackage path; `citygrid store init` makes one): its
+    /// head, every older version on demand, and each new version within a second
+    /// of its commit, by whichever process.
+    pub store: Option<String>,
+    /// Or a partition file to serve as its only version: a GeoJSON
+    /// FeatureCollection of cells and the units above them (as `citygrid export`
+    /// writes it).
+    pub partition: Option<PathBuf>,
+    /// Whether every `/v1/` request needs a token (`Authorization: Bearer TOKEN`,
+    /// any role; `citygrid token create`). Health, metrics, the API description
+    /// and the viewer's files stay open. Needs a store, which holds the tokens.
+    pub read_requires_token: bool,
     /// Origins allowed by CORS; `["*"]` allows any (the API is read-only).
     pub cors_origins: Vec<String>,
     /// Most points in one batch lookup; more is refused with 413.
@@ -64,7 +74,9 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            partition: PathBuf::from("data/guiyang/partition.geojson.gz"),
+            store: None,
+            partition: None,
+            read_requires_token: false,
             cors_origins: vec!["*".to_string()],
             max_batch_points: 100_000,
             max_body_bytes: 16 * 1024 * 1024,

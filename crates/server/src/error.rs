@@ -21,6 +21,12 @@ pub enum ApiError {
     /// A body or batch over the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// No token, or one the store does not know (or has revoked).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A token whose role or district does not allow what was asked.
+    #[error("{0}")]
+    Forbidden(String),
     /// A failure on our side.
     #[error("internal error")]
     Internal(String),
@@ -32,6 +38,8 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -41,6 +49,8 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::NotFound(_) => "not_found",
             ApiError::TooLarge(_) => "too_large",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -53,7 +63,15 @@ impl IntoResponse for ApiError {
         }
         let status = self.status();
         let body = json!({"error": {"status": status.as_u16(), "kind": self.kind(), "message": self.to_string()}});
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750 section 3: how to authenticate.
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"citygrid\""),
+            );
+        }
+        response
     }
 }
 
@@ -77,6 +95,12 @@ pub enum ServerError {
         /// Where it was looked for.
         path: PathBuf,
     },
+    /// The settings name no store and no partition, or both.
+    #[error("{0}")]
+    Source(String),
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] citygrid_store::StoreError),
     /// The partition could not be read.
     #[error(transparent)]
     Read(#[from] citygrid_io::IoError),

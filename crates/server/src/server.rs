@@ -13,16 +13,15 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 
-use crate::city::City;
 use crate::config::Config;
 use crate::error::{ApiError, ServerError};
-use crate::metrics::Metrics;
 use crate::routes;
 use crate::state::AppState;
-use crate::tile_service::TileService;
-use crate::viewer::Viewer;
+use crate::versions::Versions;
+use crate::{as_of, guard, watch};
 
-/// All routes ([`routes::router`]) with their layers: metrics, CORS, gzip. Paths
+/// All routes ([`routes::router`]) with their layers: tokens for reads (when the
+/// settings ask), metrics, the `X-Citygrid-Version` header, gzip, CORS. Paths
 /// no route takes are the web viewer's files (`Config::viewer_dir`), and a JSON
 /// 404 beyond those.
 pub fn router(state: AppState) -> Router {
@@ -38,14 +37,20 @@ pub fn router(state: AppState) -> Router {
         CorsLayer::new().allow_origin(AllowOrigin::list(origins))
     }
     .allow_methods([Method::GET, Method::POST])
-    .allow_headers(Any);
+    .allow_headers(Any)
+    .expose_headers([as_of::VERSION_HEADER]);
     routes::router()
         .fallback_service(
             ServeDir::new(&state.config.viewer_dir)
                 .call_fallback_on_method_not_allowed(true)
                 .fallback(any(not_found).with_state(state.clone())),
         )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::readers,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), count))
+        .layer(middleware::from_fn_with_state(state.clone(), as_of::stamp))
         .layer(CompressionLayer::new().gzip(true))
         .layer(cors)
         .with_state(state)
@@ -79,36 +84,26 @@ async fn count(State(state): State<AppState>, request: Request, next: Next) -> R
     response
 }
 
-/// Loads the partition, binds, and serves until SIGINT or SIGTERM, finishing the
-/// requests in flight.
+/// Loads the store's head (or the partition), binds, follows the store, and serves
+/// until SIGINT or SIGTERM, finishing the requests in flight.
 ///
 /// # Errors
-/// [`ServerError`] when the partition cannot be loaded or the address bound.
+/// [`ServerError`] when there is nothing to serve, it cannot be loaded, or the
+/// address cannot be bound.
 pub async fn serve(config: Config) -> Result<(), ServerError> {
     let started = Instant::now();
-    let city = City::load(&config.partition)?;
+    let versions = Arc::new(Versions::open(&config)?);
+    let head = versions.head();
     tracing::info!(
-        source = %city.source,
-        cells = city.cell_count(),
-        index_bytes = city.index.memory_bytes(),
+        source = %head.city.source,
+        version = head.version(),
+        cells = head.city.cell_count(),
+        index_bytes = head.city.index.memory_bytes(),
         load_ms = started.elapsed().as_millis() as u64,
-        "partition loaded"
-    );
-    let started = Instant::now();
-    let tile_service = TileService::new(&city.partition, &config)?;
-    tracing::info!(
-        prepare_ms = started.elapsed().as_millis() as u64,
-        "tiles prepared"
-    );
-    let started = Instant::now();
-    let viewer = Viewer::new(&city, &config)?;
-    tracing::info!(
-        colour_ms = started.elapsed().as_millis() as u64,
         viewer = %config.viewer_dir.display(),
-        "viewer prepared"
+        "partition loaded, tiles and viewer prepared"
     );
-    let tiles = Arc::new(tile_service);
-    let warming = Arc::clone(&tiles);
+    let warming = Arc::clone(&head.map.tiles);
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         warming.warm();
@@ -117,15 +112,10 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
             "tile zooms simplified"
         );
     });
+    watch::spawn(&versions);
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
-    let state = AppState {
-        city: Arc::new(city),
-        config: Arc::new(config),
-        metrics: Arc::new(Metrics::default()),
-        tiles,
-        viewer: Arc::new(viewer),
-    };
+    let state = AppState::new(versions, config)?;
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -2,18 +2,20 @@
 //! GCJ-02 on first use) and a memory-bounded cache of encoded tiles, each kept raw
 //! and gzipped with its ETag.
 //!
-//! The cache key is (partition version, crs, z, x, y): a new version never serves
-//! an old tile. Tiles an edit leaves unchanged keep their bytes and so their
-//! ETag, and a client revalidating gets a 304; `citygrid_tiles::dirty_tiles`
-//! names the ones to render again.
+//! The cache key is (partition version, crs, z, x, y), and one cache serves every
+//! version: a new version never serves an old tile. A version made from the one
+//! before it [`TileService::inherit`]s that one's tiles outside
+//! `citygrid_tiles::dirty_tiles`: they keep their bytes and their ETag (which names
+//! the version the bytes were made for), so a client revalidating gets a 304.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use citygrid_crs::Crs;
 use citygrid_model::Partition;
 use citygrid_tiles::ids::fnv1a;
 use citygrid_tiles::mvt::gzip;
-use citygrid_tiles::{TileId, TileOptions, Tiler};
+use citygrid_tiles::{TileId, TileOptions, Tiler, dirty_tiles};
 
 use crate::cache::{Cache, CacheStats, Weigh};
 use crate::config::Config;
@@ -66,7 +68,8 @@ pub struct CachedTile {
     pub raw: Vec<u8>,
     /// The same, gzipped.
     pub gzip: Vec<u8>,
-    /// A weak ETag from the raw bytes: equal bytes, equal tag, in any version.
+    /// A weak ETag from the version the bytes were made for and the bytes
+    /// themselves: a later version that inherits the tile keeps it.
     pub etag: String,
 }
 
@@ -77,8 +80,8 @@ impl Weigh for CachedTile {
 }
 
 impl CachedTile {
-    fn new(raw: Vec<u8>) -> CachedTile {
-        let etag = format!("W/\"{:016x}\"", fnv1a(&raw));
+    fn new(raw: Vec<u8>, version: u64) -> CachedTile {
+        let etag = format!("W/\"{version}-{:016x}\"", fnv1a(&raw));
         let gzip = if raw.is_empty() {
             Vec::new()
         } else {
@@ -91,14 +94,24 @@ impl CachedTile {
 
 type Key = (u64, TileCrs, TileId);
 
-/// The tilers and the cache.
+/// Encoded tiles of every version served, by (version, crs, tile).
+pub type TileCache = Cache<Key, CachedTile>;
+
+/// The WGS84 tiles a version shares with an earlier one: all but the dirty ones.
+struct Inherited {
+    from: u64,
+    dirty: BTreeSet<TileId>,
+}
+
+/// The tilers of one partition version, and the cache.
 pub struct TileService {
     partition: Partition,
     options: TileOptions,
     wgs84: Tiler,
     gcj02: OnceLock<Result<Tiler, String>>,
-    cache: Cache<Key, CachedTile>,
+    cache: Arc<TileCache>,
     empty: Arc<CachedTile>,
+    inherited: OnceLock<Inherited>,
 }
 
 impl TileService {
@@ -108,6 +121,18 @@ impl TileService {
     /// [`ServerError::Tiles`] when a level of the partition is not a clean
     /// coverage.
     pub fn new(partition: &Partition, config: &Config) -> Result<TileService, ServerError> {
+        TileService::with_cache(partition, Arc::new(Cache::new(config.tile_cache_bytes)))
+    }
+
+    /// As [`TileService::new`], keeping its tiles in a cache shared with the
+    /// services of other versions.
+    ///
+    /// # Errors
+    /// As [`TileService::new`].
+    pub fn with_cache(
+        partition: &Partition,
+        cache: Arc<TileCache>,
+    ) -> Result<TileService, ServerError> {
         let options = TileOptions::default();
         let wgs84 = Tiler::new(partition.clone(), options.clone())?;
         Ok(TileService {
@@ -115,9 +140,44 @@ impl TileService {
             options,
             wgs84,
             gcj02: OnceLock::new(),
-            cache: Cache::new(config.tile_cache_bytes),
-            empty: Arc::new(CachedTile::new(Vec::new())),
+            cache,
+            empty: Arc::new(CachedTile::new(Vec::new(), partition.version())),
+            inherited: OnceLock::new(),
         })
+    }
+
+    /// The partition version these tiles show.
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.partition.version()
+    }
+
+    /// Takes over the WGS84 tiles of `previous` (the version this one was made
+    /// from) that the change between them leaves alone: they are served from the
+    /// cache as this version's rather than rendered again. The dirty tiles are
+    /// found over every zoom served, which simplifies every zoom of both versions
+    /// first: blocking, run it off the async workers. Returns how many tiles are
+    /// dirty. Set once; later calls change nothing.
+    pub fn inherit_from(&self, previous: &TileService) -> usize {
+        let (minzoom, maxzoom) = self.options.zoom_range();
+        // The partitions share every unit the change left alone, which is how
+        // `dirty_tiles` finds the changed ones without being told.
+        let dirty = dirty_tiles(&previous.wgs84, &self.wgs84, &[], minzoom, maxzoom);
+        let count = dirty.len();
+        let _ = self.inherited.set(Inherited {
+            from: previous.version(),
+            dirty,
+        });
+        count
+    }
+
+    /// The tile an earlier version had cached, if this version inherits it.
+    fn inherited(&self, crs: TileCrs, t: TileId) -> Option<Arc<CachedTile>> {
+        let inherited = self.inherited.get()?;
+        if crs != TileCrs::Wgs84 || inherited.dirty.contains(&t) {
+            return None;
+        }
+        self.cache.get(&(inherited.from, crs, t))
     }
 
     /// Simplifies every zoom of every layer now (WGS84), from the top zoom down,
@@ -179,9 +239,16 @@ impl TileService {
         if let Some(hit) = self.cache.get(&key) {
             return Ok(hit);
         }
+        if let Some(old) = self.inherited(crs, t) {
+            self.cache.insert(key, Arc::clone(&old));
+            return Ok(old);
+        }
         let me = Arc::clone(self);
         let tile = tokio::task::spawn_blocking(move || -> Result<Arc<CachedTile>, ApiError> {
-            Ok(Arc::new(CachedTile::new(me.tiler(crs)?.tile(t))))
+            Ok(Arc::new(CachedTile::new(
+                me.tiler(crs)?.tile(t),
+                me.version(),
+            )))
         })
         .await
         .map_err(|e| ApiError::Internal(format!("rendering tile {t}: {e}")))??;

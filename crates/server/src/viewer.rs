@@ -56,6 +56,7 @@ impl Viewer {
         let viewer_config = json!({
             "title": "citygrid",
             "source": city.source,
+            "version": city.version(),
             "cells": cells.len(),
             "basemap": basemap,
             "choropleths": choropleths(city, &cells),

@@ -1,17 +1,19 @@
 //! The real server on a free port, called over HTTP: answers, errors (snapshotted),
 //! limits, CORS, gzip, metrics, and the OpenAPI document matching the routes.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod support;
+
+use std::io::Read;
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use geo::InteriorPoint;
 use serde_json::{Value, json};
 
 use citygrid_model::{CodeLayout, Level, Partition};
-use citygrid_server::metrics::Metrics;
-use citygrid_server::{AppState, City, Config, TileService, Viewer, router};
+use citygrid_server::{AppState, City, Config, Versions, router};
 use citygrid_synth::SynthCity;
+use support::{Reply, tile_at};
 
 /// One server for all tests (a 300-cell generated city), started once.
 fn server() -> &'static (SocketAddr, Arc<City>) {
@@ -23,108 +25,21 @@ fn server() -> &'static (SocketAddr, Arc<City>) {
             .extent_km(10.0, 10.0)
             .generate();
         let partition = Partition::new(units, CodeLayout::default()).unwrap();
-        let city = Arc::new(City::new(partition, "generated".into()).unwrap());
         let config = Config {
             max_batch_points: 1_000,
             max_body_bytes: 64 * 1024,
             ..Config::default()
         };
-        let tiles = Arc::new(TileService::new(&city.partition, &config).unwrap());
-        let viewer = Arc::new(Viewer::new(&city, &config).unwrap());
-        let state = AppState {
-            city: city.clone(),
-            config: Arc::new(config),
-            metrics: Arc::new(Metrics::default()),
-            tiles,
-            viewer,
-        };
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, router(state)).await.unwrap();
-            });
-        });
-        (rx.recv().unwrap(), city)
+        let versions =
+            Arc::new(Versions::from_partition(partition, "generated".into(), &config).unwrap());
+        let city = Arc::clone(&versions.head().city);
+        let state = AppState::new(versions, config).unwrap();
+        (support::serve(router(state), || {}), city)
     })
 }
 
-struct Reply {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .lines()
-            .find(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
-            })
-            .map(|l| l.split_once(':').unwrap().1.trim().to_string())
-    }
-}
-
-/// A minimal HTTP/1.1 client: one request per connection.
 fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let (addr, _) = server();
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("headers end");
-    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
-        b = &b[line_end + 2 + size + 2..];
-    }
+    support::request(server().0, method, path, headers, body)
 }
 
 fn get(path: &str) -> Reply {
@@ -324,12 +239,7 @@ fn a_huge_body_is_refused_with_the_limit_in_the_message() {
     let body = vec![b' '; 70 * 1024];
     let r = request("POST", "/v1/lookup", &[], &body);
     assert_eq!(r.status, 413);
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("65536 bytes")
-    );
+    assert!(r.message().contains("65536 bytes"));
 }
 
 #[test]
@@ -419,7 +329,13 @@ fn the_openapi_document_lists_exactly_the_routes() {
         "/readyz",
         "/v1/cells",
         "/v1/cells/{code}",
+        "/v1/cells/{code}/history",
+        "/v1/diff",
         "/v1/lookup",
+        "/v1/versions",
+        "/v1/versions/{n}",
+        "/v1/v/{version}/tiles/{z}/{x}/{y}.mvt",
+        "/v1/v/{version}/tiles.json",
         "/v1/units/{code}",
         "/v1/tiles/{z}/{x}/{y}.mvt",
         "/v1/tiles.json",
@@ -432,7 +348,12 @@ fn the_openapi_document_lists_exactly_the_routes() {
     served.sort_unstable();
     assert_eq!(documented, served);
     for path in served.iter().filter(|p| !p.contains('{')) {
-        assert_ne!(get(path).status, 404, "{path} is documented but not served");
+        // Versions and diffs answer 404 here (a file, not a store), but not this.
+        let r = get(path);
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains("no such endpoint"),
+            "{path} is documented but not served"
+        );
     }
     assert_eq!(
         get("/docs").header("content-type").as_deref(),
@@ -443,11 +364,7 @@ fn the_openapi_document_lists_exactly_the_routes() {
 /// The zoom-12 tile over the middle of the city.
 fn middle_tile() -> String {
     let ((lon, lat), _) = known_point();
-    let n = 4096.0_f64;
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-    format!("12/{x}/{y}")
+    tile_at(lon, lat, 12)
 }
 
 fn gunzip(b: &[u8]) -> Vec<u8> {
@@ -516,14 +433,14 @@ fn tiles_away_from_the_city_are_empty() {
 fn tilejson_and_style_describe_the_layers() {
     let tj = get("/v1/tiles.json").json();
     insta::assert_json_snapshot!("tilejson", tj);
-    assert_eq!(tj["tiles"][0], "http://test/v1/tiles/{z}/{x}/{y}.mvt");
+    assert_eq!(tj["tiles"][0], "http://test/v1/v/1/tiles/{z}/{x}/{y}.mvt");
     let style = get("/v1/style.json?crs=gcj02").json();
     assert_eq!(style["version"], 8);
     assert!(
         style["sources"]["citygrid"]["url"]
             .as_str()
             .unwrap()
-            .ends_with("/v1/tiles.json?crs=gcj02")
+            .ends_with("/v1/v/1/tiles.json?crs=gcj02")
     );
     assert!(style.get("glyphs").is_none() && style.get("sprite").is_none());
     let layers: Vec<&str> = style["layers"]
@@ -537,4 +454,24 @@ fn tilejson_and_style_describe_the_layers() {
     }
     let m = get("/metrics");
     assert!(String::from_utf8_lossy(&m.body).contains("citygrid_tile_cache_entries"));
+}
+
+#[test]
+fn a_partition_file_is_one_version_with_no_history() {
+    let ((lon, lat), code) = known_point();
+    let one = get(&format!("/v1/lookup?lon={lon}&lat={lat}&version=1"));
+    assert_eq!((one.status, one.version()), (200, 1));
+    assert_eq!(one.json()["cell"]["code"], code.as_str());
+    for path in [
+        format!("/v1/lookup?lon={lon}&lat={lat}&version=2"),
+        format!("/v1/cells/{code}?at=2026-03-01T00:00:00Z"),
+        "/v1/versions".to_string(),
+        format!("/v1/cells/{code}/history"),
+        "/v1/diff?from=1&to=1".to_string(),
+    ] {
+        let r = get(&path);
+        assert_eq!(r.status, 404, "{path}");
+        let message = r.message();
+        assert!(message.contains("generated"), "{path}: {message}");
+    }
 }

@@ -12,8 +12,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use citygrid_model::{CodeLayout, Level, Partition, Topology, UnitId};
-use citygrid_server::metrics::Metrics;
-use citygrid_server::{AppState, City, Config, TileService, Viewer, router};
+use citygrid_server::{AppState, City, Config, Versions, router};
 use citygrid_synth::SynthCity;
 use citygrid_tiles::feature_id;
 
@@ -46,15 +45,9 @@ fn viewer_dir() -> PathBuf {
 
 fn app(config: Config) -> Router {
     let city = city();
-    let tiles = Arc::new(TileService::new(&city.partition, &config).unwrap());
-    let viewer = Arc::new(Viewer::new(&city, &config).unwrap());
-    router(AppState {
-        city,
-        config: Arc::new(config),
-        metrics: Arc::new(Metrics::default()),
-        tiles,
-        viewer,
-    })
+    let versions =
+        Versions::from_partition(city.partition.clone(), city.source.clone(), &config).unwrap();
+    router(AppState::new(Arc::new(versions), config).unwrap())
 }
 
 struct Reply {

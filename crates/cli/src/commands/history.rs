@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use citygrid_io::attr;
 use citygrid_model::{AttrValue, UnitCode};
-use citygrid_store::{LineageEvent, Store, UnitRecord, VersionInfo};
+use citygrid_server::records::{lineage_json, state_json, version_json};
+use citygrid_store::Store;
 
 /// Show the versions of a store, newest first, or everything one unit went through.
 ///
@@ -154,47 +155,6 @@ fn unit(store: &dyn Store, code: &UnitCode, format: Format) -> Result<String> {
         ));
     }
     Ok(text)
-}
-
-fn version_json(v: &VersionInfo) -> Value {
-    json!({
-        "version": v.version,
-        "created_at": v.created_at.to_string(),
-        "author": v.author,
-        "message": v.message,
-        "kind": v.kind.as_str(),
-        "base": v.base,
-        "changed": codes(&v.changed),
-        "created": codes(&v.created),
-        "retired": codes(&v.retired),
-        "reverted_to": v.reverted_to,
-        "request": v.request,
-    })
-}
-
-fn state_json(s: &UnitRecord) -> Value {
-    let attributes: serde_json::Map<String, Value> = s
-        .unit
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.clone(), attr(v)))
-        .collect();
-    json!({
-        "valid_from": s.valid_from,
-        "valid_to": s.valid_to,
-        "level": s.unit.level.as_str(),
-        "name": s.unit.name,
-        "parent": s.unit.parent.as_ref().map(UnitCode::as_str),
-        "attributes": attributes,
-    })
-}
-
-fn lineage_json(l: &LineageEvent) -> Value {
-    json!({"version": l.version, "kind": l.kind.as_str(), "from": codes(&l.from), "to": codes(&l.to)})
-}
-
-fn codes(codes: &[UnitCode]) -> Vec<&str> {
-    codes.iter().map(UnitCode::as_str).collect()
 }
 
 fn join(codes: &[UnitCode]) -> String {

@@ -13,6 +13,10 @@ pub mod store; // citygrid store init
 pub mod token; // citygrid token create, revoke, list
 pub mod weights; // weight layers for citygrid build
 
+/// The bundled demo city's partition, relative to the repository root: what
+/// commands read when no partition is given.
+pub const BUNDLED_PARTITION: &str = "data/guiyang/partition.geojson.gz";
+
 /// Writes a command's report to standard output. An error (a closed pipe, as in
 /// `citygrid check ... | head`) is returned, not a panic as from `println!`.
 pub fn print(text: &str) -> anyhow::Result<()> {

@@ -1,17 +1,24 @@
-//! `citygrid serve`: the HTTP API on a partition.
+//! `citygrid serve`: the HTTP API on a store (or a partition file).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use citygrid_server::Config;
 
-/// Serve point-in-cell lookups, cells, units, vector tiles and the web viewer over HTTP.
+/// Serve point-in-cell lookups, cells, units, versions, vector tiles and the web viewer over HTTP.
 ///
-/// Without arguments it serves the bundled demo city on http://127.0.0.1:8080, with
-/// the web viewer at / once it is built (scripts/viewer.sh, run by make demo).
+/// With --store it serves a versioned store (citygrid store init): the head, any
+/// older version on demand (version=N or at=TIME on every read), and each new
+/// version within a second of its commit, by whichever process. With --partition it
+/// serves one partition file as the only version. Without either it serves the
+/// bundled demo city through a store it makes on first run beside the build output
+/// (target/citygrid/guiyang.gpkg for target/release/citygrid), on
+/// http://127.0.0.1:8080, with the web viewer at / once it is built
+/// (scripts/viewer.sh, run by make demo).
 /// Settings come from defaults, then --config FILE (TOML), then the flags here.
 /// The API is described at /docs and /openapi.json.
 ///
@@ -19,23 +26,32 @@ use citygrid_server::Config;
 ///
 ///   citygrid serve
 ///
-///   citygrid serve --partition my-city.geojson --bind 0.0.0.0:8080
+///   citygrid serve --store guiyang.gpkg --bind 0.0.0.0:8080
+///
+///   citygrid serve --partition my-city.geojson
 ///
 ///   curl 'http://127.0.0.1:8080/v1/lookup?lon=106.71&lat=26.58'
+///
+///   curl 'http://127.0.0.1:8080/v1/lookup?lon=106.71&lat=26.58&at=2026-03-01T00:00:00Z'
 ///
 ///   curl 'http://127.0.0.1:8080/v1/tiles.json'   (then /v1/style.json in MapLibre)
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
-    /// The partition to serve (GeoJSON of cells and the units above them).
+    /// The store to serve (a .gpkg file made by citygrid store init).
+    #[arg(long, conflicts_with = "partition")]
+    pub store: Option<String>,
+    /// Or a partition file to serve as its only version (GeoJSON of cells and the
+    /// units above them).
     #[arg(long)]
     pub partition: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long)]
     pub bind: Option<SocketAddr>,
-    /// A TOML file with any of: bind, partition, cors_origins, max_batch_points,
-    /// max_body_bytes, max_near_m, tile_cache_bytes, tile_max_age_s, public_url,
-    /// viewer_dir, basemap_url, basemap_attribution.
+    /// A TOML file with any of: bind, store, partition, read_requires_token,
+    /// cors_origins, max_batch_points, max_body_bytes, max_near_m,
+    /// tile_cache_bytes, tile_max_age_s, public_url, viewer_dir, basemap_url,
+    /// basemap_attribution.
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -46,8 +62,17 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         Some(path) => Config::from_toml_file(path)?,
         None => Config::default(),
     };
+    if let Some(s) = &args.store {
+        config.store = Some(s.clone());
+        config.partition = None;
+    }
     if let Some(p) = &args.partition {
-        config.partition.clone_from(p);
+        config.partition = Some(p.clone());
+        config.store = None;
+    }
+    if config.store.is_none() && config.partition.is_none() {
+        let demo = demo_store()?;
+        config.store = Some(demo.to_string_lossy().into_owned());
     }
     if let Some(b) = args.bind {
         config.bind = b;
@@ -58,4 +83,34 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         .context("cannot start the async runtime")?;
     runtime.block_on(citygrid_server::serve(config))?;
     Ok(())
+}
+
+/// The demo store beside the build output (`target/citygrid/guiyang.gpkg` for
+/// `target/<profile>/citygrid`), made from the bundled Guiyang on first run as
+/// `citygrid store init` makes it: outside git, and shared by debug and release.
+fn demo_store() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("where is this program?")?;
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("citygrid").join("guiyang.gpkg"))
+        .with_context(|| format!("{} has no folder above its own", exe.display()))?;
+    if path.exists() {
+        return Ok(path);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    eprintln!(
+        "citygrid: making the demo store {} from the bundled Guiyang (first run only)",
+        path.display()
+    );
+    let made = crate::commands::store::init_bundled(&path);
+    // Another first run may have made it meanwhile: then serve that one.
+    match made {
+        Ok(code) if code == ExitCode::SUCCESS => Ok(path),
+        _ if path.exists() => Ok(path),
+        Ok(_) => bail!("the bundled Guiyang did not pass the check; see above"),
+        Err(e) => Err(e),
+    }
 }

@@ -1,12 +1,13 @@
 //! `citygrid store init`: a versioned store made from a partition file.
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use indicatif::ProgressBar;
 
 use citygrid_check::{CheckOptions, Checker};
@@ -61,7 +62,7 @@ pub struct InitArgs {
     /// The store to create (a .gpkg file; must not exist).
     pub store: PathBuf,
     /// The partition (GeoJSON of cells and the units above them; .gz is read too).
-    #[arg(long, default_value = "data/guiyang/partition.geojson.gz")]
+    #[arg(long, default_value = crate::commands::BUNDLED_PARTITION)]
     pub from: PathBuf,
     /// How to read the partition.
     #[command(flatten)]
@@ -72,6 +73,19 @@ pub struct InitArgs {
     /// Why, as the history shows it. Default: "imported from PARTITION".
     #[arg(long)]
     pub message: Option<String>,
+}
+
+/// Makes a store of the bundled Guiyang at `store`, exactly as `citygrid store init
+/// STORE` does (the partition checked first): the demo store of `citygrid serve`.
+pub fn init_bundled(store: &Path) -> Result<ExitCode> {
+    /// The command line of `store init`, for its defaults.
+    #[derive(Parser)]
+    struct Line {
+        #[command(flatten)]
+        init: InitArgs,
+    }
+    let line = Line::try_parse_from([OsStr::new("citygrid store init"), store.as_os_str()])?;
+    init(&line.init)
 }
 
 /// Runs the chosen store command.

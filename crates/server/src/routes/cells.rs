@@ -1,11 +1,12 @@
 //! `GET /v1/cells/{code}` (one unit as a GeoJSON Feature) and `GET /v1/cells`
-//! (units in a box, paged).
+//! (units in a box, paged), of the head or of `version=N` / `at=TIME`; the version
+//! is a foreign member of the answer (RFC 7946 section 6.1).
 
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::routing::get;
 use geo_types::{Geometry, Rect};
 use serde_json::{Value, json};
@@ -14,9 +15,10 @@ use citygrid_crs::Transform;
 use citygrid_io::geometry::to_geojson;
 use citygrid_model::{Level, UnitCode, UnitId};
 
+use crate::as_of::AsOf;
 use crate::city::{City, attributes_json};
 use crate::error::ApiError;
-use crate::routes::params::{crs_param, limit_param};
+use crate::routes::params::{code_param, crs_param, limit_param};
 use crate::state::AppState;
 
 /// `GET /v1/cells` and `/v1/cells/{code}`.
@@ -45,27 +47,29 @@ fn feature(city: &City, id: UnitId, transform: &Transform) -> Value {
     })
 }
 
-/// `GET /v1/cells/{code}[?crs=..]`: any unit by code, as a Feature.
+/// `GET /v1/cells/{code}[?crs=..][&version=N|&at=TIME]`: any unit by code, as a
+/// Feature.
 pub async fn one(
-    State(state): State<AppState>,
+    AsOf(city): AsOf,
     Path(code): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let (_, transform) = crs_param(query.get("crs").map(String::as_str))?;
-    let code: UnitCode = code
-        .parse()
-        .map_err(|e| ApiError::BadRequest(format!("{e}")))?;
-    let id = state
-        .city
-        .partition
-        .id_of(&code)
-        .ok_or_else(|| ApiError::NotFound(format!("no unit with code {code}")))?;
-    Ok(Json(feature(&state.city, id, &transform)))
+    let code = code_param(&code)?;
+    let id = city.partition.id_of(&code).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no unit with code {code} in version {}",
+            city.version()
+        ))
+    })?;
+    let mut f = feature(&city, id, &transform);
+    f["version"] = json!(city.version());
+    Ok(Json(f))
 }
 
-/// `GET /v1/cells?bbox=minlon,minlat,maxlon,maxlat[&level=cell][&limit=100][&offset=0][&crs=..]`.
+/// `GET /v1/cells?bbox=minlon,minlat,maxlon,maxlat[&level=cell][&limit=100][&offset=0][&crs=..][&version=N|&at=TIME]`.
 pub async fn list(
-    State(state): State<AppState>,
+    AsOf(city): AsOf,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let (_, transform) = crs_param(query.get("crs").map(String::as_str))?;
@@ -86,13 +90,12 @@ pub async fn list(
             .parse::<usize>()
             .map_err(|_| ApiError::BadRequest(format!("offset={t:?} must be a whole number")))?,
     };
-    let city = &state.city;
     let matched: Vec<UnitId> = city.in_box(level, bbox).collect();
     let page: Vec<Value> = matched
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|&id| feature(city, id, &transform))
+        .map(|&id| feature(&city, id, &transform))
         .collect();
     let returned = page.len();
     let next = (offset + returned < matched.len()).then(|| offset + returned);
@@ -101,6 +104,7 @@ pub async fn list(
         "numberMatched": matched.len(),
         "numberReturned": returned,
         "next_offset": next,
+        "version": city.version(),
         "features": page,
     })))
 }

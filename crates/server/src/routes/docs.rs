@@ -44,16 +44,34 @@ GET /v1/lookup?lon=106.0&amp;lat=26.0&amp;near=500     (outside: nearest cell wi
 <h2>Cells and units</h2><pre>GET /v1/cells/{code}                 a unit as a GeoJSON Feature
 GET /v1/cells?bbox=106.6,26.5,106.8,26.7&amp;level=cell&amp;limit=100&amp;offset=0
 GET /v1/units/{code}                 with ancestors and children</pre>
-<h2>Vector tiles</h2><pre>GET /v1/tiles/{z}/{x}/{y}.mvt        MVT 2.1: districts, townships, villages, cells, labels
+<h2>Versions</h2>
+<p>Every edit makes a new version; reads answer from the newest (the head) unless asked for another with
+<code>version=N</code> or <code>at=TIME</code> (RFC 3339; write <code>+</code> as <code>%2B</code>), on lookups, cells, units and
+search. Every answer names its version in the <code>X-Citygrid-Version</code> header, and JSON answers in a
+<code>version</code> field.</p><pre>GET /v1/lookup?lon=106.71&amp;lat=26.58&amp;at=2026-03-01T00:00:00%2B08:00   which cell held it on 1 March
+POST /v1/lookup?version=12           a batch against version 12
+GET /v1/cells/{code}?version=3
+GET /v1/versions                     the head and the versions, newest first (before=N&amp;limit=20 pages)
+GET /v1/versions/{n}                 one version: time, author, message, codes changed, created, retired
+GET /v1/cells/{code}/history         every state of a unit with its versions and times, and its lineage
+GET /v1/diff?from=3&amp;to=5              changed units before and after, and the m&sup2; that moved between them</pre>
+<h2>Vector tiles</h2><pre>GET /v1/tiles.json                   TileJSON 3.0 of the head: its tile URLs carry the version
+GET /v1/v/{version}/tiles/{z}/{x}/{y}.mvt   MVT 2.1: districts, townships, villages, cells, labels
+GET /v1/v/{version}/tiles.json       TileJSON of one version
+GET /v1/tiles/{z}/{x}/{y}.mvt        the head's tile
 GET /v1/tiles/{z}/{x}/{y}.mvt?crs=gcj02   for AMap and Tencent basemaps
-GET /v1/tiles.json                   TileJSON 3.0
 GET /v1/style.json                   a MapLibre style, no external basemap</pre>
-<p>Gzipped, with an ETag (If-None-Match answers 304) and Cache-Control; an empty tile is 204.</p>
+<p>Gzipped, with an ETag naming the version the bytes were made for (If-None-Match answers 304); an empty
+tile is 204. Versioned URLs never change (<code>Cache-Control: immutable</code>); the head's are cached briefly.</p>
 <h2>Web viewer</h2><pre>GET /                                the map: cells, search, choropleths, check reports
 GET /v1/search?q=520102019           units by code (start) or name (part), best first
 GET /v1/convert?lon=106.71&amp;lat=26.58&amp;to=gcj02   a position in another crs
 GET /v1/colours                      colour classes per level, neighbours differing
 GET /v1/viewer-config.json           basemap and choropleth classes</pre>
+<h2>Tokens</h2>
+<p>Reads are open unless the server sets <code>read_requires_token = true</code>: then every <code>/v1/</code> request
+needs <code>Authorization: Bearer TOKEN</code> (<code>citygrid token create --role viewer</code>; 401 without a valid one).
+Edits need an editor or admin token, within its district if it has one (403 otherwise).</p>
 <h2>Operations</h2><pre>GET /healthz   GET /readyz   GET /metrics (Prometheus)</pre>
 </body></html>"#,
     )

@@ -9,6 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::as_of::Head;
 use crate::state::AppState;
 
 /// `GET /healthz`, `/readyz` and `/metrics`.
@@ -24,13 +25,15 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Readiness: what is being served.
-pub async fn readyz(State(state): State<AppState>) -> Json<Value> {
-    let city = &state.city;
+/// Readiness: what is being served (`tiles_version` is the version of the tiles,
+/// which follow a new version a moment after lookups do).
+pub async fn readyz(Head(head): Head) -> Json<Value> {
+    let city = &head.city;
     Json(json!({
         "status": "ready",
         "source": city.source,
-        "version": city.partition.version(),
+        "version": city.version(),
+        "tiles_version": head.map.version(),
         "units": city.partition.units().len(),
         "cells": city.cell_count(),
         "index_bytes": city.index.memory_bytes(),
@@ -38,11 +41,11 @@ pub async fn readyz(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// Metrics in the Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<AppState>, Head(head): Head) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state
             .metrics
-            .render(state.city.cell_count(), state.tiles.cache_stats()),
+            .render(head.city.cell_count(), head.map.tiles.cache_stats()),
     )
 }

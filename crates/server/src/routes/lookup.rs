@@ -3,7 +3,8 @@
 //!
 //! A point exactly on a boundary shared by two cells belongs to exactly one of them,
 //! always the same (the index's half-open rule), so a case is routed the same way
-//! every time.
+//! every time. Both take `version=N` or `at=TIME` in the query (the cell that held
+//! the point then); every answer says its `version`.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -19,6 +20,8 @@ use serde_json::{Value, json};
 use citygrid_crs::Transform;
 use citygrid_model::UnitId;
 
+use crate::as_of::AsOf;
+use crate::city::City;
 use crate::error::ApiError;
 use crate::routes::params::{crs_param, number};
 use crate::state::AppState;
@@ -32,9 +35,10 @@ fn json_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// `GET /v1/lookup?lon=..&lat=..[&crs=..][&near=METRES]`.
+/// `GET /v1/lookup?lon=..&lat=..[&crs=..][&near=METRES][&version=N|&at=TIME]`.
 pub async fn get(
     State(state): State<AppState>,
+    AsOf(city): AsOf,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let (crs, transform) = crs_param(query.get("crs").map(String::as_str))?;
@@ -55,10 +59,12 @@ pub async fn get(
     let (lon, lat) = transform
         .to_wgs84(x, y)
         .map_err(|e| ApiError::BadRequest(format!("lon, lat: {e}")))?;
-    let city = &state.city;
     let found = city.index.lookup(lon, lat);
     state.metrics.points(1, u64::from(found.is_none()));
-    let point = format!(r#""point":{{"lon":{lon},"lat":{lat},"input":[{x},{y}],"crs":"{crs}"}}"#);
+    let point = format!(
+        r#""point":{{"lon":{lon},"lat":{lat},"input":[{x},{y}],"crs":"{crs}"}},"version":{}"#,
+        city.version()
+    );
     if let Some(id) = found {
         return Ok(json_response(format!(
             r#"{{{point},"cell":{}}}"#,
@@ -80,9 +86,13 @@ pub async fn get(
     )))
 }
 
-/// `POST /v1/lookup` with `{"crs": "..", "points": [[x, y], ...], "fields": "all" |
-/// "code"}`, or a GeoJSON FeatureCollection of points.
-pub async fn post(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+/// `POST /v1/lookup[?version=N|?at=TIME]` with `{"crs": "..", "points": [[x, y],
+/// ...], "fields": "all" | "code"}`, or a GeoJSON FeatureCollection of points.
+pub async fn post(
+    State(state): State<AppState>,
+    AsOf(city): AsOf,
+    body: Body,
+) -> Result<Response, ApiError> {
     let limit = state.config.max_body_bytes;
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::TooLarge(format!(
@@ -92,7 +102,7 @@ pub async fn post(State(state): State<AppState>, body: Body) -> Result<Response,
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
     if value.get("type").and_then(Value::as_str) == Some("FeatureCollection") {
-        return feature_collection(&state, value);
+        return feature_collection(&state, &city, value);
     }
     let Some(obj) = value.as_object() else {
         return Err(ApiError::BadRequest("body must be an object {\"crs\": .., \"points\": [[lon, lat], ..]} or a GeoJSON FeatureCollection".into()));
@@ -126,7 +136,7 @@ pub async fn post(State(state): State<AppState>, body: Body) -> Result<Response,
         );
     }
     let mut found = Vec::with_capacity(wgs.len());
-    state.city.index.lookup_batch(&wgs, &mut found);
+    city.index.lookup_batch(&wgs, &mut found);
     let outside = found.iter().filter(|f| f.is_none()).count() as u64;
     state.metrics.points(found.len() as u64, outside);
     let mut out = String::with_capacity(found.len() * if codes_only { 20 } else { 200 } + 16);
@@ -138,12 +148,12 @@ pub async fn post(State(state): State<AppState>, body: Body) -> Result<Response,
         match f {
             None => out.push_str("null"),
             Some(id) if codes_only => {
-                let _ = write!(out, "\"{}\"", state.city.partition.unit(*id).code);
+                let _ = write!(out, "\"{}\"", city.partition.unit(*id).code);
             }
-            Some(id) => out.push_str(state.city.answer(*id)),
+            Some(id) => out.push_str(city.answer(*id)),
         }
     }
-    out.push_str("]}");
+    let _ = write!(out, r#"],"version":{}}}"#, city.version());
     Ok(json_response(out))
 }
 
@@ -171,7 +181,7 @@ fn point(p: &Value, transform: &Transform) -> Result<(f64, f64), String> {
 
 /// Answers a FeatureCollection of points with the same features and a `cell`
 /// property (the code, or null outside the city).
-fn feature_collection(state: &AppState, mut fc: Value) -> Result<Response, ApiError> {
+fn feature_collection(state: &AppState, city: &City, mut fc: Value) -> Result<Response, ApiError> {
     let crs = fc
         .get("crs")
         .and_then(|c| c.get("properties"))
@@ -214,14 +224,14 @@ fn feature_collection(state: &AppState, mut fc: Value) -> Result<Response, ApiEr
         );
     }
     let mut found: Vec<Option<UnitId>> = Vec::with_capacity(wgs.len());
-    state.city.index.lookup_batch(&wgs, &mut found);
+    city.index.lookup_batch(&wgs, &mut found);
     state.metrics.points(
         found.len() as u64,
         found.iter().filter(|f| f.is_none()).count() as u64,
     );
     for (f, id) in features.iter_mut().zip(found) {
         let code = id.map_or(Value::Null, |id| {
-            json!(state.city.partition.unit(id).code.as_str())
+            json!(city.partition.unit(id).code.as_str())
         });
         match f.get_mut("properties") {
             Some(Value::Object(props)) => {
@@ -230,5 +240,7 @@ fn feature_collection(state: &AppState, mut fc: Value) -> Result<Response, ApiEr
             _ => f["properties"] = json!({"cell": code}),
         }
     }
+    // A foreign member (RFC 7946 section 6.1): the version the cells are of.
+    fc["version"] = json!(city.version());
     Ok(json_response(fc.to_string()))
 }

@@ -4,13 +4,16 @@
 
 pub mod cells; // GET /v1/cells, /v1/cells/{code}
 pub mod convert; // GET /v1/convert
+pub mod diff; // GET /v1/diff
 pub mod docs; // GET /openapi.json, /docs
 pub mod health; // GET /healthz, /readyz, /metrics
+pub mod history; // GET /v1/cells/{code}/history
 pub mod lookup; // GET and POST /v1/lookup
 pub(crate) mod params; // query parameters the handlers share: crs, limit, numbers
 pub mod search; // GET /v1/search
-pub mod tiles; // GET /v1/tiles/{z}/{x}/{y}.mvt, /v1/tiles.json, /v1/style.json
+pub mod tiles; // GET /v1/tiles/.., /v1/v/{version}/tiles/.., TileJSON, /v1/style.json
 pub mod units; // GET /v1/units/{code}
+pub mod versions; // GET /v1/versions, /v1/versions/{n}
 pub mod viewer; // the web viewer at /, /v1/viewer-config.json, /v1/colours
 
 use axum::Router;
@@ -23,6 +26,9 @@ pub fn router() -> Router<AppState> {
         .merge(lookup::router())
         .merge(cells::router())
         .merge(units::router())
+        .merge(versions::router())
+        .merge(history::router())
+        .merge(diff::router())
         .merge(tiles::router())
         .merge(search::router())
         .merge(convert::router())

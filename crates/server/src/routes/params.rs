@@ -1,8 +1,10 @@
-//! Query parameters several handlers read: a coordinate system, a limit, a number.
+//! Parameters several handlers read: a coordinate system, a limit, a number, a
+//! unit code.
 
 use std::collections::HashMap;
 
 use citygrid_crs::{Crs, Transform};
+use citygrid_model::UnitCode;
 
 use crate::error::ApiError;
 
@@ -53,4 +55,10 @@ pub(super) fn number(query: &HashMap<String, String>, name: &str) -> Result<f64,
         )));
     }
     Ok(v)
+}
+
+/// A unit code from a path.
+pub(super) fn code_param(text: &str) -> Result<UnitCode, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::BadRequest(format!("{e}")))
 }

@@ -10,12 +10,13 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::routing;
 use serde_json::{Value, json};
 
 use citygrid_model::{Level, Partition, UnitId};
 
+use crate::as_of::AsOf;
 use crate::city::City;
 use crate::error::ApiError;
 use crate::routes::params::limit_param;
@@ -86,11 +87,11 @@ pub fn search(city: &City, query: &str, limit: usize) -> Vec<UnitId> {
     found.into_iter().map(|(_, _, _, id)| id).collect()
 }
 
-/// `GET /v1/search?q=..[&limit=10]`: `{"query", "results": [{"code", "name",
-/// "level", "bbox", "ancestors"}]}`, the box as `[west, south, east, north]` in
-/// WGS84 for zooming to the unit.
+/// `GET /v1/search?q=..[&limit=10][&version=N|&at=TIME]`: `{"query", "results":
+/// [{"code", "name", "level", "bbox", "ancestors"}], "version"}`, the box as
+/// `[west, south, east, north]` in WGS84 for zooming to the unit.
 pub async fn get(
-    State(state): State<AppState>,
+    AsOf(city): AsOf,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let q = query
@@ -106,9 +107,8 @@ pub async fn get(
         )));
     }
     let limit = limit_param(&query, DEFAULT_LIMIT, MAX_LIMIT)?;
-    let city = &state.city;
     let p = &city.partition;
-    let results: Vec<Value> = search(city, q, limit)
+    let results: Vec<Value> = search(&city, q, limit)
         .into_iter()
         .map(|id| {
             let u = p.unit(id);
@@ -131,5 +131,7 @@ pub async fn get(
             })
         })
         .collect();
-    Ok(Json(json!({"query": q, "results": results})))
+    Ok(Json(
+        json!({"query": q, "results": results, "version": city.version()}),
+    ))
 }

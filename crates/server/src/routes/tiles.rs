@@ -1,13 +1,19 @@
-//! `GET /v1/tiles/{z}/{x}/{y}.mvt` (a vector tile), `GET /v1/tiles.json`
-//! (TileJSON 3.0) and `GET /v1/style.json` (a MapLibre style with no external
-//! basemap, glyphs or sprites).
+//! `GET /v1/tiles/{z}/{x}/{y}.mvt` (a vector tile of the head), `GET
+//! /v1/v/{version}/tiles/{z}/{x}/{y}.mvt` (of one version, for good), `GET
+//! /v1/tiles.json` and `/v1/v/{version}/tiles.json` (TileJSON 3.0) and `GET
+//! /v1/style.json` (a MapLibre style with no external basemap, glyphs or sprites).
 //!
-//! Tiles are gzipped when the client accepts it, carry a weak ETag from their
-//! bytes and `Cache-Control: public, max-age=N`; `If-None-Match` with the same tag
+//! TileJSON and the style point at the versioned tile URLs, so a map never mixes
+//! two versions' tiles, and those answers never change: `Cache-Control: immutable`
+//! (a CDN may keep them for good). The head's tiles, TileJSON and style change with
+//! each version and are cached for `tile_max_age_s`. Tiles are gzipped when the
+//! client accepts it and carry a weak ETag naming the version their bytes were made
+//! for (a tile an edit did not touch keeps it); `If-None-Match` with the same tag
 //! answers 304. A tile with nothing in it is 204 No Content (MapLibre draws it
-//! empty). All three take `crs=gcj02` for AMap and Tencent basemaps.
+//! empty). All take `crs=gcj02` for AMap and Tencent basemaps.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
@@ -20,38 +26,80 @@ use serde_json::{Map, Value, json};
 
 use citygrid_tiles::{Layer, TileId};
 
+use crate::as_of::{HeadMap, VERSION_HEADER, version_number};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tile_service::TileCrs;
+use crate::tile_service::{TileCrs, TileService};
 
-/// `GET /v1/tiles/{z}/{x}/{y}.mvt`, `/v1/tiles.json` and `/v1/style.json`.
+/// The tile, TileJSON and style routes, of the head and of each version.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/tiles/{z}/{x}/{y}", get(tile))
+        .route("/v1/v/{version}/tiles/{z}/{x}/{y}", get(versioned_tile))
         .route("/v1/tiles.json", get(tilejson))
+        .route("/v1/v/{version}/tiles.json", get(versioned_tilejson))
         .route("/v1/style.json", get(style))
 }
 
 /// The MIME type of MVT tiles.
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 
-/// `GET /v1/tiles/{z}/{x}/{y}.mvt[?crs=gcj02]`.
+/// What a versioned URL answers never changes.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `GET /v1/tiles/{z}/{x}/{y}.mvt[?crs=gcj02]`: the head's tile.
 pub async fn tile(
     State(state): State<AppState>,
+    HeadMap(map): HeadMap,
     Path((z, x, file)): Path<(String, String, String)>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
-    let service = &state.tiles;
-    let t = parse_tile(&z, &x, &file, service.maxzoom())?;
-    let tile = service.get(crs, t).await?;
     let cache_control = format!("public, max-age={}", state.config.tile_max_age_s);
-    let mut response = if matches_etag(&headers, &tile.etag) {
+    tile_response(
+        &map.tiles,
+        (&z, &x, &file),
+        &query,
+        &headers,
+        &cache_control,
+    )
+    .await
+}
+
+/// `GET /v1/v/{version}/tiles/{z}/{x}/{y}.mvt[?crs=gcj02]`: a tile of one version.
+pub async fn versioned_tile(
+    State(state): State<AppState>,
+    Path((version, z, x, file)): Path<(String, String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let tiles = tiles_of(&state, &version).await?;
+    tile_response(&tiles, (&z, &x, &file), &query, &headers, IMMUTABLE).await
+}
+
+/// The tiles of the version a path names.
+async fn tiles_of(state: &AppState, version: &str) -> Result<Arc<TileService>, ApiError> {
+    state
+        .versions
+        .tiles(version_number("version", version)?)
+        .await
+}
+
+async fn tile_response(
+    service: &Arc<TileService>,
+    (z, x, file): (&str, &str, &str),
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+    cache_control: &str,
+) -> Result<Response, ApiError> {
+    let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
+    let t = parse_tile(z, x, file, service.maxzoom())?;
+    let tile = service.get(crs, t).await?;
+    let mut response = if matches_etag(headers, &tile.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else if tile.raw.is_empty() {
         StatusCode::NO_CONTENT.into_response()
-    } else if accepts_gzip(&headers) {
+    } else if accepts_gzip(headers) {
         let mut r = Response::new(Body::from(tile.gzip.clone()));
         r.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -71,8 +119,9 @@ pub async fn tile(
     );
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_str(&cache_control).map_err(|e| ApiError::Internal(e.to_string()))?,
+        HeaderValue::from_str(cache_control).map_err(|e| ApiError::Internal(e.to_string()))?,
     );
+    h.insert(VERSION_HEADER, HeaderValue::from(service.version()));
     Ok(response)
 }
 
@@ -152,26 +201,51 @@ fn crs_suffix(crs: TileCrs) -> &'static str {
     }
 }
 
-fn cached_json(state: &AppState, body: Value) -> Response {
+fn cached_json(body: Value, cache_control: &str, version: u64) -> Response {
     let mut r = Json(body).into_response();
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("public, max-age={}", state.config.tile_max_age_s))
-    {
+    if let Ok(v) = HeaderValue::from_str(cache_control) {
         r.headers_mut().insert(header::CACHE_CONTROL, v);
     }
+    r.headers_mut()
+        .insert(VERSION_HEADER, HeaderValue::from(version));
     r
 }
 
-/// `GET /v1/tiles.json[?crs=gcj02]`: TileJSON 3.0.0.
+/// `GET /v1/tiles.json[?crs=gcj02]`: TileJSON 3.0.0 of the head's tiles.
 pub async fn tilejson(
     State(state): State<AppState>,
+    HeadMap(map): HeadMap,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let cache_control = format!("public, max-age={}", state.config.tile_max_age_s);
+    let body = tilejson_body(&state, &map.tiles, &query, &headers)?;
+    Ok(cached_json(body, &cache_control, map.version()))
+}
+
+/// `GET /v1/v/{version}/tiles.json[?crs=gcj02]`: TileJSON 3.0.0 of one version.
+pub async fn versioned_tilejson(
+    State(state): State<AppState>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let tiles = tiles_of(&state, &version).await?;
+    let body = tilejson_body(&state, &tiles, &query, &headers)?;
+    Ok(cached_json(body, IMMUTABLE, tiles.version()))
+}
+
+/// TileJSON of `service`'s version, its tile URLs carrying that version.
+fn tilejson_body(
+    state: &AppState,
+    service: &TileService,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<Value, ApiError> {
     let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
-    let service = &state.tiles;
     let tiler = service.tiler(crs)?;
-    let base = base_url(&state, &headers);
+    let base = base_url(state, headers);
+    let version = service.version();
     let [w, s, e, n] = tiler.bounds();
     let round = |v: f64| (v * 1e6).round() / 1e6;
     let layers: Vec<Value> = tiler
@@ -194,22 +268,19 @@ pub async fn tilejson(
         })
         .collect();
     let centre_zoom = tiler.options().zooms_of(Layer::Cells).map_or(10, |z| z.0);
-    Ok(cached_json(
-        &state,
-        json!({
-            "tilejson": "3.0.0",
-            "name": "citygrid",
-            "description": format!("Grid cells of {} (partition version {}), {} coordinates", state.city.source, state.city.partition.version(), crs.as_str()),
-            "version": "1.0.0",
-            "scheme": "xyz",
-            "tiles": [format!("{base}/v1/tiles/{{z}}/{{x}}/{{y}}.mvt{}", crs_suffix(crs))],
-            "minzoom": service.minzoom(),
-            "maxzoom": service.maxzoom(),
-            "bounds": [round(w), round(s), round(e), round(n)],
-            "center": [round((w + e) / 2.0), round((s + n) / 2.0), centre_zoom],
-            "vector_layers": layers,
-        }),
-    ))
+    Ok(json!({
+        "tilejson": "3.0.0",
+        "name": "citygrid",
+        "description": format!("Grid cells of {} (partition version {version}), {} coordinates", state.versions.head().city.source, crs.as_str()),
+        "version": "1.0.0",
+        "scheme": "xyz",
+        "tiles": [format!("{base}/v1/v/{version}/tiles/{{z}}/{{x}}/{{y}}.mvt{}", crs_suffix(crs))],
+        "minzoom": service.minzoom(),
+        "maxzoom": service.maxzoom(),
+        "bounds": [round(w), round(s), round(e), round(n)],
+        "center": [round((w + e) / 2.0), round((s + n) / 2.0), centre_zoom],
+        "vector_layers": layers,
+    }))
 }
 
 /// `GET /v1/style.json[?crs=gcj02]`: a MapLibre style drawing every layer, with no
@@ -217,11 +288,13 @@ pub async fn tilejson(
 /// are drawn as dots: text needs glyphs, which the viewer will serve.
 pub async fn style(
     State(state): State<AppState>,
+    HeadMap(map): HeadMap,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
-    let tiler = state.tiles.tiler(crs)?;
+    let tiler = map.tiles.tiler(crs)?;
+    let version = map.version();
     let base = base_url(&state, &headers);
     let [w, s, e, n] = tiler.bounds();
     let zooms = |l: Layer| tiler.options().zooms_of(l).unwrap_or((0, 0));
@@ -244,7 +317,7 @@ pub async fn style(
         "center": [(w + e) / 2.0, (s + n) / 2.0],
         "zoom": f64::from(cells_min),
         "sources": {
-            "citygrid": {"type": "vector", "url": format!("{base}/v1/tiles.json{}", crs_suffix(crs))}
+            "citygrid": {"type": "vector", "url": format!("{base}/v1/v/{version}/tiles.json{}", crs_suffix(crs))}
         },
         "layers": [
             {"id": "background", "type": "background", "paint": {"background-color": "#f3f1ec"}},
@@ -262,7 +335,8 @@ pub async fn style(
              "paint": {"circle-radius": 2.0, "circle-color": "#2b1f14", "circle-opacity": 0.7}},
         ],
     });
-    Ok(cached_json(&state, style))
+    let cache_control = format!("public, max-age={}", state.config.tile_max_age_s);
+    Ok(cached_json(style, &cache_control, version))
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::as_of::HeadMap;
 use crate::state::AppState;
 
 /// `GET /v1/colours` and `/v1/viewer-config.json` (the files at `/` are the fallback of `crate::server::router`).
@@ -22,7 +22,7 @@ fn fresh_json(body: Bytes) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/json"),
-            // They change when the server restarts on another partition.
+            // They change with every version.
             (header::CACHE_CONTROL, "no-cache"),
         ],
         body,
@@ -30,16 +30,16 @@ fn fresh_json(body: Bytes) -> Response {
         .into_response()
 }
 
-/// `GET /v1/viewer-config.json`: `{"title", "source", "cells", "basemap": null |
+/// `GET /v1/viewer-config.json`: `{"title", "source", "version", "cells", "basemap": null |
 /// {"tiles": [url], "attribution"}, "choropleths": [{"attribute", "level", "min",
 /// "max", "breaks"}]}`.
-pub async fn config(State(state): State<AppState>) -> Response {
-    fresh_json(state.viewer.config.clone())
+pub async fn config(HeadMap(map): HeadMap) -> Response {
+    fresh_json(map.viewer.config.clone())
 }
 
 /// `GET /v1/colours`: for each level (`district`, `township`, `village`, `cell`),
 /// `{"count", "classes": [[feature id, ..], ..]}`, the feature ids of its units in
 /// each colour class.
-pub async fn colours(State(state): State<AppState>) -> Response {
-    fresh_json(state.viewer.colours.clone())
+pub async fn colours(HeadMap(map): HeadMap) -> Response {
+    fresh_json(map.viewer.colours.clone())
 }

@@ -112,11 +112,6 @@ impl FromStr for Levels {
     }
 }
 
-/// A partition file of Guiyang's cells, as `citygrid serve` loads by default.
-fn default_partition() -> PathBuf {
-    citygrid_server::Config::default().partition
-}
-
 /// Exports the partition.
 pub fn run(args: &CellsArgs) -> Result<()> {
     let started = Instant::now();
@@ -124,7 +119,7 @@ pub fn run(args: &CellsArgs) -> Result<()> {
     let source = match &args.partition {
         Some(p) => p.clone(),
         None => {
-            let p = default_partition();
+            let p = PathBuf::from(crate::commands::BUNDLED_PARTITION);
             if !p.exists() {
                 bail!(
                     "no partition given, and the bundled demo city {} does not exist here: \

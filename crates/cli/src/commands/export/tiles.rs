@@ -42,7 +42,7 @@ pub struct TilesArgs {
     #[arg(long, default_value_t = 16)]
     pub maxzoom: u8,
     /// The partition (GeoJSON of cells and the units above them; .gz is read too).
-    #[arg(long, default_value = "data/guiyang/partition.geojson.gz")]
+    #[arg(long, default_value = crate::commands::BUNDLED_PARTITION)]
     pub partition: PathBuf,
     /// Coordinates of the tiles: wgs84, or gcj02 for AMap and Tencent basemaps.
     #[arg(long, default_value = "wgs84")]
