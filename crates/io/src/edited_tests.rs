@@ -232,7 +232,7 @@ fn qgis_edits_in_gauss_kruger_come_back_as_changed_added_and_removed_units() {
     ];
     expected.sort_unstable();
     assert_eq!(changed, expected);
-    assert_eq!(edits.removed, [did.deleted.clone()]);
+    assert_eq!(edits.removed, std::slice::from_ref(&did.deleted));
 
     // The moved vertex: transformed back once, the same bits in both cells; every
     // other vertex is the original.

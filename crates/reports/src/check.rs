@@ -93,6 +93,9 @@ pub fn check_geojson(report: &Report, crs: Crs) -> String {
     collection(features, crs)
 }
 
+/// One row of a problems layer: its label (the problem's number), place, values.
+type ProblemRow = (String, Option<Geometry<f64>>, Vec<Field>);
+
 /// The layers of [`check_gpkg`], by the kind of place they hold.
 const PROBLEM_LAYERS: [(GeometryKind, &str); 3] = [
     (GeometryKind::MultiPolygon, "problems_areas"),
@@ -126,7 +129,7 @@ pub fn check_gpkg(report: &Report, crs: Crs, out: &Pending) -> citygrid_io::Resu
         text("size_unit", FieldType::Text),
         text("message", FieldType::Text),
     ];
-    let mut rows: [Vec<(String, Option<Geometry<f64>>, Vec<Field>)>; 3] = Default::default();
+    let mut rows: [Vec<ProblemRow>; 3] = Default::default();
     for (i, v) in report.violations.iter().enumerate() {
         let (size, unit) = match v.size {
             Some(Size::Metres(x)) => (Field::Real(round(x)), Field::Text("m".into())),
