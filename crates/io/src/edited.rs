@@ -124,7 +124,6 @@ struct Read<'a> {
     feature: &'a FileFeature,
     code: Option<UnitCode>,
     geometry: MultiPolygon<f64>,
-    area: f64,
 }
 
 impl<'a> LayerReader<'a> {
@@ -171,11 +170,15 @@ impl<'a> LayerReader<'a> {
         }
         for (code, mut parts) in by_code {
             // The largest part keeps the code (the first drawn of equal ones).
-            parts.sort_by(|a, b| {
-                b.area
-                    .total_cmp(&a.area)
-                    .then(a.feature.fid.cmp(&b.feature.fid))
-            });
+            if parts.len() > 1 {
+                let mut sized: Vec<(f64, &Read)> =
+                    parts.iter().map(|r| (area_m2(&r.geometry), *r)).collect();
+                sized.sort_by(|a, b| {
+                    b.0.total_cmp(&a.0)
+                        .then(a.1.feature.fid.cmp(&b.1.feature.fid))
+                });
+                parts = sized.into_iter().map(|(_, r)| r).collect();
+            }
             let keeper = parts[0];
             match self.base.get(&code) {
                 Some(unit) => {
@@ -246,7 +249,6 @@ impl<'a> LayerReader<'a> {
         Ok(Read {
             feature,
             code,
-            area: area_m2(&geometry),
             geometry,
         })
     }

@@ -96,6 +96,13 @@ pub fn run(args: &CommitArgs) -> Result<ExitCode> {
     }
     let spinner = spinner(format!("reading {}", args.file.display()));
     let file = read_gpkg(&args.file)?;
+    tracing::info!(
+        layers = file.layers.len(),
+        features = file.layers.iter().map(|l| l.features.len()).sum::<usize>(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "read {}",
+        args.file.display()
+    );
     let Some(source) = file.source.clone() else {
         bail!(
             "{} was not exported from a store (it has no citygrid_source table): export the version \
@@ -107,8 +114,16 @@ pub fn run(args: &CommitArgs) -> Result<ExitCode> {
     let store = citygrid_store::open(&args.store)?;
     same_store(store.as_ref(), &source, args)?;
     spinner.set_message(format!("loading version {}", source.version));
+    let t = Instant::now();
     let base = store.load(source.version)?;
+    tracing::info!(
+        version = source.version,
+        elapsed_ms = t.elapsed().as_millis() as u64,
+        "loaded {}",
+        store.describe()
+    );
     spinner.set_message(format!("comparing with version {}", source.version));
+    let t = Instant::now();
     let edits = edits(&file, &base, source.crs)?;
     let head = store.head()?;
     tracing::info!(
@@ -117,9 +132,8 @@ pub fn run(args: &CommitArgs) -> Result<ExitCode> {
         changed = edits.changed.len(),
         added = edits.added.len(),
         removed = edits.removed.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "read {}",
-        args.file.display()
+        elapsed_ms = t.elapsed().as_millis() as u64,
+        "compared"
     );
     if edits.is_empty() {
         spinner.finish_and_clear();
