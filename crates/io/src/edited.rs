@@ -20,7 +20,7 @@
 //! - New units above cells are refused: a village is made of cells, which name it by
 //!   a code it would not have yet.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use geo_types::MultiPolygon;
 
@@ -119,7 +119,7 @@ struct LayerReader<'a> {
     base: &'a Partition,
 }
 
-/// A feature's code and area in WGS84.
+/// A feature's code, and its area mapped back to WGS84.
 struct Read<'a> {
     feature: &'a FileFeature,
     code: Option<UnitCode>,
@@ -195,11 +195,12 @@ impl<'a> LayerReader<'a> {
             }
         }
         edits.added.extend(in_reading_order(added));
+        let present: HashSet<&UnitCode> = reads.iter().filter_map(|r| r.code.as_ref()).collect();
         edits.removed.extend(
             self.base
                 .level_ids(self.layer.level)
                 .map(|id| &self.base.unit(id).code)
-                .filter(|c| !reads.iter().any(|r| r.code.as_ref() == Some(*c)))
+                .filter(|c| !present.contains(c))
                 .cloned(),
         );
         Ok(())

@@ -6,14 +6,18 @@
 //! Gauss-Kruger metres and transformed back lands a few ulps (nanometres) off its
 //! original longitude and latitude, and a partition whose neighbours must share
 //! their vertices exactly would then differ everywhere. So the comparison is made in
-//! the export's coordinate system: every vertex of the file that equals, bit for
-//! bit, a vertex the export computed from the version it came from (the same
-//! transform, so the same bits) is given that vertex's original coordinate, and only
-//! vertices the editor really placed are transformed back. Two features that share
-//! a moved vertex (QGIS's topological editing moves it in both) hold the same
-//! projected bits, so they get the same new WGS84 coordinate too.
+//! the export's coordinate system: every vertex of the file at a vertex the export
+//! computed from the version it came from (the same transform, so the same bits) is
+//! given that vertex's original coordinate, and only vertices the editor really
+//! placed are transformed back. Two features that share a moved vertex (QGIS's
+//! topological editing moves it in both) hold the same projected bits, so they get
+//! the same new WGS84 coordinate too.
+//!
+//! "At" means within [`SNAP_M`] (a millimetre, the checker's boundary tolerance): the
+//! geometry operations behind QGIS's Split and Merge Features (GEOS) may give an
+//! existing vertex back a bit off, and no editor means to move a vertex by less.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use geo_types::{Coord, MultiPolygon};
 
@@ -21,12 +25,23 @@ use citygrid_crs::{Crs, Transform};
 use citygrid_model::Unit;
 use citygrid_planar::coord_key;
 
-/// Projected vertex (by its bits) -> original WGS84 coordinate.
+/// How far (metres) a vertex of the file may be from an exported vertex and
+/// still be it.
+pub const SNAP_M: f64 = 0.001;
+
+/// Metres per degree along a meridian (WGS84 mean), for the tolerance of a
+/// geographic coordinate system.
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+/// An exported vertex: where the file has it, and its original WGS84 coordinate.
+type Exported = (Coord<f64>, Coord<f64>);
+
+/// Exported vertices in a grid of [`SNAP_M`] cells.
 pub struct ExportedVertices {
     transform: Transform,
-    /// The original, and whether another original projects to the same bits
-    /// (then the feature's own unit decides).
-    originals: HashMap<[u64; 2], (Coord<f64>, bool)>,
+    /// The tolerance in the export's units.
+    tolerance: f64,
+    cells: HashMap<[i64; 2], Vec<Exported>>,
 }
 
 impl ExportedVertices {
@@ -37,29 +52,36 @@ impl ExportedVertices {
     /// it (the export would have failed on it too).
     pub fn new<'u>(units: impl IntoIterator<Item = &'u Unit>, crs: Crs) -> Result<Self, String> {
         let transform = Transform::new(crs).map_err(|e| e.to_string())?;
-        let mut originals: HashMap<[u64; 2], (Coord<f64>, bool)> = HashMap::new();
-        if crs != Crs::Wgs84 {
-            for unit in units {
-                for c in vertices(&unit.geometry) {
-                    let p =
-                        project(&transform, c).map_err(|e| format!("unit {}: {e}", unit.code))?;
-                    originals
-                        .entry(coord_key(p))
-                        .and_modify(|(o, twice)| *twice |= coord_key(*o) != coord_key(c))
-                        .or_insert((c, false));
+        let tolerance = if crs.is_geographic() {
+            SNAP_M / METRES_PER_DEGREE
+        } else {
+            SNAP_M
+        };
+        let mut vertices = ExportedVertices {
+            transform,
+            tolerance,
+            cells: HashMap::new(),
+        };
+        let mut seen: HashSet<[u64; 2]> = HashSet::new();
+        for unit in units {
+            for c in rings(&unit.geometry) {
+                if !seen.insert(coord_key(c)) {
+                    continue;
                 }
+                let p = vertices
+                    .project(c)
+                    .map_err(|e| format!("unit {}: {e}", unit.code))?;
+                let cell = vertices.cell(p);
+                vertices.cells.entry(cell).or_default().push((p, c));
             }
         }
-        Ok(ExportedVertices {
-            transform,
-            originals,
-        })
+        Ok(vertices)
     }
 
-    /// `geometry`, as the file holds it, in WGS84: exported vertices are given
-    /// their original coordinates, new ones are transformed back. `own` is the
-    /// geometry of the unit the feature was exported from, if any, which decides
-    /// between originals that project to the same bits.
+    /// `geometry`, as the file holds it, in WGS84: vertices at exported ones are
+    /// given their originals, new ones are transformed back. `own` is the geometry
+    /// of the unit the feature was exported from, if any: of two originals equally
+    /// near, its vertex is taken.
     ///
     /// # Errors
     /// A sentence naming a new vertex that cannot be transformed back.
@@ -68,18 +90,8 @@ impl ExportedVertices {
         geometry: &MultiPolygon<f64>,
         own: Option<&MultiPolygon<f64>>,
     ) -> Result<MultiPolygon<f64>, String> {
-        if self.transform.crs() == Crs::Wgs84 {
-            return Ok(geometry.clone());
-        }
-        geo::MapCoords::try_map_coords(geometry, |p| match self.originals.get(&coord_key(p)) {
-            Some(&(original, false)) => Ok(original),
-            Some(&(original, true)) => Ok(own
-                .and_then(|g| {
-                    vertices(g).find(|&c| {
-                        project(&self.transform, c).is_ok_and(|q| coord_key(q) == coord_key(p))
-                    })
-                })
-                .unwrap_or(original)),
+        geo::MapCoords::try_map_coords(geometry, |p| match self.original(p, own) {
+            Some(original) => Ok(original),
             None => self
                 .transform
                 .to_wgs84(p.x, p.y)
@@ -87,16 +99,48 @@ impl ExportedVertices {
                 .map_err(|e| format!("the vertex at {} {} cannot be transformed: {e}", p.x, p.y)),
         })
     }
+
+    /// The original of the exported vertex nearest `p` within the tolerance.
+    fn original(&self, p: Coord<f64>, own: Option<&MultiPolygon<f64>>) -> Option<Coord<f64>> {
+        let [i, j] = self.cell(p);
+        let distance = |q: Coord<f64>| (q.x - p.x).hypot(q.y - p.y);
+        let near: Vec<(f64, Coord<f64>)> = (i - 1..=i + 1)
+            .flat_map(|a| (j - 1..=j + 1).map(move |b| [a, b]))
+            .filter_map(|cell| self.cells.get(&cell))
+            .flatten()
+            .map(|&(q, c)| (distance(q), c))
+            .filter(|(d, _)| *d <= self.tolerance)
+            .collect();
+        let best = near.iter().map(|(d, _)| *d).min_by(f64::total_cmp)?;
+        let tied: Vec<Coord<f64>> = near
+            .into_iter()
+            .filter(|(d, _)| *d == best)
+            .map(|(_, c)| c)
+            .collect();
+        let mine =
+            |c: &Coord<f64>| own.is_some_and(|g| rings(g).any(|v| coord_key(v) == coord_key(*c)));
+        tied.iter().find(|c| mine(c)).or(tied.first()).copied()
+    }
+
+    fn project(&self, c: Coord<f64>) -> Result<Coord<f64>, citygrid_crs::CrsError> {
+        self.transform
+            .from_wgs84(c.x, c.y)
+            .map(|(x, y)| Coord { x, y })
+    }
+
+    fn cell(&self, p: Coord<f64>) -> [i64; 2] {
+        [
+            (p.x / self.tolerance).floor() as i64,
+            (p.y / self.tolerance).floor() as i64,
+        ]
+    }
 }
 
-fn vertices(mp: &MultiPolygon<f64>) -> impl Iterator<Item = Coord<f64>> + '_ {
+/// Every vertex of every ring.
+fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = Coord<f64>> + '_ {
     mp.0.iter().flat_map(|p| {
         std::iter::once(p.exterior())
             .chain(p.interiors())
             .flat_map(|r| r.0.iter().copied())
     })
-}
-
-fn project(t: &Transform, c: Coord<f64>) -> Result<Coord<f64>, citygrid_crs::CrsError> {
-    t.from_wgs84(c.x, c.y).map(|(x, y)| Coord { x, y })
 }
