@@ -17,9 +17,8 @@
 //! geometry operations behind QGIS's Split and Merge Features (GEOS) may give an
 //! existing vertex back a bit off, and no editor means to move a vertex by less.
 
-use std::collections::{HashMap, HashSet};
-
 use geo_types::{Coord, MultiPolygon};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::Unit;
@@ -41,7 +40,7 @@ pub struct ExportedVertices {
     transform: Transform,
     /// The tolerance in the export's units.
     tolerance: f64,
-    cells: HashMap<[i64; 2], Vec<Exported>>,
+    cells: FxHashMap<[i64; 2], Vec<Exported>>,
 }
 
 impl ExportedVertices {
@@ -60,9 +59,9 @@ impl ExportedVertices {
         let mut vertices = ExportedVertices {
             transform,
             tolerance,
-            cells: HashMap::new(),
+            cells: FxHashMap::default(),
         };
-        let mut seen: HashSet<[u64; 2]> = HashSet::new();
+        let mut seen: FxHashSet<[u64; 2]> = FxHashSet::default();
         for unit in units {
             for c in rings(&unit.geometry) {
                 if !seen.insert(coord_key(c)) {
@@ -100,26 +99,26 @@ impl ExportedVertices {
         })
     }
 
-    /// The original of the exported vertex nearest `p` within the tolerance.
+    /// The original of the exported vertex nearest `p` within the tolerance: in
+    /// `p`'s grid cell first, where it nearly always is, bit for bit.
     fn original(&self, p: Coord<f64>, own: Option<&MultiPolygon<f64>>) -> Option<Coord<f64>> {
         let [i, j] = self.cell(p);
-        let distance = |q: Coord<f64>| (q.x - p.x).hypot(q.y - p.y);
-        let near: Vec<(f64, Coord<f64>)> = (i - 1..=i + 1)
-            .flat_map(|a| (j - 1..=j + 1).map(move |b| [a, b]))
-            .filter_map(|cell| self.cells.get(&cell))
-            .flatten()
-            .map(|&(q, c)| (distance(q), c))
+        let mut nearest = Nearest { p, own, best: None };
+        nearest.offer(self.cells.get(&[i, j]));
+        if nearest.best.is_some_and(|(d, _)| d == 0.0) {
+            return nearest.best.map(|(_, c)| c);
+        }
+        for a in i - 1..=i + 1 {
+            for b in j - 1..=j + 1 {
+                if [a, b] != [i, j] {
+                    nearest.offer(self.cells.get(&[a, b]));
+                }
+            }
+        }
+        nearest
+            .best
             .filter(|(d, _)| *d <= self.tolerance)
-            .collect();
-        let best = near.iter().map(|(d, _)| *d).min_by(f64::total_cmp)?;
-        let tied: Vec<Coord<f64>> = near
-            .into_iter()
-            .filter(|(d, _)| *d == best)
             .map(|(_, c)| c)
-            .collect();
-        let mine =
-            |c: &Coord<f64>| own.is_some_and(|g| rings(g).any(|v| coord_key(v) == coord_key(*c)));
-        tied.iter().find(|c| mine(c)).or(tied.first()).copied()
     }
 
     fn project(&self, c: Coord<f64>) -> Result<Coord<f64>, citygrid_crs::CrsError> {
@@ -133,6 +132,34 @@ impl ExportedVertices {
             (p.x / self.tolerance).floor() as i64,
             (p.y / self.tolerance).floor() as i64,
         ]
+    }
+}
+
+/// The search for the exported vertex nearest a point.
+struct Nearest<'g> {
+    p: Coord<f64>,
+    own: Option<&'g MultiPolygon<f64>>,
+    /// Distance and original of the nearest so far.
+    best: Option<(f64, Coord<f64>)>,
+}
+
+impl Nearest<'_> {
+    /// Considers the vertices of one grid cell. Of two originals equally near (two
+    /// vertices the projection put on the same bits), the feature's own unit's wins.
+    fn offer(&mut self, vertices: Option<&Vec<Exported>>) {
+        for &(q, c) in vertices.into_iter().flatten() {
+            let d = (q.x - self.p.x).hypot(q.y - self.p.y);
+            match self.best {
+                Some((best, _)) if d > best => {}
+                Some((best, b)) if d == best && (b == c || !self.mine(c)) => {}
+                _ => self.best = Some((d, c)),
+            }
+        }
+    }
+
+    fn mine(&self, c: Coord<f64>) -> bool {
+        self.own
+            .is_some_and(|g| rings(g).any(|v| coord_key(v) == coord_key(c)))
     }
 }
 
