@@ -4,6 +4,7 @@
 mod a_killed_store_writer_loses_nothing;
 mod a_server_follows_commits_of_other_processes;
 mod a_store_from_the_command_line;
+mod an_edited_export_commits_as_one_version;
 mod building_a_partition;
 mod exporting_cells_for_gis;
 mod fix_repairs_damaged_districts;

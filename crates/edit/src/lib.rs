@@ -14,6 +14,7 @@
 //! checker would reject: see `docs/edits.md`.
 
 mod apply; // a request's operations applied and validated
+mod assign; // codes for units drawn elsewhere (features added in QGIS)
 mod codes; // new codes, never reusing one
 pub mod error; // the crate's error enum
 mod local; // the noded neighbourhood and the owner of every face
@@ -26,6 +27,7 @@ mod snap; // points drawn near the boundary moved onto it
 mod working; // the working copy, with parents rebuilt after each operation
 
 pub use apply::{EditOptions, Proposal, propose};
+pub use assign::{NewCode, assign_codes};
 pub use error::{EditError, Result};
 pub use op::Op;
 pub use service::{Author, EditRequest, Editor, Outcome};

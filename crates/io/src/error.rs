@@ -68,6 +68,26 @@ pub enum IoError {
         /// What the GeoPackage library said (boxed: it is large, and rare).
         source: Box<geopackage::Error>,
     },
+    /// A GeoPackage could not be opened or read.
+    #[error("{path}: cannot read the GeoPackage: {source}")]
+    GpkgRead {
+        /// The file.
+        path: PathBuf,
+        /// What the GeoPackage library said.
+        source: Box<geopackage::Error>,
+    },
+    /// A layer of a GeoPackage, or one of its features, cannot be used.
+    #[error("{path}: layer {layer}{}: {message}", fid.map(|f| format!(", feature {f}")).unwrap_or_default())]
+    Layer {
+        /// The file.
+        path: PathBuf,
+        /// The layer (table) name.
+        layer: String,
+        /// The feature id (QGIS's `fid`), when one feature is at fault.
+        fid: Option<i64>,
+        /// What is wrong.
+        message: String,
+    },
     /// A unit cannot be written in the coordinate system asked for.
     #[error("unit {code}: cannot be written in {crs}: {message}")]
     Unexpressible {

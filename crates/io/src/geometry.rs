@@ -167,17 +167,20 @@ pub fn rounded_geojson(geometry: Geometry<f64>) -> geojson::Geometry {
     })
 }
 
-/// A WGS84 multipolygon in the transform's CRS, exact (not rounded). Unlike
+/// A WGS84 geometry in the transform's CRS, exact (not rounded). Unlike
 /// [`to_geojson`], a coordinate the CRS cannot express is an error: an export must
 /// not mix two coordinate systems in one file.
 ///
 /// # Errors
 /// A sentence naming the first coordinate that cannot be converted.
-pub fn project(mp: &MultiPolygon<f64>, transform: &Transform) -> Result<MultiPolygon<f64>, String> {
+pub fn project<G>(geometry: &G, transform: &Transform) -> Result<G, String>
+where
+    G: Clone + geo::MapCoords<f64, f64, Output = G>,
+{
     if transform.crs() == Crs::Wgs84 {
-        return Ok(mp.clone());
+        return Ok(geometry.clone());
     }
-    geo::MapCoords::try_map_coords(mp, |c| {
+    geometry.try_map_coords(|c| {
         transform
             .from_wgs84(c.x, c.y)
             .map(|(x, y)| Coord { x, y })

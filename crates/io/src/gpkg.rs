@@ -1,5 +1,6 @@
-//! Tables as layers of an OGC GeoPackage (1.4, through the `geopackage` crate), the
-//! single-file format QGIS and GDAL open directly.
+//! Layers of an OGC GeoPackage (1.4, through the `geopackage` crate), the
+//! single-file format QGIS and GDAL open directly: the partition's tables, and any
+//! other layer of typed rows (the check reports' problems).
 //!
 //! One feature table per level, named as [`citygrid_model::Level::layer_name`] says, with a
 //! `MULTIPOLYGON` column `geom`, the table's typed columns, and an R-tree spatial
@@ -8,7 +9,9 @@
 //! with an EPSG code can be written: WGS84 (4326), CGCS2000 (4490), Web Mercator
 //! (3857), the CGCS2000 Gauss-Kruger zones; not GCJ-02 or BD-09.
 
-use geo_types::MultiPolygon;
+use std::path::Path;
+
+use geo_types::{Geometry, MultiPolygon};
 use geopackage::core::types::{ColumnType, GeometryType};
 use geopackage::{ColumnSpec, GeoPackage, GeometrySpec, NewFeature, TableSchemaBuilder, Value};
 
@@ -17,11 +20,150 @@ use citygrid_crs::{Crs, Transform};
 use crate::atomic::Pending;
 use crate::error::{IoError, Result};
 use crate::geometry::project;
-use crate::table::{Field, FieldType, Table};
+use crate::source::{Source, write_source};
+use crate::table::{Column, Field, FieldType, Table};
+
+/// The kind of geometry every feature of a layer has (GeoPackage layers hold one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryKind {
+    /// Points.
+    MultiPoint,
+    /// Lines.
+    MultiLineString,
+    /// Areas.
+    MultiPolygon,
+}
+
+/// A new GeoPackage being written in one coordinate system: layers are added one
+/// by one, each in its own transaction, then [`GpkgWriter::finish`] closes it.
+pub struct GpkgWriter<'p> {
+    gpkg: GeoPackage,
+    dest: &'p Path,
+    crs: Crs,
+    epsg: i32,
+    transform: Transform,
+}
+
+impl<'p> GpkgWriter<'p> {
+    /// Creates the file at `out`'s temporary path, with `crs` registered.
+    ///
+    /// # Errors
+    /// [`IoError::Crs`] when `crs` has no EPSG code; [`IoError::Gpkg`] when the
+    /// file cannot be created.
+    pub fn create(out: &'p Pending, crs: Crs) -> Result<Self> {
+        // Errors name the file the user asked for, not the temporary one.
+        let dest = out.destination();
+        let epsg = crs
+            .epsg()
+            .and_then(|c| i32::try_from(c).ok())
+            .ok_or_else(|| IoError::Crs {
+                source_name: dest.display().to_string(),
+                message: format!(
+                    "{crs} has no EPSG code, and a GeoPackage must name its coordinate system by one; \
+                 write wgs84 (and let QGIS reproject) or GeoJSON"
+                ),
+            })?;
+        let transform = Transform::new(crs).map_err(|e| IoError::Crs {
+            source_name: dest.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let gpkg_error = gpkg_error(dest);
+        let gpkg = GeoPackage::create(out.path()).map_err(&gpkg_error)?;
+        gpkg.add_epsg_srs(epsg).map_err(&gpkg_error)?;
+        Ok(GpkgWriter {
+            gpkg,
+            dest,
+            crs,
+            epsg,
+            transform,
+        })
+    }
+
+    /// Adds a layer `name` of `kind` with `columns`, and its `rows`: a WGS84
+    /// geometry (or none) and one value per column. `label` names a row in errors
+    /// (its unit's code) should its geometry not fit the coordinate system.
+    ///
+    /// # Errors
+    /// [`IoError::Unexpressible`] naming the row; [`IoError::Gpkg`].
+    pub fn layer<'r>(
+        &self,
+        name: &str,
+        description: &str,
+        kind: GeometryKind,
+        columns: &[Column],
+        rows: impl IntoIterator<Item = LayerRow<'r>>,
+    ) -> Result<()> {
+        let features = rows
+            .into_iter()
+            .map(|row| {
+                let geometry = match row.geometry {
+                    Some(g) if self.crs != Crs::Wgs84 => {
+                        Some(project(&g, &self.transform).map_err(|message| {
+                            IoError::Unexpressible {
+                                code: row.label.to_string(),
+                                crs: self.crs.to_string(),
+                                message,
+                            }
+                        })?)
+                    }
+                    kept => kept,
+                };
+                let values = row.fields.iter().map(value).collect();
+                Ok(match geometry {
+                    Some(g) => NewFeature::new(g, values),
+                    None => NewFeature::attributes(values),
+                })
+            })
+            .collect::<Result<Vec<NewFeature<Geometry<f64>>>>>()?;
+        let schema = columns.iter().fold(
+            TableSchemaBuilder::new(name)
+                .identifier(name)
+                .description(description)
+                .geometry(GeometrySpec::new(geometry_type(kind), self.epsg)),
+            |b, c| b.column(ColumnSpec::new(&c.name, column_type(c.kind))),
+        );
+        let layer = self
+            .gpkg
+            .create_layer(&schema)
+            .map_err(gpkg_error(self.dest))?;
+        // One transaction per layer: all of it or none.
+        layer
+            .write_all(features, 0)
+            .map_err(gpkg_error(self.dest))?;
+        Ok(())
+    }
+
+    /// Records where the file's layers came from (see [`crate::source`]).
+    ///
+    /// # Errors
+    /// [`IoError::Gpkg`].
+    pub fn source(&self, source: &Source) -> Result<()> {
+        write_source(&self.gpkg, source).map_err(gpkg_error(self.dest))
+    }
+
+    /// Closes the file (then commit the [`Pending`] it was made through).
+    ///
+    /// # Errors
+    /// [`IoError::Gpkg`].
+    pub fn finish(self) -> Result<()> {
+        self.gpkg.close().map_err(gpkg_error(self.dest))
+    }
+}
+
+/// One row of a layer being written.
+pub struct LayerRow<'r> {
+    /// Names the row in errors (a unit's code, a problem's number).
+    pub label: &'r str,
+    /// WGS84; `None` for a row without a place.
+    pub geometry: Option<Geometry<f64>>,
+    /// One per column.
+    pub fields: &'r [Field],
+}
 
 /// Writes `tables` as the layers of a new GeoPackage, coordinates in `crs`,
 /// through `out` (its temporary file: commit it when this returns `Ok`; a failure
-/// leaves nothing behind). `progress` is called once per feature written.
+/// leaves nothing behind), with `source` recorded when the units came from a
+/// store. `progress` is called once per feature written.
 ///
 /// # Errors
 /// [`IoError::Crs`] when `crs` has no EPSG code; [`IoError::Unexpressible`] naming
@@ -31,66 +173,53 @@ pub fn write_gpkg(
     out: &Pending,
     tables: &[Table],
     crs: Crs,
+    source: Option<&Source>,
     mut progress: impl FnMut(),
 ) -> Result<()> {
-    // Errors name the file the user asked for, not the temporary one.
-    let (path, dest) = (out.path(), out.destination());
-    let epsg = crs
-        .epsg()
-        .and_then(|c| i32::try_from(c).ok())
-        .ok_or_else(|| IoError::Crs {
-            source_name: dest.display().to_string(),
-            message: format!(
-                "{crs} has no EPSG code, and a GeoPackage must name its coordinate system by one; \
-             write wgs84 (and let QGIS reproject) or GeoJSON"
+    let writer = GpkgWriter::create(out, crs)?;
+    for table in tables {
+        let rows = table.rows.iter().map(|row| {
+            progress();
+            LayerRow {
+                label: row.unit.code.as_str(),
+                geometry: Some(Geometry::MultiPolygon(MultiPolygon::clone(
+                    &row.unit.geometry,
+                ))),
+                fields: &row.fields,
+            }
+        });
+        writer.layer(
+            table.name(),
+            &format!(
+                "{} {} units of the partition, written by citygrid",
+                table.rows.len(),
+                table.level
             ),
-        })?;
-    let transform = Transform::new(crs).map_err(|e| IoError::Crs {
-        source_name: dest.display().to_string(),
-        message: e.to_string(),
-    })?;
-    let gpkg_error = |source| IoError::Gpkg {
+            GeometryKind::MultiPolygon,
+            &table.columns,
+            rows,
+        )?;
+    }
+    if let Some(source) = source {
+        writer.source(source)?;
+    }
+    writer.finish()
+}
+
+/// Wraps the geopackage crate's error with the file the user asked for.
+pub(crate) fn gpkg_error(dest: &Path) -> impl Fn(geopackage::Error) -> IoError + '_ {
+    move |source| IoError::Gpkg {
         path: dest.to_path_buf(),
         source: Box::new(source),
-    };
-    let gpkg = GeoPackage::create(path).map_err(gpkg_error)?;
-    gpkg.add_epsg_srs(epsg).map_err(gpkg_error)?;
-    for table in tables {
-        let features = table
-            .rows
-            .iter()
-            .map(|row| {
-                let geometry = project(&row.unit.geometry, &transform).map_err(|message| {
-                    IoError::Unexpressible {
-                        code: row.unit.code.to_string(),
-                        crs: crs.to_string(),
-                        message,
-                    }
-                })?;
-                Ok(NewFeature::new(
-                    geometry,
-                    row.fields.iter().map(value).collect(),
-                ))
-            })
-            .collect::<Result<Vec<NewFeature<MultiPolygon<f64>>>>>()?;
-        let schema = table.columns.iter().fold(
-            TableSchemaBuilder::new(table.name())
-                .identifier(table.name())
-                .description(format!(
-                    "{} {} units of the partition, written by citygrid",
-                    table.rows.len(),
-                    table.level
-                ))
-                .geometry(GeometrySpec::new(GeometryType::MultiPolygon, epsg)),
-            |b, c| b.column(ColumnSpec::new(&c.name, column_type(c.kind))),
-        );
-        let layer = gpkg.create_layer(&schema).map_err(gpkg_error)?;
-        // One transaction per layer: all of it or none.
-        layer
-            .write_all(features.into_iter().inspect(|_| progress()), 0)
-            .map_err(gpkg_error)?;
     }
-    gpkg.close().map_err(gpkg_error)
+}
+
+fn geometry_type(kind: GeometryKind) -> GeometryType {
+    match kind {
+        GeometryKind::MultiPoint => GeometryType::MultiPoint,
+        GeometryKind::MultiLineString => GeometryType::MultiLineString,
+        GeometryKind::MultiPolygon => GeometryType::MultiPolygon,
+    }
 }
 
 fn column_type(kind: FieldType) -> ColumnType {

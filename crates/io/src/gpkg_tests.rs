@@ -39,7 +39,7 @@ fn write(units: &[Unit], name: &str, crs: Crs) -> (PathBuf, usize) {
     let t = tables(units, &LEVELS, &CodeLayout::default());
     let mut written = 0;
     let pending = Pending::new(&path, true).unwrap();
-    write_gpkg(&pending, &t, crs, || written += 1).unwrap();
+    write_gpkg(&pending, &t, crs, None, || written += 1).unwrap();
     pending.commit().unwrap();
     (path, written)
 }
@@ -185,7 +185,7 @@ fn a_crs_without_an_epsg_code_is_refused_before_anything_is_written() {
     let path = out("gcj02.gpkg");
     let t = tables(&units, &[Level::Cell], &CodeLayout::default());
     let pending = Pending::new(&path, false).unwrap();
-    let msg = write_gpkg(&pending, &t, Crs::Gcj02, || {})
+    let msg = write_gpkg(&pending, &t, Crs::Gcj02, None, || {})
         .unwrap_err()
         .to_string();
     assert!(
@@ -207,7 +207,7 @@ fn a_failed_write_through_a_pending_file_leaves_nothing() {
     far.geometry.0[0].exterior_mut(|r| r.0[1].y = 89.9);
     let mut broken = t.clone();
     broken[0].rows[0].unit = &far;
-    let err = write_gpkg(&pending, &broken, Crs::WebMercator, || {}).unwrap_err();
+    let err = write_gpkg(&pending, &broken, Crs::WebMercator, None, || {}).unwrap_err();
     assert!(
         err.to_string().starts_with(&format!(
             "unit {}: cannot be written in epsg:3857",

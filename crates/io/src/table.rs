@@ -55,6 +55,10 @@ pub struct Column {
     pub name: String,
     /// What every non-null value of the column is.
     pub kind: FieldType,
+    /// The attribute the column holds (its name may carry a `_2` to stay unique);
+    /// `None` for the fixed and computed columns, which a reader of an edited
+    /// export must not take for attributes.
+    pub attribute: Option<String>,
 }
 
 /// One value of a row, of its column's type or null.
@@ -131,6 +135,7 @@ fn table<'a>(
     let text = |name: &str| Column {
         name: name.to_string(),
         kind: FieldType::Text,
+        attribute: None,
     };
     let mut columns: Vec<Column> = ["code", "name", "level", "parent"]
         .into_iter()
@@ -140,6 +145,7 @@ fn table<'a>(
     columns.push(Column {
         name: "area_m2".into(),
         kind: FieldType::Real,
+        attribute: None,
     });
     // Computed here, so an attribute of the same name (a re-exported export) is
     // replaced rather than kept twice.
@@ -162,6 +168,7 @@ fn table<'a>(
         columns.push(Column {
             name: unique(name, &mut taken),
             kind,
+            attribute: Some(name.to_string()),
         });
         attributes.push((name, kind));
     }

@@ -2,12 +2,15 @@
 
 pub mod build; // citygrid build
 pub mod check; // citygrid check
+pub mod commit; // citygrid commit: an edited export as a new version
 pub mod convert; // citygrid convert
+pub mod edits; // what commit, revert and store init share: author, spinner, outcomes
 pub mod export; // citygrid export cells, citygrid export tiles
 pub mod fields; // property-name flags shared by the commands that read partitions
 pub mod fix; // citygrid fix
 pub mod history; // citygrid history: a store's versions, or one unit's past
 pub mod input; // reading units and a boundary, shared by the commands
+pub mod revert; // citygrid revert: a new version equal to an older one
 pub mod serve; // citygrid serve
 pub mod store; // citygrid store init
 pub mod token; // citygrid token create, revoke, list

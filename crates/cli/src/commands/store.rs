@@ -4,16 +4,16 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use indicatif::ProgressBar;
 
 use citygrid_check::{CheckOptions, Checker};
 use citygrid_model::{CodeLayout, Level, Partition};
 
 use crate::commands::check::findings;
+use crate::commands::edits::{spinner, user};
 use crate::commands::input::{InputArgs, read_violations};
 
 /// Make versioned stores: every version of a partition in one GeoPackage file.
@@ -97,9 +97,7 @@ pub fn run(args: &StoreArgs) -> Result<ExitCode> {
 
 fn init(args: &InitArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let spinner = ProgressBar::new_spinner();
-    spinner.enable_steady_tick(Duration::from_millis(120));
-    spinner.set_message(format!("reading {}", args.from.display()));
+    let spinner = spinner(format!("reading {}", args.from.display()));
     let (loaded, _) = args.input.read(&args.from, None)?;
     spinner.set_message(format!("checking {} units", loaded.units.len()));
     let read = read_violations(&loaded);
@@ -150,13 +148,4 @@ fn init(args: &InitArgs) -> Result<ExitCode> {
         args.store.display()
     ))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The user's login name, as the default author.
-fn user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "citygrid".to_string())
 }

@@ -92,7 +92,9 @@ pub(crate) fn upsert(
         let mut names: Vec<String> = FIXED[1..].iter().map(|c| quote(c)).collect();
         names.extend(columns.iter().map(|(c, _)| quote(c)));
         let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-        let updates: Vec<String> = names[1..]
+        // Every column but the key: the geometry too, or a reshaped unit's row would
+        // keep its old area.
+        let updates: Vec<String> = names
             .iter()
             .filter(|c| *c != "\"code\"")
             .map(|c| format!("{c} = excluded.{c}"))

@@ -123,3 +123,29 @@ fn the_layers_hold_the_head_with_typed_columns_and_an_index_in_step() {
             .to_string()
     );
 }
+
+#[test]
+fn a_reshaped_unit_s_row_gets_its_new_geometry() {
+    let partition = city(14, 30);
+    let (_dir, path, store) = fresh(&partition);
+    let c = cells(&partition);
+    let mut moved = c[0].clone();
+    moved.geometry.0[0].exterior_mut(|r| r.0[1].x += 1e-6);
+    store
+        .commit(Commit::new(1, "alice", "moved a vertex").upsert(moved.clone()))
+        .unwrap();
+    let gpkg = geopackage::GeoPackage::open_read_only(&path).unwrap();
+    let row = gpkg
+        .layer("cells")
+        .unwrap()
+        .features()
+        .unwrap()
+        .map(|f| f.unwrap())
+        .find(|f| f.value("code").and_then(|v| v.as_str()) == Some(moved.code.as_str()))
+        .unwrap();
+    assert_eq!(row.value("version").and_then(|v| v.as_i64()), Some(2));
+    assert_eq!(
+        row.geometry().unwrap().and_then(|g| g.to_geo()),
+        Some(geo_types::Geometry::MultiPolygon(moved.geometry))
+    );
+}

@@ -1,4 +1,5 @@
-//! `citygrid export cells`: the partition as GeoJSON or GeoPackage for GIS staff.
+//! `citygrid export cells`: the partition as GeoJSON or GeoPackage for GIS staff,
+//! from a partition file or a version of a store.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,8 +11,8 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use citygrid_crs::Crs;
-use citygrid_io::{Pending, Table, read_units, table_geojson, tables, write_gpkg};
-use citygrid_model::{CodeLayout, Level};
+use citygrid_io::{Pending, Source, Table, read_units, table_geojson, tables, write_gpkg};
+use citygrid_model::{CodeLayout, Level, Unit};
 
 use crate::commands::fields::FieldArgs;
 
@@ -20,7 +21,13 @@ use crate::commands::fields::FieldArgs;
 /// Reads the bundled demo city (data/guiyang/partition.geojson.gz, from the current
 /// folder; the partition `citygrid serve` serves by default) or --partition FILE,
 /// any GeoJSON partition `citygrid check` reads, with the same --code-field,
-/// --parent-field, --name-field and --level-field.
+/// --parent-field, --name-field and --level-field; or a version of a store
+/// (--store STORE, the head unless --version N).
+///
+/// From a store, a GeoPackage also records where it came from, in its table
+/// citygrid_source (store, version, export time, coordinate system; QGIS lists it
+/// beside the layers): edit the file in QGIS, then `citygrid commit FILE --store
+/// STORE` compares it with that version and commits what changed as a new one.
 ///
 /// One feature per unit, with the columns: code, name, level, parent; the codes
 /// above it (district_code, township_code, village_code; from the parent links,
@@ -49,8 +56,14 @@ use crate::commands::fields::FieldArgs;
 ///
 ///   citygrid export cells grid.gpkg --partition wg.geojson --code-field WGBM
 ///       --parent-field CJBM --input-crs epsg:4545 --crs cgcs2000 --force
+///
+///   citygrid export cells edited.gpkg --store guiyang.gpkg --crs epsg:4545
+///       (the head of a store, to edit in QGIS and `citygrid commit`)
+///
+///   citygrid export cells march.gpkg --store guiyang.gpkg --version 12
 #[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
+// --version is the store's version here, not citygrid's.
+#[command(verbatim_doc_comment, disable_version_flag = true)]
 pub struct CellsArgs {
     /// The file to write (.gpkg or .geojson, or say which with --format).
     pub out: PathBuf,
@@ -61,6 +74,13 @@ pub struct CellsArgs {
     /// Default: the bundled demo city, data/guiyang/partition.geojson.
     #[arg(long)]
     pub partition: Option<PathBuf>,
+    /// Export a version of this store (a .gpkg made by `citygrid store init`)
+    /// instead of a partition file.
+    #[arg(long, conflicts_with_all = ["partition", "input_crs"])]
+    pub store: Option<String>,
+    /// The version of --store to export. Default: the head (the newest).
+    #[arg(long, requires = "store")]
+    pub version: Option<u64>,
     #[command(flatten)]
     pub fields: FieldArgs,
     /// Coordinate system of the partition file. Default: its crs member, else
@@ -112,36 +132,26 @@ impl FromStr for Levels {
     }
 }
 
+/// The units to export, what they were read from, and where a store's version
+/// came from.
+struct Input {
+    units: Vec<Unit>,
+    layout: CodeLayout,
+    from: String,
+    source: Option<Source>,
+}
+
 /// Exports the partition.
 pub fn run(args: &CellsArgs) -> Result<()> {
     let started = Instant::now();
     let format = format_of(args)?;
-    let source = match &args.partition {
-        Some(p) => p.clone(),
-        None => {
-            let p = PathBuf::from(crate::commands::BUNDLED_PARTITION);
-            if !p.exists() {
-                bail!(
-                    "no partition given, and the bundled demo city {} does not exist here: \
-                     run from the repository root once it has been built (`citygrid build`, see \
-                     data/guiyang/SOURCE.md), or pass --partition FILE",
-                    p.display()
-                );
-            }
-            p
-        }
+    let input = match &args.store {
+        Some(store) => from_store(store, args)?,
+        None => from_file(args)?,
     };
-    let loaded = read_units(&source, &args.fields.read_options(args.input_crs))?;
-    if !loaded.defects.is_empty() {
-        tracing::warn!(
-            rings = loaded.defects.len(),
-            "{}: rings that were not closed or too short were closed as read; `citygrid check` names them",
-            source.display()
-        );
-    }
     let present: Vec<Level> = Level::ALL
         .into_iter()
-        .filter(|l| loaded.units.iter().any(|u| u.level == *l))
+        .filter(|l| input.units.iter().any(|u| u.level == *l))
         .collect();
     let wanted = args.level.unwrap_or(match format {
         Format::Gpkg => Levels::All,
@@ -152,13 +162,12 @@ pub fn run(args: &CellsArgs) -> Result<()> {
         Levels::One(l) if present.contains(&l) => vec![l],
         Levels::One(l) => bail!(
             "{} has no {l} units (its levels: {}); choose one of those with --level",
-            source.display(),
+            input.from,
             join(&present)
         ),
     };
-    tracing::info!(units = loaded.units.len(), crs = %loaded.crs, elapsed_ms = started.elapsed().as_millis() as u64, "read {}", source.display());
     let t = Instant::now();
-    let tables = tables(&loaded.units, &levels, &CodeLayout::default());
+    let tables = tables(&input.units, &levels, &input.layout);
     let total: usize = tables.iter().map(|t| t.rows.len()).sum();
     tracing::info!(
         rows = total,
@@ -170,11 +179,18 @@ pub fn run(args: &CellsArgs) -> Result<()> {
     let written = match format {
         Format::Gpkg => {
             let pending = Pending::new(&args.out, args.force)?;
-            write_gpkg(&pending, &tables, args.crs, || bar.inc(1))?;
+            write_gpkg(&pending, &tables, args.crs, input.source.as_ref(), || {
+                bar.inc(1);
+            })?;
             pending.commit()?;
             vec![(args.out.clone(), describe(&tables))]
         }
         Format::Geojson => {
+            if input.source.is_some() {
+                tracing::warn!(
+                    "GeoJSON cannot record the store and version it came from; `citygrid commit` takes a GeoPackage export"
+                );
+            }
             let outputs: Vec<(Pending, &Table)> = tables
                 .iter()
                 .map(|t| {
@@ -210,8 +226,85 @@ pub fn run(args: &CellsArgs) -> Result<()> {
             Bytes(size)
         ));
     }
+    if let Some(source) = &input.source {
+        text.push_str(&format!(
+            "version {} of {}; after editing: citygrid commit {} --store {} --message \"...\"\n",
+            source.version,
+            source.store,
+            args.out.display(),
+            source.store
+        ));
+    }
     crate::commands::print(&text)?;
     Ok(())
+}
+
+/// The partition file (or the bundled demo city).
+fn from_file(args: &CellsArgs) -> Result<Input> {
+    let started = Instant::now();
+    let source = match &args.partition {
+        Some(p) => p.clone(),
+        None => {
+            let p = PathBuf::from(crate::commands::BUNDLED_PARTITION);
+            if !p.exists() {
+                bail!(
+                    "no partition given, and the bundled demo city {} does not exist here: \
+                     run from the repository root once it has been built (`citygrid build`, see \
+                     data/guiyang/SOURCE.md), or pass --partition FILE",
+                    p.display()
+                );
+            }
+            p
+        }
+    };
+    let loaded = read_units(&source, &args.fields.read_options(args.input_crs))?;
+    if !loaded.defects.is_empty() {
+        tracing::warn!(
+            rings = loaded.defects.len(),
+            "{}: rings that were not closed or too short were closed as read; `citygrid check` names them",
+            source.display()
+        );
+    }
+    tracing::info!(units = loaded.units.len(), crs = %loaded.crs, elapsed_ms = started.elapsed().as_millis() as u64, "read {}", source.display());
+    Ok(Input {
+        units: loaded.units,
+        layout: CodeLayout::default(),
+        from: source.display().to_string(),
+        source: None,
+    })
+}
+
+/// A version of a store, and the record of where it came from.
+fn from_store(location: &str, args: &CellsArgs) -> Result<Input> {
+    let started = Instant::now();
+    let store = citygrid_store::open(location)?;
+    let version = match args.version {
+        Some(v) => v,
+        None => store.head()?,
+    };
+    let partition = store.load(version)?;
+    let source = Source {
+        store: location.to_string(),
+        store_created: store.version(1)?.created_at.to_string(),
+        version,
+        exported_at: jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string(),
+        crs: args.crs,
+    };
+    tracing::info!(
+        units = partition.units().len(),
+        version,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "loaded {}",
+        store.describe()
+    );
+    Ok(Input {
+        units: partition.units().iter().map(|u| Unit::clone(u)).collect(),
+        layout: partition.layout().clone(),
+        from: format!("version {version} of {}", store.describe()),
+        source: Some(source),
+    })
 }
 
 fn format_of(args: &CellsArgs) -> Result<Format> {
