@@ -44,6 +44,10 @@ pub struct Proposal {
     pub retired: Vec<UnitCode>,
     /// Which codes became which.
     pub lineage: Vec<Lineage>,
+    /// What the edit changed on purpose: units the operations named or made or
+    /// retired, and parents whose boundary moved (not parents that only gained a
+    /// vertex where their children now meet). An editor's districts must hold these.
+    pub deliberate: Vec<UnitCode>,
 }
 
 /// Applies `ops` in order to `before` and checks the result near what changed.
@@ -90,11 +94,13 @@ pub fn propose(
         .into_iter()
         .filter(|l| l.from.iter().chain(&l.to).all(known))
         .collect();
+    let deliberate = w.deliberate.iter().cloned().collect();
     Ok(Proposal {
         after: w.now,
         changed,
         created,
         retired,
         lineage,
+        deliberate,
     })
 }

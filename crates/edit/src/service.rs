@@ -190,6 +190,7 @@ impl Editor {
                     .collect(),
                 retired: removed.clone(),
                 lineage: Vec::new(),
+                deliberate: touched.clone(),
                 after: target,
             };
             in_scope(&held, &proposal, author)?;
@@ -310,10 +311,8 @@ fn in_scope(before: &Partition, proposal: &Proposal, author: &Author) -> Result<
             .map(|u| u.code.clone())
     };
     let outside: Vec<&UnitCode> = proposal
-        .changed
+        .deliberate
         .iter()
-        .chain(&proposal.created)
-        .chain(&proposal.retired)
         .filter(|c| {
             // A unit with no district above it (the city) is outside every scope.
             let found: Vec<UnitCode> = [before, &proposal.after]

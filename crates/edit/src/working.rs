@@ -41,6 +41,11 @@ pub(crate) struct Working<'a> {
     pub lineage: Vec<Lineage>,
     /// Every code an operation put in or took out, parents included.
     touched: BTreeSet<UnitCode>,
+    /// What the operations changed on purpose: the units they put in or took out,
+    /// and the parents whose boundary moved (a parent that only gained a vertex
+    /// where its children now meet is not among them). Districts are checked
+    /// against an editor's scope with these.
+    pub deliberate: BTreeSet<UnitCode>,
 }
 
 impl<'a> Working<'a> {
@@ -53,6 +58,7 @@ impl<'a> Working<'a> {
             snap_m,
             lineage: Vec::new(),
             touched: BTreeSet::new(),
+            deliberate: BTreeSet::new(),
         }
     }
 
@@ -63,12 +69,28 @@ impl<'a> Working<'a> {
     /// A message when a parent would move without leave, or lose all its children.
     pub fn apply(&mut self, step: Step) -> Result<(), String> {
         let version = self.now.version();
-        if !step.parents_may_move {
-            self.parents_stay(&step)?;
+        let moved = self.moved_parents(&step);
+        if let Some((x, y, a, b)) = moved.first().filter(|_| !step.parents_may_move) {
+            let name = |c: &UnitCode| {
+                self.now.get(c).map_or_else(
+                    || c.to_string(),
+                    |u| format!("{} {} {}", u.level, c, u.name),
+                )
+            };
+            return Err(format!(
+                "the edit moves the boundary between {} and {} (area passes from {a} to {b}); \
+                 set \"move_parents\": true to move it too",
+                name(x).trim_end(),
+                name(y).trim_end()
+            ));
         }
         let mut touched: Vec<UnitCode> = step.upserts.iter().map(|u| u.code.clone()).collect();
         touched.extend(step.removed.iter().cloned());
         self.touched.extend(touched.iter().cloned());
+        self.deliberate.extend(touched.iter().cloned());
+        for (x, y, _, _) in moved {
+            self.deliberate.extend([x, y]);
+        }
         let mut after = self
             .now
             .with_changes_as(step.upserts, &step.removed, version)
@@ -87,6 +109,10 @@ impl<'a> Working<'a> {
                 }
                 touched = rebuilt.iter().map(|u| u.code.clone()).collect();
                 self.touched.extend(touched.iter().cloned());
+                if step.exchanges.is_empty() && step.parents_may_move {
+                    // Whole units put in (a file): every parent rebuilt may have moved.
+                    self.deliberate.extend(touched.iter().cloned());
+                }
                 if rebuilt.is_empty() {
                     break;
                 }
@@ -100,9 +126,10 @@ impl<'a> Working<'a> {
         Ok(())
     }
 
-    /// Refuses a step that hands area between units of different parents, naming
-    /// the lowest parent whose boundary would move.
-    fn parents_stay(&self, step: &Step) -> Result<(), String> {
+    /// The parents whose boundaries a step moves: for each pair of units that
+    /// exchange area, every pair of their ancestors that differ (nearest first),
+    /// with the pair itself: `(parent of a, parent of b, a, b)`.
+    fn moved_parents(&self, step: &Step) -> Vec<(UnitCode, UnitCode, UnitCode, UnitCode)> {
         // A unit's parents, nearest first (a new unit's from the step).
         let chain = |code: &UnitCode| -> Vec<UnitCode> {
             let mut next = match step.upserts.iter().find(|u| &u.code == code) {
@@ -116,24 +143,14 @@ impl<'a> Working<'a> {
             }
             out
         };
+        let mut out = Vec::new();
         for (a, b) in &step.exchanges {
             let (pa, pb) = (chain(a), chain(b));
-            if let Some((x, y)) = pa.iter().zip(&pb).find(|(x, y)| x != y) {
-                let name = |c: &UnitCode| {
-                    self.now.get(c).map_or_else(
-                        || c.to_string(),
-                        |u| format!("{} {} {}", u.level, c, u.name),
-                    )
-                };
-                return Err(format!(
-                    "the edit moves the boundary between {} and {} (area passes from {a} to {b}); \
-                     set \"move_parents\": true to move it too",
-                    name(x).trim_end(),
-                    name(y).trim_end()
-                ));
+            for (x, y) in pa.iter().zip(&pb).filter(|(x, y)| x != y) {
+                out.push((x.clone(), y.clone(), a.clone(), b.clone()));
             }
         }
-        Ok(())
+        out
     }
 
     /// The parents at `level` of the `touched` units (before and after the step).

@@ -10,8 +10,10 @@
 //! reports, so there is no error type of their own.
 
 pub mod check; // check reports: violations, their places and sizes
+#[cfg(feature = "repair")]
 pub mod repair; // repair reports: changes made and problems left open
 mod values; // codes and sizes as both reports write them
 
 pub use check::{check_geojson, check_gpkg, check_json};
+#[cfg(feature = "repair")]
 pub use repair::{repair_geojson, repair_json};

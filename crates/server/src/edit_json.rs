@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use citygrid_crs::Transform;
+use citygrid_crs::{Crs, Transform};
 use citygrid_edit::{EditRequest, Op};
 use citygrid_model::{AttrValue, UnitCode};
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
@@ -47,11 +47,12 @@ fn shown(v: &Value) -> String {
     }
 }
 
-/// Parses an edit request body.
+/// Parses an edit request body; also returns the coordinate system it was drawn
+/// in, for answers in kind.
 ///
 /// # Errors
 /// [`ApiError::BadRequest`] naming the field and what is wrong with it.
-pub fn parse(body: &[u8]) -> Result<EditRequest, ApiError> {
+pub fn parse(body: &[u8]) -> Result<(EditRequest, Crs), ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
     let Value::Object(obj) = &value else {
@@ -115,7 +116,7 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, ApiError> {
             ));
         }
     };
-    let (_, transform) = crs_param(crs_text)?;
+    let (crs, transform) = crs_param(crs_text)?;
     let ops = match obj.get("ops") {
         Some(Value::Array(list)) if list.is_empty() => {
             return Err(bad("ops", "empty: nothing to do"));
@@ -141,13 +142,14 @@ pub fn parse(body: &[u8]) -> Result<EditRequest, ApiError> {
         .enumerate()
         .map(|(i, op)| parse_op(&format!("ops[{i}]"), op, &transform, &mut budget))
         .collect::<Result<Vec<Op>, ApiError>>()?;
-    Ok(EditRequest {
+    let request = EditRequest {
         base_version,
         message,
         ops,
         dry_run,
         log: Some(value),
-    })
+    };
+    Ok((request, crs))
 }
 
 fn parse_op(at: &str, value: &Value, t: &Transform, budget: &mut usize) -> Result<Op, ApiError> {
@@ -497,7 +499,7 @@ mod tests {
              "area": {"type": "Polygon", "coordinates": [[[106.7,26.6],[106.71,26.6],[106.71,26.61],[106.7,26.6]]]}},
             {"op": "merge", "cells": ["520102001001001", "520102001001002"]},
             {"op": "set", "cell": "520102001001001", "attributes": {"name": "x", "old": null, "n": 3}}]}"#;
-        let r = parse(body.as_bytes()).unwrap();
+        let (r, _) = parse(body.as_bytes()).unwrap();
         assert_eq!((r.base_version, r.ops.len(), r.dry_run), (3, 3, false));
         assert!(matches!(
             r.ops[0],

@@ -27,6 +27,28 @@ pub enum ApiError {
     /// A token whose role or district does not allow what was asked.
     #[error("{0}")]
     Forbidden(String),
+    /// An edit that cannot be made, or whose result would break the partition:
+    /// the checker's located problems (the objects of `citygrid check`'s JSON).
+    #[error("{message}")]
+    InvalidEdit {
+        /// What is wrong, in a sentence.
+        message: String,
+        /// Every problem found, located.
+        problems: Vec<serde_json::Value>,
+    },
+    /// Units the edit touches changed after its base version.
+    #[error("{message}")]
+    Conflict {
+        /// What happened, in a sentence.
+        message: String,
+        /// The version now served.
+        head: u64,
+        /// The units that changed since the edit's base.
+        changed_since: Vec<String>,
+    },
+    /// Busy for now (the store is locked by another writer): try again shortly.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure on our side.
     #[error("internal error")]
     Internal(String),
@@ -40,6 +62,9 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::InvalidEdit { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -51,6 +76,9 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::InvalidEdit { .. } => "invalid_edit",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -62,8 +90,26 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let status = self.status();
-        let body = json!({"error": {"status": status.as_u16(), "kind": self.kind(), "message": self.to_string()}});
+        let mut body = json!({"error": {"status": status.as_u16(), "kind": self.kind(), "message": self.to_string()}});
+        match &self {
+            ApiError::InvalidEdit { problems, .. } => body["error"]["problems"] = json!(problems),
+            ApiError::Conflict {
+                head,
+                changed_since,
+                ..
+            } => {
+                body["error"]["head"] = json!(head);
+                body["error"]["changed_since"] = json!(changed_since);
+            }
+            _ => {}
+        }
         let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750 section 3: how to authenticate.
             response.headers_mut().insert(

@@ -35,10 +35,11 @@ pub(super) fn step(w: &Working<'_>, cell: &UnitCode, village: &UnitCode) -> Resu
         lineage: vec![Lineage {
             kind: LineageKind::Reparent,
             from: vec![cell.clone()],
-            to: vec![code],
+            to: vec![code.clone()],
         }],
         geometry: true,
         parents_may_move: true,
-        exchanges: Vec::new(),
+        // The cell's area passes from its old village to its new one.
+        exchanges: vec![(cell.clone(), code)],
     })
 }

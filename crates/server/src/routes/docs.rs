@@ -55,6 +55,19 @@ GET /v1/versions                     the head and the versions, newest first (be
 GET /v1/versions/{n}                 one version: time, author, message, codes changed, created, retired
 GET /v1/cells/{code}/history         every state of a unit with its versions and times, and its lineage
 GET /v1/diff?from=3&amp;to=5              changed units before and after, and the m&sup2; that moved between them</pre>
+<h2>Edits</h2><pre>POST /v1/edits        Authorization: Bearer TOKEN (editor or admin)
+{"base_version": 12, "message": "new road", "crs": "gcj02", "dry_run": false, "ops": [
+  {"op": "transfer", "from": "520102019003002", "to": "520102019003003", "area": {"type": "Polygon", "coordinates": [...]}},
+  {"op": "reshape", "line": {"type": "LineString", "coordinates": [...]}, "move_parents": false},
+  {"op": "split", "cell": "520102019003002", "line": {...}},
+  {"op": "merge", "cells": ["520102019003002", "520102019003003"]},
+  {"op": "reparent", "cell": "520102019003002", "village": "520102019004"},
+  {"op": "set", "cell": "520102019003002", "attributes": {"name": "...", "staff": "..."}}]}
+POST /v1/revert       {"to": 11, "message": "undo"}   (admin)</pre>
+<p>All operations commit together as one version (<code>{"version", "changed", "created", "retired"}</code>) or
+not at all: 422 <code>invalid_edit</code> with the checker's located <code>problems</code>, 409 <code>conflict</code> with the
+<code>head</code> and what <code>changed_since</code> the base, 400 for a malformed body naming the field. A village (or
+higher) boundary moves only with <code>"move_parents": true</code>.</p>
 <h2>Vector tiles</h2><pre>GET /v1/tiles.json                   TileJSON 3.0 of the head: its tile URLs carry the version
 GET /v1/v/{version}/tiles/{z}/{x}/{y}.mvt   MVT 2.1: districts, townships, villages, cells, labels
 GET /v1/v/{version}/tiles.json       TileJSON of one version

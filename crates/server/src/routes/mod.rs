@@ -6,6 +6,7 @@ pub mod cells; // GET /v1/cells, /v1/cells/{code}
 pub mod convert; // GET /v1/convert
 pub mod diff; // GET /v1/diff
 pub mod docs; // GET /openapi.json, /docs
+pub mod edits; // POST /v1/edits, /v1/revert
 pub mod health; // GET /healthz, /readyz, /metrics
 pub mod history; // GET /v1/cells/{code}/history
 pub mod lookup; // GET and POST /v1/lookup
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(versions::router())
         .merge(history::router())
         .merge(diff::router())
+        .merge(edits::router())
         .merge(tiles::router())
         .merge(search::router())
         .merge(convert::router())

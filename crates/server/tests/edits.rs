@@ -1,0 +1,331 @@
+//! `POST /v1/edits` and `POST /v1/revert` over HTTP on a real store: an edit is
+//! served at once, a dry run commits nothing, roles and districts are enforced, and
+//! every bad request gets a 4xx that names the problem and where, with the store's
+//! head unchanged.
+//!
+//! The city: two villages of two square cells each, 0.01° on a side, in one township
+//! of district 520102, and district 520103 of one cell to the east, for scoping.
+//!
+//! ```text
+//!  26.51 +------+------+------+------+------+
+//!        |  A1  |  A2  |  B1  |  B2  |  C1  |   villages A: 520102001001, B: ...002;
+//!  26.50 +------+------+------+------+------+   C1 in district 520103
+//!     106.70 106.71 106.72 106.73 106.74 106.75
+//! ```
+
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use geo_types::{LineString, MultiPolygon, Polygon};
+use serde_json::{Value, json};
+
+use citygrid_model::{CodeLayout, Level, Partition, Unit, UnitCode};
+use citygrid_server::{AppState, Config, Versions, router, watch};
+use citygrid_store::{Role, Store};
+use support::{Reply, request};
+
+const X0: f64 = 106.70;
+const Y0: f64 = 26.50;
+const D: f64 = 0.01;
+const A1: &str = "520102001001001";
+const A2: &str = "520102001001002";
+const B1: &str = "520102001002001";
+
+/// The rectangle over columns `i0..i1`, with a vertex at every column line between
+/// (so that neighbours share vertices exactly).
+fn rect(i0: u32, i1: u32) -> MultiPolygon<f64> {
+    let x = |i: u32| X0 + f64::from(i) * D;
+    let mut ring: Vec<(f64, f64)> = (i0..=i1).map(|i| (x(i), Y0)).collect();
+    ring.extend((i0..=i1).rev().map(|i| (x(i), Y0 + D)));
+    ring.push((x(i0), Y0));
+    MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
+}
+
+fn code(c: &str) -> UnitCode {
+    c.parse().unwrap()
+}
+
+fn city() -> Partition {
+    let mut units = vec![
+        Unit::new(code("520100"), Level::City, rect(0, 5)),
+        Unit::new(code("520103"), Level::District, rect(4, 5)).with_parent(code("520100")),
+        Unit::new(code("520103001"), Level::Township, rect(4, 5)).with_parent(code("520103")),
+        Unit::new(code("520103001001"), Level::Village, rect(4, 5)).with_parent(code("520103001")),
+        Unit::new(code("520102"), Level::District, rect(0, 4)).with_parent(code("520100")),
+        Unit::new(code("520102001"), Level::Township, rect(0, 4)).with_parent(code("520102")),
+        Unit::new(code("520102001001"), Level::Village, rect(0, 2))
+            .with_parent(code("520102001"))
+            .with_name("A"),
+        Unit::new(code("520102001002"), Level::Village, rect(2, 4))
+            .with_parent(code("520102001"))
+            .with_name("B"),
+    ];
+    for (c, v, i) in [
+        (A1, "520102001001", 0),
+        (A2, "520102001001", 1),
+        (B1, "520102001002", 2),
+        ("520102001002002", "520102001002", 3),
+        ("520103001001001", "520103001001", 4),
+    ] {
+        units.push(Unit::new(code(c), Level::Cell, rect(i, i + 1)).with_parent(code(v)));
+    }
+    Partition::new(units, CodeLayout::default()).unwrap()
+}
+
+struct Live {
+    addr: SocketAddr,
+    store: Arc<dyn Store>,
+    editor: String,
+    viewer: String,
+    admin: String,
+    elsewhere: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Live {
+    fn new() -> Live {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("city.gpkg").to_string_lossy().into_owned();
+        citygrid_store::init(&path, &city(), "tester", "two villages").unwrap();
+        let store: Arc<dyn Store> = Arc::from(citygrid_store::open(&path).unwrap());
+        let token = |name: &str, role, district: Option<&str>| {
+            store
+                .create_token(name, role, district.map(code))
+                .unwrap()
+                .1
+        };
+        let editor = token("wang", Role::Editor, Some("520102"));
+        let viewer = token("li", Role::Viewer, None);
+        let admin = token("chen", Role::Admin, None);
+        let elsewhere = token("zhao", Role::Editor, Some("520103"));
+        let config = Config::default();
+        let versions = Arc::new(Versions::from_store(Arc::clone(&store), &config).unwrap());
+        let following = Arc::clone(&versions);
+        let state = AppState::new(versions, config).unwrap();
+        let addr = support::serve(router(state), move || watch::spawn(&following));
+        Live {
+            addr,
+            store,
+            editor,
+            viewer,
+            admin,
+            elsewhere,
+            _dir: dir,
+        }
+    }
+
+    fn post_raw(&self, path: &str, token: &str, body: &[u8]) -> Reply {
+        let auth = format!("Bearer {token}");
+        let headers: Vec<(&str, &str)> = if token.is_empty() {
+            Vec::new()
+        } else {
+            vec![("Authorization", auth.as_str())]
+        };
+        request(self.addr, "POST", path, &headers, body)
+    }
+
+    fn edit(&self, token: &str, body: &Value) -> Reply {
+        self.post_raw("/v1/edits", token, body.to_string().as_bytes())
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        request(self.addr, "GET", path, &[], b"")
+    }
+}
+
+/// Moves the east 0.002° of A1 to A2.
+fn transfer(base: u64) -> Value {
+    let (w, e) = (X0 + 0.008, X0 + 0.0105);
+    json!({
+        "base_version": base,
+        "message": "new road",
+        "ops": [{"op": "transfer", "from": A1, "to": A2, "area": {"type": "Polygon",
+            "coordinates": [[[w, Y0 - 0.001], [e, Y0 - 0.001], [e, Y0 + D + 0.001], [w, Y0 + D + 0.001], [w, Y0 - 0.001]]]}}]
+    })
+}
+
+#[test]
+fn an_edit_is_committed_and_served_at_once() {
+    let live = Live::new();
+    let r = live.edit(&live.editor, &transfer(1));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let body = r.json();
+    assert_eq!(body["version"], 2);
+    assert!(body["changed"].as_array().unwrap().contains(&json!(A1)));
+    // A point in the moved strip now belongs to A2, in the very next request.
+    let lookup = live.get(&format!("/v1/lookup?lon={}&lat={}", X0 + 0.009, Y0 + 0.005));
+    assert_eq!(lookup.version(), 2);
+    assert_eq!(lookup.json()["cell"]["code"], A2);
+    let info = live.store.version(2).unwrap();
+    assert_eq!(
+        (info.author.as_str(), info.message.as_str()),
+        ("wang", "new road")
+    );
+}
+
+#[test]
+fn a_dry_run_says_what_would_change_and_commits_nothing() {
+    let live = Live::new();
+    let mut body = transfer(1);
+    body["dry_run"] = json!(true);
+    let r = live.edit(&live.editor, &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["dry_run"], true);
+    assert_eq!(live.store.head().unwrap(), 1);
+}
+
+#[test]
+fn tokens_roles_and_districts_are_enforced() {
+    let live = Live::new();
+    assert_eq!(live.edit("", &transfer(1)).status, 401);
+    assert_eq!(live.edit("not-a-token", &transfer(1)).status, 401);
+    assert_eq!(live.edit(&live.viewer, &transfer(1)).status, 403);
+    let elsewhere = live.edit(&live.elsewhere, &transfer(1));
+    assert_eq!(elsewhere.status, 403);
+    assert!(
+        elsewhere.message().contains("zhao"),
+        "{}",
+        elsewhere.message()
+    );
+    // Reverts are for admins.
+    let revert = json!({"to": 1, "message": "undo"});
+    assert_eq!(
+        live.post_raw("/v1/revert", &live.editor, revert.to_string().as_bytes())
+            .status,
+        403
+    );
+    assert_eq!(live.store.head().unwrap(), 1);
+}
+
+#[test]
+fn an_admin_reverts_to_an_old_version() {
+    let live = Live::new();
+    assert_eq!(live.edit(&live.editor, &transfer(1)).status, 200);
+    let r = live.post_raw(
+        "/v1/revert",
+        &live.admin,
+        json!({"to": 1, "message": "undo the road"})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["version"], 3);
+    let lookup = live.get(&format!("/v1/lookup?lon={}&lat={}", X0 + 0.009, Y0 + 0.005));
+    assert_eq!(lookup.json()["cell"]["code"], A1);
+}
+
+#[test]
+fn bad_requests_get_a_4xx_naming_the_problem_and_leave_the_head() {
+    let live = Live::new();
+    let t = &live.editor;
+    let ops = |op: Value| json!({"base_version": 1, "message": "m", "ops": [op]});
+    let cases: Vec<(Vec<u8>, u16, &str)> = vec![
+        (b"{\"base_version\": 1,".to_vec(), 400, "not JSON"),
+        (b"{\"base_version\": NaN}".to_vec(), 400, "not JSON"),
+        (b"[1, 2]".to_vec(), 400, "expected an object"),
+        (ops(json!({"op": "fly"})).to_string().into_bytes(), 400, "ops[0].op: unknown operation"),
+        (
+            json!({"base_version": 1, "message": "m", "crs": "epsg:99999", "ops": [{"op": "merge", "cells": [A1, A2]}]})
+                .to_string()
+                .into_bytes(),
+            400,
+            "crs",
+        ),
+        (
+            ops(json!({"op": "transfer", "from": A1, "to": A2, "area": {"type": "Polygon",
+                "coordinates": [[[X0, Y0], [X0 + 0.01, Y0 + 0.01], [X0 + 0.01, Y0], [X0, Y0 + 0.01], [X0, Y0]]]}}))
+            .to_string()
+            .into_bytes(),
+            400,
+            "ops[0].area.coordinates[0]: the ring crosses itself",
+        ),
+        (ops(json!({"op": "merge", "cells": [A1, "520102001001009"]})).to_string().into_bytes(), 422, "520102001001009 is not a unit"),
+        (
+            ops(json!({"op": "split", "cell": A1, "line": {"type": "LineString",
+                "coordinates": [[X0 + 0.005, Y0 + 0.002], [X0 + 0.005, Y0 + 0.008]]}}))
+            .to_string()
+            .into_bytes(),
+            422,
+            "not on the boundary",
+        ),
+        (ops(json!({"op": "merge", "cells": [A2, B1]})).to_string().into_bytes(), 422, "different villages"),
+        (json!({"base_version": 9, "message": "m", "ops": [{"op": "merge", "cells": [A1, A2]}]}).to_string().into_bytes(), 400, "base_version"),
+        (vec![b'x'; 3 * 1024 * 1024], 413, ""),
+    ];
+    for (body, status, needle) in cases {
+        let r = live.post_raw("/v1/edits", t, &body);
+        let shown = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+        assert_eq!(
+            r.status,
+            status,
+            "{shown}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        if !needle.is_empty() {
+            assert!(r.message().contains(needle), "{shown}: {}", r.message());
+        }
+    }
+    assert_eq!(live.store.head().unwrap(), 1);
+}
+
+#[test]
+fn a_result_that_breaks_the_partition_is_422_with_located_problems() {
+    let live = Live::new();
+    // The west strip of A1 does not touch A2: A2 would be in two parts.
+    let (w, e) = (X0 - 0.001, X0 + 0.002);
+    let body = json!({"base_version": 1, "message": "m", "ops": [{"op": "transfer", "from": A1, "to": A2,
+        "area": {"type": "Polygon", "coordinates": [[[w, Y0 + 0.002], [e, Y0 + 0.002], [e, Y0 + 0.004], [w, Y0 + 0.004], [w, Y0 + 0.002]]]}}]});
+    let r = live.edit(&live.editor, &body);
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+    let problems = r.json()["error"]["problems"].as_array().unwrap().clone();
+    assert!(
+        problems.iter().any(|p| p["rule"] == "multipart"),
+        "{problems:?}"
+    );
+    assert!(problems.iter().all(|p| p["location"].is_object()));
+    assert_eq!(live.store.head().unwrap(), 1);
+}
+
+#[test]
+fn an_edit_on_a_stale_base_touching_changed_cells_is_a_conflict() {
+    let live = Live::new();
+    assert_eq!(live.edit(&live.editor, &transfer(1)).status, 200);
+    let set = json!({"base_version": 1, "message": "m",
+        "ops": [{"op": "set", "cell": A2, "attributes": {"staff": "王芳"}}]});
+    let r = live.edit(&live.editor, &set);
+    assert_eq!(r.status, 409, "{}", String::from_utf8_lossy(&r.body));
+    let error = &r.json()["error"];
+    assert_eq!(error["head"], 2);
+    assert!(
+        error["changed_since"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(A2))
+    );
+    // The same edit on the head goes through.
+    let mut fresh = set.clone();
+    fresh["base_version"] = json!(2);
+    assert_eq!(live.edit(&live.editor, &fresh).status, 200);
+}
+
+#[test]
+fn lines_drawn_in_gcj02_arrive_where_they_were_drawn() {
+    let live = Live::new();
+    // A split of B1 along its middle, drawn on a phone map in GCJ-02.
+    let x = X0 + 0.025;
+    let (gx0, gy0) = citygrid_crs::Transform::new(citygrid_crs::Crs::Gcj02)
+        .unwrap()
+        .from_wgs84(x, Y0)
+        .unwrap();
+    let (gx1, gy1) = citygrid_crs::Transform::new(citygrid_crs::Crs::Gcj02)
+        .unwrap()
+        .from_wgs84(x, Y0 + D)
+        .unwrap();
+    let body = json!({"base_version": 1, "message": "split", "crs": "gcj02",
+        "ops": [{"op": "split", "cell": B1, "line": {"type": "LineString", "coordinates": [[gx0, gy0], [gx1, gy1]]}}]});
+    let r = live.edit(&live.editor, &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["created"], json!(["520102001002003"]));
+}
