@@ -21,6 +21,9 @@ pub struct City {
     pub index: CellIndex,
     /// Where it was loaded from.
     pub source: String,
+    /// Why `citygrid check` rejects this partition, when it is served anyway
+    /// (`citygrid serve --allow-invalid`): `/readyz` then answers 503 with it.
+    pub problem: Option<String>,
     /// Each unit's lookup answer (`{"code", "name", "level", "attributes",
     /// "ancestors"}`), by unit id.
     answers: Vec<Box<str>>,
@@ -69,6 +72,7 @@ impl City {
             partition,
             index,
             source,
+            problem: None,
             answers,
             boxes,
         })

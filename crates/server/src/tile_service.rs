@@ -2,12 +2,22 @@
 //! GCJ-02 on first use) and a memory-bounded cache of encoded tiles, each kept raw
 //! and gzipped with its ETag.
 //!
+//! A tile not in the cache is rendered once however many ask for it at once
+//! (single flight: the first request starts the render, the others wait for it),
+//! at most `render_concurrency` at a time with `render_queue` waiting; beyond, a
+//! 503. The render runs to the end and fills the cache even if every client that
+//! asked for it has gone.
+//!
 //! The cache key is (partition version, crs, z, x, y): a new version never serves
 //! an old tile. Tiles an edit leaves unchanged keep their bytes and so their
 //! ETag, and a client revalidating gets a 304; `citygrid_tiles::dirty_tiles`
 //! names the ones to render again.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use rustc_hash::FxHashMap;
+use tokio::sync::watch;
 
 use citygrid_crs::Crs;
 use citygrid_model::Partition;
@@ -16,8 +26,9 @@ use citygrid_tiles::mvt::gzip;
 use citygrid_tiles::{TileId, TileOptions, Tiler};
 
 use crate::cache::{Cache, CacheStats, Weigh};
-use crate::config::Config;
-use crate::error::{ApiError, ServerError};
+use crate::config::{Config, seconds};
+use crate::error::{ApiError, ServerError, shorten};
+use crate::limits::{Gate, GateNames, GateStats};
 
 /// The coordinate systems tiles are offered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,10 +53,14 @@ impl TileCrs {
             Ok(Crs::Wgs84 | Crs::Cgcs2000) => Ok(TileCrs::Wgs84),
             Ok(Crs::Gcj02) => Ok(TileCrs::Gcj02),
             Ok(other) => Err(ApiError::BadRequest(format!(
-                "crs={text:?} ({}): tiles are offered in wgs84 and gcj02",
+                "crs={} ({}): tiles are offered in wgs84 and gcj02",
+                shorten(text),
                 other.name()
             ))),
-            Err(e) => Err(ApiError::BadRequest(format!("crs: {e}"))),
+            Err(_) => Err(ApiError::BadRequest(format!(
+                "crs={}: tiles are offered in wgs84 and gcj02",
+                shorten(text)
+            ))),
         }
     }
 
@@ -91,6 +106,9 @@ impl CachedTile {
 
 type Key = (u64, TileCrs, TileId);
 
+/// A render under way: its outcome once there is one.
+type Rendering = watch::Receiver<Option<Result<Arc<CachedTile>, ApiError>>>;
+
 /// The tilers and the cache.
 pub struct TileService {
     partition: Partition,
@@ -99,6 +117,9 @@ pub struct TileService {
     gcj02: OnceLock<Result<Tiler, String>>,
     cache: Cache<Key, CachedTile>,
     empty: Arc<CachedTile>,
+    rendering: Mutex<FxHashMap<Key, Rendering>>,
+    renders: AtomicU64,
+    gate: Gate,
 }
 
 impl TileService {
@@ -117,6 +138,18 @@ impl TileService {
             gcj02: OnceLock::new(),
             cache: Cache::new(config.tile_cache_bytes),
             empty: Arc::new(CachedTile::new(Vec::new())),
+            rendering: Mutex::new(FxHashMap::default()),
+            renders: AtomicU64::new(0),
+            gate: Gate::new(
+                GateNames {
+                    what: "tile renders",
+                    concurrency: "render_concurrency",
+                    queue: "render_queue",
+                },
+                config.render_concurrency,
+                config.render_queue,
+                seconds(config.queue_timeout_s),
+            ),
         })
     }
 
@@ -161,12 +194,14 @@ impl TileService {
         self.options.zoom_range().0
     }
 
-    /// A tile from the cache, or rendered (off the async workers) and cached.
-    /// Tiles away from the city are answered at once, without rendering.
+    /// A tile from the cache, or rendered (off the async workers) and cached;
+    /// requests for a tile being rendered wait for that render. Tiles away from the
+    /// city are answered at once, without rendering.
     ///
     /// # Errors
-    /// [`ApiError::Internal`] when the GCJ-02 tiler cannot be made or rendering
-    /// is interrupted.
+    /// [`ApiError::Overloaded`] when too many renders are waiting,
+    /// [`ApiError::Internal`] when the GCJ-02 tiler cannot be made or rendering is
+    /// interrupted.
     pub async fn get(
         self: &Arc<Self>,
         crs: TileCrs,
@@ -179,14 +214,75 @@ impl TileService {
         if let Some(hit) = self.cache.get(&key) {
             return Ok(hit);
         }
+        let mut outcome = {
+            let mut rendering = self.rendering();
+            if let Some(under_way) = rendering.get(&key) {
+                under_way.clone()
+            } else if let Some(hit) = self.cache.peek(&key) {
+                // Rendered between the miss and the lock.
+                return Ok(hit);
+            } else {
+                let (done, outcome) = watch::channel(None);
+                rendering.insert(key, outcome.clone());
+                let me = Arc::clone(self);
+                tokio::spawn(async move {
+                    let result = me.render(crs, t).await;
+                    if let Ok(tile) = &result {
+                        me.cache.insert(key, Arc::clone(tile));
+                    }
+                    // After the insert: whoever misses the entry finds the tile.
+                    me.rendering().remove(&key);
+                    let _ = done.send(Some(result));
+                });
+                outcome
+            }
+        };
+        let done = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|e| ApiError::Internal(format!("rendering tile {t}: {e}")))?;
+        match &*done {
+            Some(result) => result.clone(),
+            None => Err(ApiError::Internal(format!(
+                "rendering tile {t}: no outcome"
+            ))),
+        }
+    }
+
+    /// Renders one tile when the render queue lets it.
+    async fn render(
+        self: &Arc<Self>,
+        crs: TileCrs,
+        t: TileId,
+    ) -> Result<Arc<CachedTile>, ApiError> {
+        let _turn = self.gate.enter().await?;
         let me = Arc::clone(self);
         let tile = tokio::task::spawn_blocking(move || -> Result<Arc<CachedTile>, ApiError> {
             Ok(Arc::new(CachedTile::new(me.tiler(crs)?.tile(t))))
         })
         .await
         .map_err(|e| ApiError::Internal(format!("rendering tile {t}: {e}")))??;
-        self.cache.insert(key, Arc::clone(&tile));
+        self.renders.fetch_add(1, Ordering::Relaxed);
         Ok(tile)
+    }
+
+    fn rendering(&self) -> MutexGuard<'_, FxHashMap<Key, Rendering>> {
+        // Every update is one insert or remove: a poisoned map is still whole.
+        self.rendering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Tiles rendered since start.
+    #[must_use]
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
+    }
+
+    /// What the render queue is doing.
+    #[must_use]
+    pub fn render_stats(&self) -> GateStats {
+        self.gate.stats()
     }
 
     /// What the cache holds.

@@ -9,8 +9,7 @@ use geo::InteriorPoint;
 use serde_json::{Value, json};
 
 use citygrid_model::{CodeLayout, Level, Partition};
-use citygrid_server::metrics::Metrics;
-use citygrid_server::{AppState, City, Config, TileService, Viewer, router};
+use citygrid_server::{AppState, City, Config, TileService, Viewer, serve_on};
 use citygrid_synth::SynthCity;
 
 /// One server for all tests (a 300-cell generated city), started once.
@@ -27,17 +26,12 @@ fn server() -> &'static (SocketAddr, Arc<City>) {
         let config = Config {
             max_batch_points: 1_000,
             max_body_bytes: 64 * 1024,
+            allowed_hosts: vec!["test".into()],
             ..Config::default()
         };
         let tiles = Arc::new(TileService::new(&city.partition, &config).unwrap());
         let viewer = Arc::new(Viewer::new(&city, &config).unwrap());
-        let state = AppState {
-            city: city.clone(),
-            config: Arc::new(config),
-            metrics: Arc::new(Metrics::default()),
-            tiles,
-            viewer,
-        };
+        let state = AppState::new(city.clone(), config, tiles, viewer);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -46,9 +40,11 @@ fn server() -> &'static (SocketAddr, Arc<City>) {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = citygrid_server::listener::bind(([127, 0, 0, 1], 0).into()).unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, router(state)).await.unwrap();
+                serve_on(listener, state, std::future::pending())
+                    .await
+                    .unwrap();
             });
         });
         (rx.recv().unwrap(), city)
@@ -381,7 +377,9 @@ fn operations_endpoints_answer() {
     let m = get("/metrics");
     let text = String::from_utf8_lossy(&m.body);
     assert!(
-        text.contains("citygrid_http_requests_total{route=\"/v1/lookup\",status=\"4xx\"}"),
+        text.contains(
+            "citygrid_http_requests_total{route=\"/v1/lookup\",method=\"GET\",status=\"404\"}"
+        ),
         "{text}"
     );
     assert!(text.contains("citygrid_cells 300"));

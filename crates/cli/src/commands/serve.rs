@@ -35,7 +35,10 @@ pub struct ServeArgs {
     pub bind: Option<SocketAddr>,
     /// A TOML file with any of: bind, partition, cors_origins, max_batch_points,
     /// max_body_bytes, max_near_m, tile_cache_bytes, tile_max_age_s, public_url,
-    /// viewer_dir, basemap_url, basemap_attribution.
+    /// allowed_hosts, viewer_dir, basemap_url, basemap_attribution,
+    /// header_timeout_s, send_timeout_s, body_timeout_s, min_body_rate,
+    /// body_timeout_max_s, max_connections, batch_concurrency, batch_queue,
+    /// render_concurrency, render_queue, queue_timeout_s (see docs/server.md).
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -56,6 +59,6 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(citygrid_server::serve(config))?;
+    runtime.block_on(citygrid_server::serve(config, None))?;
     Ok(())
 }

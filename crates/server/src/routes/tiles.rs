@@ -20,7 +20,8 @@ use serde_json::{Map, Value, json};
 
 use citygrid_tiles::{Layer, TileId};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, shorten};
+use crate::hosts::{BaseUrl, base_url};
 use crate::state::AppState;
 use crate::tile_service::TileCrs;
 
@@ -84,12 +85,14 @@ fn parse_tile(z: &str, x: &str, file: &str, maxzoom: u8) -> Result<TileId, ApiEr
         .or_else(|| file.strip_suffix(".pbf"))
         .ok_or_else(|| {
             ApiError::BadRequest(format!(
-                "{file:?}: a tile path is /v1/tiles/{{z}}/{{x}}/{{y}}.mvt"
+                "{}: a tile path is /v1/tiles/{{z}}/{{x}}/{{y}}.mvt",
+                shorten(file)
             ))
         })?;
     let number = |name: &str, text: &str| {
-        text.parse::<u64>()
-            .map_err(|_| ApiError::BadRequest(format!("{name}={text:?} must be a whole number")))
+        text.parse::<u64>().map_err(|_| {
+            ApiError::BadRequest(format!("{name}={} must be a whole number", shorten(text)))
+        })
     };
     let (z, x, y) = (number("z", z)?, number("x", x)?, number("y", y)?);
     if z > u64::from(maxzoom) {
@@ -131,20 +134,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Where clients reach this server: the configured public URL, or http:// and
-/// the request's Host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| state.config.bind.to_string(), str::to_string);
-    format!("http://{host}")
-}
-
 fn crs_suffix(crs: TileCrs) -> &'static str {
     match crs {
         TileCrs::Wgs84 => "",
@@ -152,12 +141,28 @@ fn crs_suffix(crs: TileCrs) -> &'static str {
     }
 }
 
-fn cached_json(state: &AppState, body: Value) -> Response {
+/// Where clients reach this server, by the settings `public_url` and
+/// `allowed_hosts`.
+fn base(state: &AppState, headers: &HeaderMap) -> Result<BaseUrl, ApiError> {
+    base_url(
+        state.config.public_url.as_deref(),
+        &state.config.allowed_hosts,
+        headers,
+    )
+}
+
+/// A JSON answer shared caches may keep; when its URLs came from the Host header,
+/// they keep one per Host.
+fn cached_json(state: &AppState, body: Value, base: &BaseUrl) -> Response {
     let mut r = Json(body).into_response();
+    let h = r.headers_mut();
     if let Ok(v) =
         HeaderValue::from_str(&format!("public, max-age={}", state.config.tile_max_age_s))
     {
-        r.headers_mut().insert(header::CACHE_CONTROL, v);
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    if base.from_host {
+        h.insert(header::VARY, HeaderValue::from_static("host"));
     }
     r
 }
@@ -171,7 +176,7 @@ pub async fn tilejson(
     let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
     let service = &state.tiles;
     let tiler = service.tiler(crs)?;
-    let base = base_url(&state, &headers);
+    let base = base(&state, &headers)?;
     let [w, s, e, n] = tiler.bounds();
     let round = |v: f64| (v * 1e6).round() / 1e6;
     let layers: Vec<Value> = tiler
@@ -202,13 +207,14 @@ pub async fn tilejson(
             "description": format!("Grid cells of {} (partition version {}), {} coordinates", state.city.source, state.city.partition.version(), crs.as_str()),
             "version": "1.0.0",
             "scheme": "xyz",
-            "tiles": [format!("{base}/v1/tiles/{{z}}/{{x}}/{{y}}.mvt{}", crs_suffix(crs))],
+            "tiles": [format!("{}/v1/tiles/{{z}}/{{x}}/{{y}}.mvt{}", base.url, crs_suffix(crs))],
             "minzoom": service.minzoom(),
             "maxzoom": service.maxzoom(),
             "bounds": [round(w), round(s), round(e), round(n)],
             "center": [round((w + e) / 2.0), round((s + n) / 2.0), centre_zoom],
             "vector_layers": layers,
         }),
+        &base,
     ))
 }
 
@@ -222,7 +228,7 @@ pub async fn style(
 ) -> Result<Response, ApiError> {
     let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
     let tiler = state.tiles.tiler(crs)?;
-    let base = base_url(&state, &headers);
+    let base = base(&state, &headers)?;
     let [w, s, e, n] = tiler.bounds();
     let zooms = |l: Layer| tiler.options().zooms_of(l).unwrap_or((0, 0));
     let (cells_min, _) = zooms(Layer::Cells);
@@ -244,7 +250,7 @@ pub async fn style(
         "center": [(w + e) / 2.0, (s + n) / 2.0],
         "zoom": f64::from(cells_min),
         "sources": {
-            "citygrid": {"type": "vector", "url": format!("{base}/v1/tiles.json{}", crs_suffix(crs))}
+            "citygrid": {"type": "vector", "url": format!("{}/v1/tiles.json{}", base.url, crs_suffix(crs))}
         },
         "layers": [
             {"id": "background", "type": "background", "paint": {"background-color": "#f3f1ec"}},
@@ -262,7 +268,7 @@ pub async fn style(
              "paint": {"circle-radius": 2.0, "circle-color": "#2b1f14", "circle-opacity": 0.7}},
         ],
     });
-    Ok(cached_json(&state, style))
+    Ok(cached_json(&state, style, &base))
 }
 
 #[cfg(test)]
