@@ -32,7 +32,7 @@ use crate::error::ServerError;
 /// min_body_rate = 4096
 /// max_connections = 4096
 /// batch_concurrency = 1
-/// batch_queue = 32
+/// batch_queue = 128
 /// render_concurrency = 2
 /// render_queue = 256
 /// queue_timeout_s = 10
@@ -143,7 +143,7 @@ impl Default for Config {
             body_timeout_max_s: 60.0,
             max_connections: 4096,
             batch_concurrency: (cores() / 2).max(1),
-            batch_queue: 32,
+            batch_queue: 128,
             render_concurrency: cores(),
             render_queue: 256,
             queue_timeout_s: 10.0,
@@ -277,33 +277,32 @@ mod tests {
     #[test]
     fn defaults_pass_and_nonsense_is_named_with_its_limit() {
         Config::default().check().unwrap();
-        let c = Config {
-            header_timeout_s: 0.0,
-            ..Config::default()
-        };
-        assert_eq!(
-            c.check().unwrap_err().to_string(),
-            "header_timeout_s = 0: must be more than 0 and at most 86400 seconds"
-        );
-        let c = Config {
-            allowed_hosts: vec!["evil.example/x".into()],
-            ..Config::default()
-        };
-        assert!(
-            c.check()
-                .unwrap_err()
-                .to_string()
-                .starts_with("allowed_hosts = \"evil.example/x\"")
-        );
-        let c = Config {
-            body_timeout_max_s: 5.0,
-            ..Config::default()
-        };
-        assert!(
-            c.check()
-                .unwrap_err()
-                .to_string()
-                .contains("at least body_timeout_s = 10")
-        );
+        let d = Config::default;
+        for (config, message) in [
+            (
+                Config {
+                    header_timeout_s: 0.0,
+                    ..d()
+                },
+                "header_timeout_s = 0: must be more than 0 and at most 86400 seconds",
+            ),
+            (
+                Config {
+                    allowed_hosts: vec!["evil.example/x".into()],
+                    ..d()
+                },
+                "allowed_hosts = \"evil.example/x\": entries are",
+            ),
+            (
+                Config {
+                    body_timeout_max_s: 5.0,
+                    ..d()
+                },
+                "body_timeout_max_s = 5: must be at least body_timeout_s = 10",
+            ),
+        ] {
+            let e = config.check().unwrap_err().to_string();
+            assert!(e.starts_with(message), "{e}");
+        }
     }
 }

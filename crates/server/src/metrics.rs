@@ -302,44 +302,32 @@ impl Metrics {
                 c.load(Ordering::Relaxed)
             );
         }
-        head(
-            &mut s,
-            "citygrid_queue_running",
-            "Expensive requests running, by queue.",
-            "gauge",
-        );
-        for (name, g) in &gauges.gates {
-            let _ = writeln!(
-                s,
-                "citygrid_queue_running{{queue=\"{name}\"}} {}",
-                g.running
-            );
-        }
-        head(
-            &mut s,
-            "citygrid_queue_waiting",
-            "Expensive requests waiting for their turn, by queue.",
-            "gauge",
-        );
-        for (name, g) in &gauges.gates {
-            let _ = writeln!(
-                s,
-                "citygrid_queue_waiting{{queue=\"{name}\"}} {}",
-                g.waiting
-            );
-        }
-        head(
-            &mut s,
-            "citygrid_queue_shed_total",
-            "Expensive requests answered 503 (queue full or wait over), by queue.",
-            "counter",
-        );
-        for (name, g) in &gauges.gates {
-            let _ = writeln!(
-                s,
-                "citygrid_queue_shed_total{{queue=\"{name}\"}} {}",
-                g.shed
-            );
+        type Read = fn(&GateStats) -> u64;
+        let queues: [(&str, &str, &str, Read); 3] = [
+            (
+                "citygrid_queue_running",
+                "Expensive requests running, by queue.",
+                "gauge",
+                |g| g.running as u64,
+            ),
+            (
+                "citygrid_queue_waiting",
+                "Expensive requests waiting for their turn, by queue.",
+                "gauge",
+                |g| g.waiting as u64,
+            ),
+            (
+                "citygrid_queue_shed_total",
+                "Expensive requests answered 503 (queue full or wait over), by queue.",
+                "counter",
+                |g| g.shed,
+            ),
+        ];
+        for (name, help, kind, read) in queues {
+            head(&mut s, name, help, kind);
+            for (queue, g) in &gauges.gates {
+                let _ = writeln!(s, "{name}{{queue=\"{queue}\"}} {}", read(g));
+            }
         }
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         for (name, help, kind, v) in [
