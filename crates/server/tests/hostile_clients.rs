@@ -12,50 +12,23 @@ use std::time::{Duration, Instant};
 use geo::InteriorPoint;
 use serde_json::Value;
 
-use citygrid_model::{CodeLayout, Level, Partition};
-use citygrid_server::{AppState, City, Config, TileService, Viewer, serve_on};
-use citygrid_synth::SynthCity;
+use citygrid_model::Level;
+use citygrid_server::{City, Config};
+
+#[allow(
+    dead_code,
+    reason = "each test binary uses its own part of the support"
+)]
+mod support;
+
+use support::{
+    Reply, connect, exchange, generated_city, read_reply, read_reply_into, start, tile_at,
+};
 
 /// A 300-cell generated city, made once.
 fn city() -> Arc<City> {
     static CITY: OnceLock<Arc<City>> = OnceLock::new();
-    CITY.get_or_init(|| Arc::new(new_city())).clone()
-}
-
-fn new_city() -> City {
-    let units = SynthCity::new(3)
-        .cells(300)
-        .vertices_per_cell(20)
-        .extent_km(10.0, 10.0)
-        .generate();
-    City::new(
-        Partition::new(units, CodeLayout::default()).unwrap(),
-        "generated".into(),
-    )
-    .unwrap()
-}
-
-/// A server of its own on a free port, with these settings.
-fn start(city: Arc<City>, config: Config) -> SocketAddr {
-    let tiles = Arc::new(TileService::new(&city.partition, &config).unwrap());
-    let viewer = Arc::new(Viewer::new(&city, &config).unwrap());
-    let state = AppState::new(city, config, tiles, viewer);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = citygrid_server::listener::bind(([127, 0, 0, 1], 0).into()).unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            serve_on(listener, state, std::future::pending())
-                .await
-                .unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    CITY.get_or_init(|| Arc::new(generated_city())).clone()
 }
 
 /// Settings with every timeout short, so that tests of them take a second.
@@ -77,128 +50,6 @@ fn quick() -> Config {
 fn shared() -> SocketAddr {
     static ADDR: OnceLock<SocketAddr> = OnceLock::new();
     *ADDR.get_or_init(|| start(city(), quick()))
-}
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s
-}
-
-struct Reply {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-        })
-    }
-    fn varies_by_host(&self) -> bool {
-        self.headers.lines().any(|l| {
-            l.split_once(':').is_some_and(|(k, v)| {
-                k.eq_ignore_ascii_case("vary")
-                    && v.split(',').any(|t| t.trim().eq_ignore_ascii_case("host"))
-            })
-        })
-    }
-    fn message(&self) -> String {
-        self.json()["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-/// Reads one response: its head, then a body of Content-Length bytes, chunks, or
-/// everything to the end, handing the body to `sink` piece by piece.
-fn read_reply_into(s: &mut TcpStream, sink: &mut dyn FnMut(&[u8])) -> std::io::Result<Reply> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if s.read(&mut byte)? == 0 {
-            return Err(ErrorKind::UnexpectedEof.into());
-        }
-        head.push(byte[0]);
-    }
-    let headers = String::from_utf8_lossy(&head).to_string();
-    let status = headers
-        .split_whitespace()
-        .nth(1)
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    let reply = Reply {
-        status,
-        headers,
-        body: Vec::new(),
-    };
-    let mut buf = vec![0u8; 64 * 1024];
-    if let Some(n) = reply.header("content-length") {
-        let mut left: usize = n.parse().unwrap();
-        while left > 0 {
-            let got = s.read(&mut buf[..left.min(64 * 1024)])?;
-            if got == 0 {
-                return Err(ErrorKind::UnexpectedEof.into());
-            }
-            sink(&buf[..got]);
-            left -= got;
-        }
-    } else if reply
-        .header("transfer-encoding")
-        .is_some_and(|t| t.contains("chunked"))
-    {
-        loop {
-            let mut line = Vec::new();
-            while !line.ends_with(b"\r\n") {
-                if s.read(&mut byte)? == 0 {
-                    return Err(ErrorKind::UnexpectedEof.into());
-                }
-                line.push(byte[0]);
-            }
-            let size = usize::from_str_radix(String::from_utf8_lossy(&line).trim(), 16).unwrap();
-            let mut chunk = vec![0u8; size + 2];
-            s.read_exact(&mut chunk)?;
-            if size == 0 {
-                break;
-            }
-            sink(&chunk[..size]);
-        }
-    } else if !(reply.status == 204 || reply.status == 304) {
-        loop {
-            let got = s.read(&mut buf)?;
-            if got == 0 {
-                break;
-            }
-            sink(&buf[..got]);
-        }
-    }
-    Ok(reply)
-}
-
-/// [`read_reply_into`] keeping the first `keep` bytes of the body.
-fn read_reply(s: &mut TcpStream, keep: usize) -> std::io::Result<Reply> {
-    let mut body = Vec::new();
-    let mut reply = read_reply_into(s, &mut |piece| {
-        let room = keep.saturating_sub(body.len()).min(piece.len());
-        body.extend_from_slice(&piece[..room]);
-    })?;
-    reply.body = body;
-    Ok(reply)
-}
-
-/// One request on a new connection, closed after the answer.
-fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
-    let mut s = connect(addr);
-    s.write_all(raw).unwrap();
-    read_reply(&mut s, usize::MAX).unwrap()
 }
 
 fn get(addr: SocketAddr, path: &str) -> Reply {
@@ -560,6 +411,16 @@ fn a_burst_of_large_batches_is_queued_or_shed_keeping_memory_and_health_checks_i
     assert!(metric(addr, "citygrid_queue_shed_total{queue=\"batch\"}") >= 1.0);
 }
 
+/// Whether a `Vary` header of the answer names Host.
+fn varies_by_host(r: &Reply) -> bool {
+    r.headers.lines().any(|l| {
+        l.split_once(':').is_some_and(|(k, v)| {
+            k.eq_ignore_ascii_case("vary")
+                && v.split(',').any(|t| t.trim().eq_ignore_ascii_case("host"))
+        })
+    })
+}
+
 #[test]
 fn tile_urls_come_from_allowed_hosts_or_public_url_and_never_from_other_text() {
     let addr = shared();
@@ -579,7 +440,7 @@ fn tile_urls_come_from_allowed_hosts_or_public_url_and_never_from_other_text() {
             addr.port()
         )
     );
-    assert!(ok.varies_by_host(), "{}", ok.headers);
+    assert!(varies_by_host(&ok), "{}", ok.headers);
     for evil in ["evil.example", "127.0.0.1.evil.example", "evil.example/\"}"] {
         let r = ask(addr, evil);
         assert_eq!(r.status, 400, "{evil}");
@@ -604,7 +465,7 @@ fn tile_urls_come_from_allowed_hosts_or_public_url_and_never_from_other_text() {
         r.json()["tiles"][0],
         "https://grid.example.gov.cn/v1/tiles/{z}/{x}/{y}.mvt"
     );
-    assert!(!r.varies_by_host(), "{}", r.headers);
+    assert!(!varies_by_host(&r), "{}", r.headers);
 }
 
 #[test]
@@ -730,86 +591,65 @@ fn the_http_layer_answers_broken_heads_itself_and_is_counted() {
 #[test]
 fn every_route_has_its_own_label_and_latency_histogram() {
     let addr = start(city(), quick());
-    let ((lon, lat), code) = inside();
-    for path in [
-        "/healthz".to_string(),
-        "/readyz".into(),
-        "/openapi.json".into(),
-        "/docs".into(),
-        format!("/v1/lookup?lon={lon}&lat={lat}"),
-        "/v1/cells?limit=1".into(),
-        format!("/v1/cells/{code}"),
-        format!("/v1/units/{code}"),
-        "/v1/tiles/12/0/0.mvt".into(),
-        "/v1/tiles.json".into(),
-        "/v1/style.json".into(),
-        "/v1/search?q=52".into(),
-        format!("/v1/convert?lon={lon}&lat={lat}&to=gcj02"),
-        "/v1/colours".into(),
-        "/v1/viewer-config.json".into(),
-        "/nowhere".into(),
-    ] {
+    let (_, code) = inside();
+    // Every documented path (the OpenAPI test holds the document to the router),
+    // asked once with its path parameters filled in, and one path nothing answers.
+    let doc = get(addr, "/openapi.json").json();
+    let mut routes: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    routes.push("/nowhere".into());
+    for route in &routes {
+        let path = route
+            .replace("{code}", &code)
+            .replace("{z}/{x}/{y}", "12/0/0");
         get(addr, &path);
     }
     let text = String::from_utf8(get(addr, "/metrics").body).unwrap();
-    for route in [
-        "/healthz",
-        "/readyz",
-        "/openapi.json",
-        "/docs",
-        "/v1/lookup",
-        "/v1/cells",
-        "/v1/cells/{code}",
-        "/v1/units/{code}",
-        "/v1/tiles/{z}/{x}/{y}",
-        "/v1/tiles.json",
-        "/v1/style.json",
-        "/v1/search",
-        "/v1/convert",
-        "/v1/colours",
-        "/v1/viewer-config.json",
-        "(no route)",
-    ] {
+    for route in routes {
+        // The router's template has no extension; the document was asked twice
+        // (the /metrics being answered is counted after it is).
+        let (label, count) = match route.as_str() {
+            "/nowhere" => ("(no route)".to_string(), 1),
+            "/openapi.json" => (route.clone(), 2),
+            r => (r.trim_end_matches(".mvt").to_string(), 1),
+        };
         let line = format!(
-            "citygrid_http_request_duration_seconds_count{{route=\"{route}\",method=\"GET\"}} 1"
+            "citygrid_http_request_duration_seconds_count{{route=\"{label}\",method=\"GET\"}} {count}"
         );
         assert!(text.contains(&line), "{line} missing from\n{text}");
     }
     assert!(!text.contains("route=\"other\""));
 }
 
-#[test]
-fn a_cold_tile_asked_for_at_once_is_rendered_once() {
-    let addr = start(city(), quick());
-    let ((lon, lat), _) = inside();
-    let n = 16384.0_f64;
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let r = lat.to_radians();
-    let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-    let path = format!("/v1/tiles/14/{x}/{y}.mvt");
-    let askers = 12;
-    let start_line = Arc::new(Barrier::new(askers));
-    let replies: Vec<Vec<u8>> = (0..askers)
-        .map(|_| {
-            let (path, start_line) = (path.clone(), Arc::clone(&start_line));
+/// GETs of `paths`, each on its own connection, sent at the same moment.
+fn at_once(addr: SocketAddr, paths: Vec<String>) -> Vec<Reply> {
+    let start_line = Arc::new(Barrier::new(paths.len()));
+    paths
+        .into_iter()
+        .map(|path| {
+            let start_line = Arc::clone(&start_line);
             std::thread::spawn(move || {
                 let mut s = connect(addr);
                 start_line.wait();
-                s.write_all(
-                    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                        .as_bytes(),
-                )
-                .unwrap();
-                let r = read_reply(&mut s, usize::MAX).unwrap();
-                assert_eq!(r.status, 200);
-                r.body
+                let head =
+                    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+                s.write_all(head.as_bytes()).unwrap();
+                read_reply(&mut s, usize::MAX).unwrap()
             })
         })
         .collect::<Vec<_>>()
         .into_iter()
         .map(|t| t.join().unwrap())
-        .collect();
-    assert!(replies.windows(2).all(|w| w[0] == w[1]) && !replies[0].is_empty());
+        .collect()
+}
+
+#[test]
+fn a_cold_tile_asked_for_at_once_is_rendered_once() {
+    let addr = start(city(), quick());
+    let ((lon, lat), _) = inside();
+    let path = format!("/v1/tiles/{}.mvt", tile_at(lon, lat, 14));
+    let replies = at_once(addr, vec![path; 12]);
+    assert!(replies.iter().all(|r| r.status == 200));
+    assert!(replies.windows(2).all(|w| w[0].body == w[1].body) && !replies[0].body.is_empty());
     assert_eq!(metric(addr, "citygrid_tile_renders_total"), 1.0);
     assert_eq!(metric(addr, "citygrid_tile_cache_entries"), 1.0);
 }
@@ -826,36 +666,12 @@ fn cold_tiles_beyond_the_render_queue_are_shed_with_retry_after() {
     );
     let ((lon, lat), _) = inside();
     // One tile at each zoom over the same point: each needs its zoom simplified first.
-    let paths: Vec<String> = (8..=16)
-        .map(|z| {
-            let n = f64::from(1u32 << z);
-            let x = ((lon + 180.0) / 360.0 * n) as u32;
-            let r = lat.to_radians();
-            let y =
-                ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-            format!("/v1/tiles/{z}/{x}/{y}.mvt")
-        })
+    let paths = (8..=16)
+        .map(|z| format!("/v1/tiles/{}.mvt", tile_at(lon, lat, z)))
         .collect();
-    let start_line = Arc::new(Barrier::new(paths.len()));
-    let statuses: Vec<(u16, Option<String>)> = paths
+    let statuses: Vec<(u16, Option<String>)> = at_once(addr, paths)
         .into_iter()
-        .map(|path| {
-            let start_line = Arc::clone(&start_line);
-            std::thread::spawn(move || {
-                let mut s = connect(addr);
-                start_line.wait();
-                s.write_all(
-                    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                        .as_bytes(),
-                )
-                .unwrap();
-                let r = read_reply(&mut s, usize::MAX).unwrap();
-                (r.status, r.header("retry-after"))
-            })
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|t| t.join().unwrap())
+        .map(|r| (r.status, r.header("retry-after")))
         .collect();
     assert!(statuses.iter().any(|s| s.0 == 200), "{statuses:?}");
     assert!(
@@ -872,7 +688,7 @@ fn cold_tiles_beyond_the_render_queue_are_shed_with_retry_after() {
 
 #[test]
 fn a_partition_served_though_invalid_is_not_ready_and_says_why() {
-    let mut city = new_city();
+    let mut city = generated_city();
     city.problem = Some("city.geojson: sliver: cell 520102001001003 is 0.7 m wide".into());
     let addr = start(Arc::new(city), quick());
     let r = get(addr, "/readyz");

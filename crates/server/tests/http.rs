@@ -1,126 +1,53 @@
 //! The real server on a free port, called over HTTP: answers, errors (snapshotted),
 //! limits, CORS, gzip, metrics, and the OpenAPI document matching the routes.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Read;
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use geo::InteriorPoint;
 use serde_json::{Value, json};
 
-use citygrid_model::{CodeLayout, Level, Partition};
-use citygrid_server::{AppState, City, Config, TileService, Viewer, serve_on};
-use citygrid_synth::SynthCity;
+use citygrid_model::Level;
+use citygrid_server::{City, Config};
+
+#[allow(
+    dead_code,
+    reason = "each test binary uses its own part of the support"
+)]
+mod support;
+
+use support::{Reply, exchange, generated_city, start, tile_at};
 
 /// One server for all tests (a 300-cell generated city), started once.
 fn server() -> &'static (SocketAddr, Arc<City>) {
     static SERVER: OnceLock<(SocketAddr, Arc<City>)> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let units = SynthCity::new(3)
-            .cells(300)
-            .vertices_per_cell(20)
-            .extent_km(10.0, 10.0)
-            .generate();
-        let partition = Partition::new(units, CodeLayout::default()).unwrap();
-        let city = Arc::new(City::new(partition, "generated".into()).unwrap());
+        let city = Arc::new(generated_city());
         let config = Config {
             max_batch_points: 1_000,
             max_body_bytes: 64 * 1024,
             allowed_hosts: vec!["test".into()],
             ..Config::default()
         };
-        let tiles = Arc::new(TileService::new(&city.partition, &config).unwrap());
-        let viewer = Arc::new(Viewer::new(&city, &config).unwrap());
-        let state = AppState::new(city.clone(), config, tiles, viewer);
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = citygrid_server::listener::bind(([127, 0, 0, 1], 0).into()).unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                serve_on(listener, state, std::future::pending())
-                    .await
-                    .unwrap();
-            });
-        });
-        (rx.recv().unwrap(), city)
+        (start(Arc::clone(&city), config), city)
     })
 }
 
-struct Reply {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .lines()
-            .find(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
-            })
-            .map(|l| l.split_once(':').unwrap().1.trim().to_string())
-    }
-}
-
-/// A minimal HTTP/1.1 client: one request per connection.
+/// One request, `Host: test`, on a connection of its own.
 fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let (addr, _) = server();
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut head = format!(
+    let mut raw = format!(
         "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        raw.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("headers end");
-    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
-        b = &b[line_end + 2 + size + 2..];
-    }
+    raw.push_str("\r\n");
+    let mut raw = raw.into_bytes();
+    raw.extend_from_slice(body);
+    exchange(*addr, &raw)
 }
 
 fn get(path: &str) -> Reply {
@@ -441,11 +368,7 @@ fn the_openapi_document_lists_exactly_the_routes() {
 /// The zoom-12 tile over the middle of the city.
 fn middle_tile() -> String {
     let ((lon, lat), _) = known_point();
-    let n = 4096.0_f64;
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
-    format!("12/{x}/{y}")
+    tile_at(lon, lat, 12)
 }
 
 fn gunzip(b: &[u8]) -> Vec<u8> {
