@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use http_body::{Frame, SizeHint};
-use http_body_util::LengthLimitError;
+use http_body_util::{BodyExt, LengthLimitError};
 use tokio::time::{Instant, Sleep};
 
 use crate::config::{Config, seconds};
@@ -175,6 +175,20 @@ pub async fn read(body: Body, limit: usize) -> Result<Bytes, ApiError> {
         }
         ApiError::BadRequest(format!("request body is malformed: {}", innermost(&e)))
     })
+}
+
+/// Reads and drops a body the server will not use (at most `limit` bytes, under
+/// its minimum rate), so that a client still sending it reads the answer instead
+/// of a reset: hyper closes a connection whose request body was left unread, and
+/// a client in the middle of a megabyte upload then never sees its 503.
+pub async fn discard(mut body: Body, limit: usize) {
+    let mut seen = 0usize;
+    while seen <= limit {
+        match body.frame().await {
+            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |d| d.len()),
+            Some(Err(_)) | None => return,
+        }
+    }
 }
 
 /// The deepest cause of an error: hyper's own words ("invalid chunk size line")

@@ -106,8 +106,8 @@ pub struct Config {
     /// Batch lookups (`POST /v1/lookup`) read and answered at once. Default: half
     /// the cores, so single lookups and health checks always find a free one.
     pub batch_concurrency: usize,
-    /// Batch lookups waiting for their turn; more are answered 503 with
-    /// Retry-After before their body is read.
+    /// Batch lookups waiting for their turn (each holds only its connection: the
+    /// body is read when its turn comes); more are answered 503 with Retry-After.
     pub batch_queue: usize,
     /// Tiles rendered at once (tiles from the cache are not limited). Default: the
     /// number of cores.

@@ -343,7 +343,7 @@ fn a_burst_of_large_batches_is_queued_or_shed_keeping_memory_and_health_checks_i
                     body.len()
                 );
                 s.write_all(head.as_bytes()).unwrap();
-                // A shed request is answered before its body is read.
+                // A shed request may be answered before all of its body is sent.
                 let _ = s.write_all(body);
                 // Answers are counted as they stream by, not kept: this
                 // process's memory is the server's.

@@ -86,9 +86,9 @@ pub async fn get(
 /// "fields": "all" | "code"}`, or a GeoJSON FeatureCollection of points.
 ///
 /// At most `batch_concurrency` batches are read and looked up at once and
-/// `batch_queue` wait (503 beyond, before the body is read); the work runs off
-/// the async workers, so health checks and single lookups are not held up; the
-/// answer is streamed.
+/// `batch_queue` wait; beyond, 503 (the body is read only to be dropped, so the
+/// client sees the answer). The work runs off the async workers, so health checks
+/// and single lookups are not held up; the answer is streamed.
 pub async fn post(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -98,8 +98,15 @@ pub async fn post(
         .get("fields")
         .map(|f| Fields::parse(&Value::String(f.clone()), "fields="))
         .transpose()?;
-    let _turn = state.batches.enter().await?;
-    let bytes = crate::body::read(body, state.config.max_body_bytes).await?;
+    let limit = state.config.max_body_bytes;
+    let _turn = match state.batches.enter().await {
+        Ok(turn) => turn,
+        Err(shed) => {
+            crate::body::discard(body, limit).await;
+            return Err(shed);
+        }
+    };
+    let bytes = crate::body::read(body, limit).await?;
     let state = state.clone();
     tokio::task::spawn_blocking(move || answer(&state, &bytes, asked))
         .await
