@@ -45,8 +45,10 @@ fn main() -> ExitCode {
         1 => "info",
         _ => "debug",
     };
+    // geo warns of the invalid rings it meets ("encountered invalid ring"); the
+    // checker reports each with its unit and place, so those lines are noise.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},geo=error")));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

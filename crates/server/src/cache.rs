@@ -85,6 +85,16 @@ impl<K: Hash + Eq + Clone, V: Weigh> Cache<K, V> {
         found
     }
 
+    /// The entry for `key`, marked as recently used, without counting a hit or a
+    /// miss (a second look by a request already counted).
+    pub fn peek(&self, key: &K) -> Option<Arc<V>> {
+        let mut inner = self.lock();
+        inner.map.get_mut(key).map(|slot| {
+            slot.referenced = true;
+            Arc::clone(&slot.value)
+        })
+    }
+
     /// Stores an entry (too large for the cache: not stored), evicting until the
     /// total fits.
     pub fn insert(&self, key: K, value: Arc<V>) {

@@ -1,29 +1,35 @@
 //! The router, its layers, and serving until SIGINT or SIGTERM.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method};
+use axum::http::{HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 
+use crate::body::{BodyRate, TimedBody};
 use crate::config::Config;
-use crate::error::{ApiError, ServerError};
+use crate::error::{ApiError, ServerError, json_errors, shorten};
+use crate::listener::{self, connection_cap};
+use crate::metrics::{NO_ROUTE, RouteLabel, VIEWER_FILES};
 use crate::routes;
 use crate::state::AppState;
 use crate::versions::Versions;
 use crate::{as_of, guard, watch};
 
-/// All routes ([`routes::router`]) with their layers: tokens for reads (when the
-/// settings ask), metrics, the `X-Citygrid-Version` header, gzip, CORS. Paths
-/// no route takes are the web viewer's files (`Config::viewer_dir`), and a JSON
-/// 404 beyond those.
+/// All routes ([`routes::router`]) with their layers: every error in JSON, tokens
+/// for reads (when the settings ask), metrics, the minimum body rate, the
+/// `X-Citygrid-Version` header, CORS, gzip. Paths no route takes are the web
+/// viewer's files (`Config::viewer_dir`), and a JSON 404 beyond those.
 pub fn router(state: AppState) -> Router {
     let cors = if state.config.cors_origins.iter().any(|o| o == "*") {
         CorsLayer::new().allow_origin(Any)
@@ -39,60 +45,133 @@ pub fn router(state: AppState) -> Router {
     .allow_methods([Method::GET, Method::POST])
     .allow_headers(Any)
     .expose_headers([as_of::VERSION_HEADER]);
-    routes::router()
+    let app = routes::router()
         .fallback_service(
             ServeDir::new(&state.config.viewer_dir)
                 .call_fallback_on_method_not_allowed(true)
-                .fallback(any(not_found).with_state(state.clone())),
+                .fallback(any(no_route).with_state(state.clone())),
         )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::readers,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), count))
+        .layer(middleware::from_fn_with_state(state.clone(), time_body))
         .layer(middleware::from_fn_with_state(state.clone(), as_of::stamp))
-        .layer(CompressionLayer::new().gzip(true))
+        .with_state(state);
+    // Around the whole app, not route by route: a route's 405 gets its Allow
+    // header from axum after the route's own layers have run.
+    Router::new()
+        .fallback_service(app)
+        .layer(middleware::from_fn(json_errors))
+        // The fastest level: gzip at the default level was the costliest work per
+        // byte of a batch answer (on the async workers, as it streams), for a few
+        // percent less size. Tiles are gzipped once, at their best, in the cache.
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .quality(CompressionLevel::Fastest),
+        )
         .layer(cors)
-        .with_state(state)
 }
 
-async fn not_found(State(state): State<AppState>, request: Request) -> ApiError {
-    let path = request.uri().path();
-    if path == "/" || path == "/index.html" {
-        return ApiError::NotFound(format!(
+/// What no route and no file of the viewer answers: 405 for a method other than
+/// GET and HEAD on a viewer file (`/` included), else 404.
+async fn no_route(State(state): State<AppState>, request: Request) -> Response {
+    let (method, path) = (request.method(), request.uri().path());
+    let (error, label) = if method != Method::GET
+        && method != Method::HEAD
+        && viewer_has(&state, request.uri()).await
+    {
+        let message = format!(
+            "method {method} is not allowed on {}: the web viewer's files answer GET and HEAD",
+            shorten(path)
+        );
+        let allow = "GET, HEAD".into();
+        (ApiError::MethodNotAllowed { message, allow }, VIEWER_FILES)
+    } else if (path == "/" || path == "/index.html")
+        && !state.config.viewer_dir.join("index.html").is_file()
+    {
+        let message = format!(
             "the web viewer is not built ({} has no index.html): run scripts/viewer.sh; the API is at /docs",
             state.config.viewer_dir.display()
-        ));
-    }
-    ApiError::NotFound(format!(
-        "no such endpoint: {} {path}; see /docs",
-        request.method(),
-    ))
-}
-
-/// Counts every request by route template and status, with its latency.
-async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "other".to_string(), |m| m.as_str().to_string());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    state
-        .metrics
-        .request(&route, response.status().as_u16(), started.elapsed());
+        );
+        (ApiError::NotFound(message), NO_ROUTE)
+    } else {
+        let message = format!("no such endpoint: {method} {}; see /docs", shorten(path));
+        (ApiError::NotFound(message), NO_ROUTE)
+    };
+    let mut response = error.into_response();
+    response.extensions_mut().insert(RouteLabel(label));
     response
 }
 
-/// Loads the store's head (or the partition), binds, follows the store, and serves
-/// until SIGINT or SIGTERM, finishing the requests in flight.
+/// Whether the viewer's files answer a GET of `uri` (asked as a HEAD).
+async fn viewer_has(state: &AppState, uri: &Uri) -> bool {
+    let Ok(head) = Request::builder()
+        .method(Method::HEAD)
+        .uri(uri.clone())
+        .body(Body::empty())
+    else {
+        return false;
+    };
+    ServeDir::new(&state.config.viewer_dir)
+        .try_call(head)
+        .await
+        .is_ok_and(|r| r.status().is_success() || r.status().is_redirection())
+}
+
+/// Counts every request by route template (the viewer's files and unrouted paths
+/// under their own labels), method and status, with its latency.
+async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let label = match &route {
+        Some(m) => m.as_str(),
+        None => response
+            .extensions()
+            .get::<RouteLabel>()
+            .map_or(VIEWER_FILES, |l| l.0),
+    };
+    state.metrics.request(
+        label,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+/// Puts every request body under the minimum rate (`body_timeout_s`,
+/// `min_body_rate`, `body_timeout_max_s`).
+async fn time_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let rule = BodyRate::from_config(&state.config);
+    next.run(request.map(|b| Body::new(TimedBody::new(b, rule))))
+        .await
+}
+
+/// Checks the settings, loads the store's head (or the partition), binds, follows
+/// the store, and serves until SIGINT or SIGTERM, finishing the requests in flight.
+/// `problem` is why `citygrid check` rejects the partition when it is served anyway
+/// (`/readyz` then says so).
 ///
 /// # Errors
-/// [`ServerError`] when there is nothing to serve, it cannot be loaded, or the
-/// address cannot be bound.
-pub async fn serve(config: Config) -> Result<(), ServerError> {
+/// [`ServerError`] when a setting is wrong, there is nothing to serve, it cannot be
+/// loaded, or the address cannot be bound.
+pub async fn serve(config: Config, problem: Option<String>) -> Result<(), ServerError> {
+    config.check()?;
     let started = Instant::now();
-    let versions = Arc::new(Versions::open(&config)?);
+    let versions = Arc::new(Versions::open(&config).map_err(|e| match e {
+        ServerError::Tiles(_) | ServerError::Colours(_) | ServerError::Index(_) => {
+            ServerError::Unservable {
+                path: config.partition.clone().unwrap_or_default(),
+                source: Box::new(e),
+            }
+        }
+        other => other,
+    })?);
     let head = versions.head();
     tracing::info!(
         source = %head.city.source,
@@ -103,6 +182,9 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         viewer = %config.viewer_dir.display(),
         "partition loaded, tiles and viewer prepared"
     );
+    if let Some(p) = &problem {
+        tracing::warn!(problem = %p, "serving a partition citygrid check rejects (--allow-invalid); /readyz says not ready");
+    }
     let warming = Arc::clone(&head.map.tiles);
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
@@ -113,14 +195,31 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         );
     });
     watch::spawn(&versions);
-    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let listener = listener::bind(config.bind).map_err(|source| ServerError::Bind {
+        address: config.bind,
+        source,
+    })?;
+    let state = AppState::new(versions, config)?.with_problem(problem);
     tracing::info!(address = %listener.local_addr()?, "listening");
-    let state = AppState::new(versions, config)?;
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    serve_on(listener, state, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `state` on `listener` with every limit of its settings (see
+/// [`crate::listener`]) until `shutdown` resolves.
+///
+/// # Errors
+/// Never in practice: accept errors are counted, logged and retried.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let cap = connection_cap(&state.config);
+    let metrics = Arc::clone(&state.metrics);
+    let config = Arc::clone(&state.config);
+    listener::serve_on(listener, router(state), &config, cap, metrics, shutdown).await
 }
 
 async fn shutdown() {

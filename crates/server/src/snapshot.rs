@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::city::City;
 use crate::config::Config;
 use crate::error::ServerError;
-use crate::tile_service::{TileCache, TileService};
+use crate::tile_service::{TileService, TileWork};
 use crate::viewer::Viewer;
 
 /// The head as served.
@@ -49,13 +49,9 @@ impl MapData {
     /// # Errors
     /// [`ServerError::Tiles`] or [`ServerError::Colours`] when a level is not a
     /// clean coverage.
-    pub fn new(
-        city: &City,
-        config: &Config,
-        cache: Arc<TileCache>,
-    ) -> Result<MapData, ServerError> {
+    pub fn new(city: &City, config: &Config, work: Arc<TileWork>) -> Result<MapData, ServerError> {
         Ok(MapData {
-            tiles: Arc::new(TileService::with_cache(&city.partition, cache)?),
+            tiles: Arc::new(TileService::with_work(&city.partition, work)?),
             viewer: Arc::new(Viewer::new(city, config)?),
         })
     }

@@ -2,6 +2,12 @@
 //! GCJ-02 on first use) and a memory-bounded cache of encoded tiles, each kept raw
 //! and gzipped with its ETag.
 //!
+//! A tile not in the cache is rendered once however many ask for it at once
+//! (single flight: the first request starts the render, the others wait for it),
+//! at most `render_concurrency` at a time with `render_queue` waiting; beyond, a
+//! 503. The render runs to the end and fills the cache even if every client that
+//! asked for it has gone.
+//!
 //! The cache key is (partition version, crs, z, x, y), and one cache serves every
 //! version: a new version never serves an old tile. A version made from the one
 //! before it [`TileService::inherit`]s that one's tiles outside
@@ -9,7 +15,11 @@
 //! the version the bytes were made for), so a client revalidating gets a 304.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use rustc_hash::FxHashMap;
+use tokio::sync::watch;
 
 use citygrid_crs::Crs;
 use citygrid_model::Partition;
@@ -18,8 +28,9 @@ use citygrid_tiles::mvt::gzip;
 use citygrid_tiles::{TileId, TileOptions, Tiler, dirty_tiles};
 
 use crate::cache::{Cache, CacheStats, Weigh};
-use crate::config::Config;
-use crate::error::{ApiError, ServerError};
+use crate::config::{Config, seconds};
+use crate::error::{ApiError, ServerError, shorten};
+use crate::limits::{Gate, GateNames, GateStats};
 
 /// The coordinate systems tiles are offered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,10 +55,14 @@ impl TileCrs {
             Ok(Crs::Wgs84 | Crs::Cgcs2000) => Ok(TileCrs::Wgs84),
             Ok(Crs::Gcj02) => Ok(TileCrs::Gcj02),
             Ok(other) => Err(ApiError::BadRequest(format!(
-                "crs={text:?} ({}): tiles are offered in wgs84 and gcj02",
+                "crs={} ({}): tiles are offered in wgs84 and gcj02",
+                shorten(text),
                 other.name()
             ))),
-            Err(e) => Err(ApiError::BadRequest(format!("crs: {e}"))),
+            Err(_) => Err(ApiError::BadRequest(format!(
+                "crs={}: tiles are offered in wgs84 and gcj02",
+                shorten(text)
+            ))),
         }
     }
 
@@ -103,13 +118,56 @@ struct Inherited {
     dirty: BTreeSet<TileId>,
 }
 
-/// The tilers of one partition version, and the cache.
+/// A render under way: its outcome once there is one.
+type Rendering = watch::Receiver<Option<Result<Arc<CachedTile>, ApiError>>>;
+
+/// What the tile services of every version share: one cache, the renders under
+/// way, the render queue and how many renders it let through. Shared so that
+/// `render_concurrency` bounds the server, not each version, and the counts in
+/// `/metrics` do not restart with each new version.
+pub struct TileWork {
+    cache: TileCache,
+    rendering: Mutex<FxHashMap<Key, Rendering>>,
+    renders: AtomicU64,
+    gate: Gate,
+}
+
+impl TileWork {
+    /// An empty cache of `tile_cache_bytes` and a render queue as `config` says.
+    #[must_use]
+    pub fn new(config: &Config) -> TileWork {
+        TileWork {
+            cache: Cache::new(config.tile_cache_bytes),
+            rendering: Mutex::new(FxHashMap::default()),
+            renders: AtomicU64::new(0),
+            gate: Gate::new(
+                GateNames {
+                    what: "tile renders",
+                    concurrency: "render_concurrency",
+                    queue: "render_queue",
+                },
+                config.render_concurrency,
+                config.render_queue,
+                seconds(config.queue_timeout_s),
+            ),
+        }
+    }
+
+    fn rendering(&self) -> MutexGuard<'_, FxHashMap<Key, Rendering>> {
+        // Every update is one insert or remove: a poisoned map is still whole.
+        self.rendering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The tilers of one partition version, and the work shared with other versions.
 pub struct TileService {
     partition: Partition,
     options: TileOptions,
     wgs84: Tiler,
     gcj02: OnceLock<Result<Tiler, String>>,
-    cache: Arc<TileCache>,
+    work: Arc<TileWork>,
     empty: Arc<CachedTile>,
     inherited: OnceLock<Inherited>,
 }
@@ -121,17 +179,17 @@ impl TileService {
     /// [`ServerError::Tiles`] when a level of the partition is not a clean
     /// coverage.
     pub fn new(partition: &Partition, config: &Config) -> Result<TileService, ServerError> {
-        TileService::with_cache(partition, Arc::new(Cache::new(config.tile_cache_bytes)))
+        TileService::with_work(partition, Arc::new(TileWork::new(config)))
     }
 
-    /// As [`TileService::new`], keeping its tiles in a cache shared with the
+    /// As [`TileService::new`], sharing its cache and render queue with the
     /// services of other versions.
     ///
     /// # Errors
     /// As [`TileService::new`].
-    pub fn with_cache(
+    pub fn with_work(
         partition: &Partition,
-        cache: Arc<TileCache>,
+        work: Arc<TileWork>,
     ) -> Result<TileService, ServerError> {
         let options = TileOptions::default();
         let wgs84 = Tiler::new(partition.clone(), options.clone())?;
@@ -140,7 +198,7 @@ impl TileService {
             options,
             wgs84,
             gcj02: OnceLock::new(),
-            cache,
+            work,
             empty: Arc::new(CachedTile::new(Vec::new(), partition.version())),
             inherited: OnceLock::new(),
         })
@@ -177,7 +235,7 @@ impl TileService {
         if crs != TileCrs::Wgs84 || inherited.dirty.contains(&t) {
             return None;
         }
-        self.cache.get(&(inherited.from, crs, t))
+        self.work.cache.get(&(inherited.from, crs, t))
     }
 
     /// Simplifies every zoom of every layer now (WGS84), from the top zoom down,
@@ -221,12 +279,15 @@ impl TileService {
         self.options.zoom_range().0
     }
 
-    /// A tile from the cache, or rendered (off the async workers) and cached.
-    /// Tiles away from the city are answered at once, without rendering.
+    /// A tile from the cache (its own, or the earlier version's it inherits), or
+    /// rendered (off the async workers) and cached; requests for a tile being
+    /// rendered wait for that render. Tiles away from the city are answered at
+    /// once, without rendering.
     ///
     /// # Errors
-    /// [`ApiError::Internal`] when the GCJ-02 tiler cannot be made or rendering
-    /// is interrupted.
+    /// [`ApiError::Overloaded`] when too many renders are waiting,
+    /// [`ApiError::Internal`] when the GCJ-02 tiler cannot be made or rendering is
+    /// interrupted.
     pub async fn get(
         self: &Arc<Self>,
         crs: TileCrs,
@@ -236,13 +297,55 @@ impl TileService {
             return Ok(Arc::clone(&self.empty));
         }
         let key = (self.partition.version(), crs, t);
-        if let Some(hit) = self.cache.get(&key) {
+        if let Some(hit) = self.work.cache.get(&key) {
             return Ok(hit);
         }
         if let Some(old) = self.inherited(crs, t) {
-            self.cache.insert(key, Arc::clone(&old));
+            self.work.cache.insert(key, Arc::clone(&old));
             return Ok(old);
         }
+        let mut outcome = {
+            let mut rendering = self.work.rendering();
+            if let Some(under_way) = rendering.get(&key) {
+                under_way.clone()
+            } else if let Some(hit) = self.work.cache.peek(&key) {
+                // Rendered between the miss and the lock.
+                return Ok(hit);
+            } else {
+                let (done, outcome) = watch::channel(None);
+                rendering.insert(key, outcome.clone());
+                let me = Arc::clone(self);
+                tokio::spawn(async move {
+                    let result = me.render(crs, t).await;
+                    if let Ok(tile) = &result {
+                        me.work.cache.insert(key, Arc::clone(tile));
+                    }
+                    // After the insert: whoever misses the entry finds the tile.
+                    me.work.rendering().remove(&key);
+                    let _ = done.send(Some(result));
+                });
+                outcome
+            }
+        };
+        let done = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|e| ApiError::Internal(format!("rendering tile {t}: {e}")))?;
+        match &*done {
+            Some(result) => result.clone(),
+            None => Err(ApiError::Internal(format!(
+                "rendering tile {t}: no outcome"
+            ))),
+        }
+    }
+
+    /// Renders one tile when the render queue lets it.
+    async fn render(
+        self: &Arc<Self>,
+        crs: TileCrs,
+        t: TileId,
+    ) -> Result<Arc<CachedTile>, ApiError> {
+        let _turn = self.work.gate.enter().await?;
         let me = Arc::clone(self);
         let tile = tokio::task::spawn_blocking(move || -> Result<Arc<CachedTile>, ApiError> {
             Ok(Arc::new(CachedTile::new(
@@ -252,13 +355,25 @@ impl TileService {
         })
         .await
         .map_err(|e| ApiError::Internal(format!("rendering tile {t}: {e}")))??;
-        self.cache.insert(key, Arc::clone(&tile));
+        self.work.renders.fetch_add(1, Ordering::Relaxed);
         Ok(tile)
+    }
+
+    /// Tiles rendered since start.
+    #[must_use]
+    pub fn renders(&self) -> u64 {
+        self.work.renders.load(Ordering::Relaxed)
+    }
+
+    /// What the render queue is doing.
+    #[must_use]
+    pub fn render_stats(&self) -> GateStats {
+        self.work.gate.stats()
     }
 
     /// What the cache holds.
     #[must_use]
     pub fn cache_stats(&self) -> CacheStats {
-        self.cache.stats()
+        self.work.cache.stats()
     }
 }

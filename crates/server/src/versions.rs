@@ -19,13 +19,12 @@ use tokio::sync::{Mutex, Notify};
 use citygrid_model::Partition;
 use citygrid_store::{Store, StoreError};
 
-use crate::cache::Cache;
 use crate::city::City;
 use crate::config::Config;
 use crate::error::{ApiError, ServerError};
 use crate::recent::Recent;
 use crate::snapshot::{MapData, Snapshot};
-use crate::tile_service::{TileCache, TileService};
+use crate::tile_service::{TileService, TileWork};
 use crate::viewer::Viewer;
 
 /// Older versions' cities kept ready (each holds its own index, 23 MB for Guiyang's;
@@ -42,7 +41,7 @@ pub struct Versions {
     head: ArcSwap<Snapshot>,
     cities: Recent<City>,
     tiles: Recent<TileService>,
-    cache: Arc<TileCache>,
+    work: Arc<TileWork>,
     refreshing: Mutex<()>,
     map_wanted: Notify,
 }
@@ -103,8 +102,8 @@ impl Versions {
         city: City,
         config: &Config,
     ) -> Result<Versions, ServerError> {
-        let cache = Arc::new(Cache::new(config.tile_cache_bytes));
-        let map = MapData::new(&city, config, Arc::clone(&cache))?;
+        let work = Arc::new(TileWork::new(config));
+        let map = MapData::new(&city, config, Arc::clone(&work))?;
         Ok(Versions {
             store,
             config: config.clone(),
@@ -114,7 +113,7 @@ impl Versions {
             }),
             cities: Recent::new(OLD_CITIES),
             tiles: Recent::new(OLD_TILES),
-            cache,
+            work,
             refreshing: Mutex::new(()),
             map_wanted: Notify::new(),
         })
@@ -227,12 +226,11 @@ impl Versions {
             return Ok(Arc::clone(&map.tiles));
         }
         let city = self.city(version).await?;
-        let cache = Arc::clone(&self.cache);
+        let work = Arc::clone(&self.work);
         self.tiles
             .get_or_make(version, || {
                 blocking(move || {
-                    let tiles =
-                        TileService::with_cache(&city.partition, cache).map_err(internal)?;
+                    let tiles = TileService::with_work(&city.partition, work).map_err(internal)?;
                     Ok(Arc::new(tiles))
                 })
             })

@@ -10,34 +10,25 @@ use std::sync::{Arc, OnceLock};
 use geo::InteriorPoint;
 use serde_json::{Value, json};
 
-use citygrid_model::{CodeLayout, Level, Partition};
-use citygrid_server::{AppState, City, Config, Versions, router};
-use citygrid_synth::SynthCity;
-use support::{Reply, tile_at};
+use citygrid_model::Level;
+use citygrid_server::{City, Config};
+use support::{Reply, generated_partition, start, tile_at};
 
 /// One server for all tests (a 300-cell generated city), started once.
 fn server() -> &'static (SocketAddr, Arc<City>) {
     static SERVER: OnceLock<(SocketAddr, Arc<City>)> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let units = SynthCity::new(3)
-            .cells(300)
-            .vertices_per_cell(20)
-            .extent_km(10.0, 10.0)
-            .generate();
-        let partition = Partition::new(units, CodeLayout::default()).unwrap();
         let config = Config {
             max_batch_points: 1_000,
             max_body_bytes: 64 * 1024,
+            allowed_hosts: vec!["test".into()],
             ..Config::default()
         };
-        let versions =
-            Arc::new(Versions::from_partition(partition, "generated".into(), &config).unwrap());
-        let city = Arc::clone(&versions.head().city);
-        let state = AppState::new(versions, config).unwrap();
-        (support::serve(router(state), || {}), city)
+        start(generated_partition(), config)
     })
 }
 
+/// One request, `Host: test`, on a connection of its own.
 fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     support::request(server().0, method, path, headers, body)
 }
@@ -291,7 +282,9 @@ fn operations_endpoints_answer() {
     let m = get("/metrics");
     let text = String::from_utf8_lossy(&m.body);
     assert!(
-        text.contains("citygrid_http_requests_total{route=\"/v1/lookup\",status=\"4xx\"}"),
+        text.contains(
+            "citygrid_http_requests_total{route=\"/v1/lookup\",method=\"GET\",status=\"404\"}"
+        ),
         "{text}"
     );
     assert!(text.contains("citygrid_cells 300"));

@@ -126,8 +126,9 @@ impl Live {
     }
 
     /// With routes of the test's own beside the server's (they get the state but
-    /// not the server's layers).
-    fn with_routes(config: Config, extra: impl FnOnce() -> Router<AppState>) -> Live {
+    /// not the server's layers). The test client's Host, `test`, is allowed.
+    fn with_routes(mut config: Config, extra: impl FnOnce() -> Router<AppState>) -> Live {
+        config.allowed_hosts.push("test".into());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("city.gpkg").to_string_lossy().into_owned();
         citygrid_store::init(&path, &city(), "tester", "four cells").unwrap();

@@ -53,6 +53,7 @@ fn app(config: Config) -> Router {
 struct Reply {
     status: StatusCode,
     content_type: String,
+    allow: Option<String>,
     body: Vec<u8>,
 }
 
@@ -81,6 +82,10 @@ fn call(app: &Router, method: &str, uri: &str) -> Reply {
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
+        let allow = response
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_string());
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap()
@@ -88,6 +93,7 @@ fn call(app: &Router, method: &str, uri: &str) -> Reply {
         Reply {
             status,
             content_type,
+            allow,
             body,
         }
     })
@@ -290,4 +296,41 @@ fn the_viewer_is_served_at_the_root_and_unknown_paths_stay_json_404s() {
         "{message}"
     );
     assert_eq!(call(&missing, "POST", "/v1/nothing").status, 404);
+}
+
+#[test]
+fn other_methods_on_the_viewer_files_are_405_with_allow_and_unknown_paths_404() {
+    let app = app(Config {
+        viewer_dir: viewer_dir(),
+        ..Config::default()
+    });
+    for (method, path) in [
+        ("PUT", "/"),
+        ("DELETE", "/viewer.js"),
+        ("PATCH", "/index.html"),
+    ] {
+        let r = call(&app, method, path);
+        assert_eq!(r.status, 405, "{method} {path}");
+        assert_eq!(r.allow.as_deref(), Some("GET, HEAD"), "{method} {path}");
+        let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(
+            message.starts_with(&format!("method {method} is not allowed on")),
+            "{message}"
+        );
+    }
+    assert_eq!(call(&app, "PUT", "/nothing.js").status, 404);
+    // A route's own method router: 405, its Allow, and the same JSON shape.
+    let r = call(&app, "DELETE", "/v1/lookup");
+    assert_eq!(r.status, 405);
+    let allow = r.allow.clone().unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    assert_eq!(r.json()["error"]["kind"], "method_not_allowed");
+    assert_eq!(
+        r.json()["error"]["message"],
+        format!("method DELETE is not allowed on \"/v1/lookup\"; it answers {allow}")
+    );
+    // axum's own rejection of a path that is not UTF-8 is JSON too.
+    let r = call(&app, "GET", "/v1/cells/%FF");
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert_eq!(r.content_type, "application/json");
 }

@@ -7,10 +7,11 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use geo_types::MultiPolygon;
 
 use citygrid_check::{CheckOptions, Checker, Report, Rule};
 use citygrid_crs::Crs;
-use citygrid_io::replace_file;
+use citygrid_io::{Loaded, replace_file};
 use citygrid_reports::{check_geojson, check_json};
 
 use crate::commands::input::{InputArgs, read_violations};
@@ -93,18 +94,14 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         .min_width(args.min_width)
         .min_area(args.min_area)
         .boundary_tolerance(args.boundary_tolerance);
-    let read = read_violations(&loaded);
-    let units: Vec<Arc<_>> = loaded.units.into_iter().map(Arc::new).collect();
+    let crs = args.output_crs.unwrap_or(loaded.crs);
     let t = Instant::now();
-    let mut report = Checker::new(options).check(&units, boundary.as_ref());
-    report.violations.extend(read);
-    report.sort();
+    let report = check_loaded(loaded, boundary.as_ref(), options);
     tracing::info!(
         violations = report.violations.len(),
         elapsed_ms = t.elapsed().as_millis() as u64,
         "checked"
     );
-    let crs = args.output_crs.unwrap_or(loaded.crs);
     let text = match args.format {
         Format::Text => text_report(&report, args, crs),
         Format::Json => format!("{:#}\n", check_json(&report, crs)),
@@ -119,6 +116,22 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Every rule on units as read, the rings the reader had to close or found too
+/// short included, in report order: what `citygrid check` and `citygrid serve`
+/// judge a partition by.
+pub fn check_loaded(
+    loaded: Loaded,
+    boundary: Option<&MultiPolygon<f64>>,
+    options: CheckOptions,
+) -> Report {
+    let read = read_violations(&loaded);
+    let units: Vec<Arc<_>> = loaded.units.into_iter().map(Arc::new).collect();
+    let mut report = Checker::new(options).check(&units, boundary);
+    report.violations.extend(read);
+    report.sort();
+    report
 }
 
 fn text_report(report: &Report, args: &CheckArgs, crs: Crs) -> String {

@@ -3,11 +3,16 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
+use citygrid_check::CheckOptions;
+use citygrid_io::{ReadOptions, read_units};
 use citygrid_server::Config;
+
+use crate::commands::check::check_loaded;
 
 /// Serve point-in-cell lookups, cells, units, versions, vector tiles and the web viewer over HTTP.
 ///
@@ -20,7 +25,13 @@ use citygrid_server::Config;
 /// http://127.0.0.1:8080, with the web viewer at / once it is built
 /// (scripts/viewer.sh, run by make demo).
 /// Settings come from defaults, then --config FILE (TOML), then the flags here.
-/// The API is described at /docs and /openapi.json.
+/// The API is described at /docs and /openapi.json; limits and timeouts in
+/// docs/server.md.
+///
+/// A partition file is checked first, as `citygrid check` does (a store's versions
+/// were checked as they were committed): one it rejects is refused (exit status 2,
+/// the first problem named), unless --allow-invalid, which serves it with /readyz
+/// answering 503 and the reason.
 ///
 /// Examples:
 ///
@@ -50,10 +61,17 @@ pub struct ServeArgs {
     pub bind: Option<SocketAddr>,
     /// A TOML file with any of: bind, store, partition, read_requires_token,
     /// cors_origins, max_batch_points, max_body_bytes, max_near_m,
-    /// tile_cache_bytes, tile_max_age_s, public_url, viewer_dir, basemap_url,
-    /// basemap_attribution.
+    /// tile_cache_bytes, tile_max_age_s, public_url, allowed_hosts, viewer_dir,
+    /// basemap_url, basemap_attribution, header_timeout_s, send_timeout_s,
+    /// body_timeout_s, min_body_rate, body_timeout_max_s, max_connections,
+    /// batch_concurrency, batch_queue, render_concurrency, render_queue,
+    /// queue_timeout_s (see docs/server.md).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Serve a partition `citygrid check` rejects; /readyz then answers 503 with
+    /// the first problem, so a load balancer keeps traffic away until it is fixed.
+    #[arg(long)]
+    pub allow_invalid: bool,
 }
 
 /// Starts the server and runs until SIGINT or SIGTERM.
@@ -77,11 +95,26 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     if let Some(b) = args.bind {
         config.bind = b;
     }
+    // A store's versions were each checked before they were committed; a
+    // partition file has had no such gate, so it is checked here.
+    let problem = match &config.partition {
+        Some(path) if path.exists() => first_problem(path)?,
+        // The server says where it looked and what to pass.
+        _ => None,
+    };
+    if let (Some(p), Some(path)) = (&problem, &config.partition)
+        && !args.allow_invalid
+    {
+        bail!(
+            "{p}; not serving it: `citygrid check {}` lists every problem, or pass --allow-invalid to serve it anyway (/readyz then says not ready)",
+            path.display()
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(citygrid_server::serve(config))?;
+    runtime.block_on(citygrid_server::serve(config, problem))?;
     Ok(())
 }
 
@@ -113,4 +146,30 @@ fn demo_store() -> Result<PathBuf> {
         Ok(_) => bail!("the bundled Guiyang did not pass the check; see above"),
         Err(e) => Err(e),
     }
+}
+
+/// The first problem `citygrid check` finds in a partition file, on one line:
+/// the file, the rule and the message (which names the unit and the place), and
+/// how many more there are.
+fn first_problem(path: &Path) -> Result<Option<String>> {
+    let started = Instant::now();
+    let loaded = read_units(path, &ReadOptions::default())?;
+    let report = check_loaded(loaded, None, CheckOptions::default());
+    tracing::info!(
+        violations = report.violations.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "partition checked"
+    );
+    Ok(report.violations.first().map(|v| {
+        let more = match report.violations.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more)"),
+        };
+        format!(
+            "{}: {}: {}{more}",
+            path.display(),
+            v.rule,
+            v.message.replace('\n', " ")
+        )
+    }))
 }

@@ -17,7 +17,7 @@ use citygrid_model::{Level, UnitCode, UnitId};
 
 use crate::as_of::AsOf;
 use crate::city::{City, attributes_json};
-use crate::error::ApiError;
+use crate::error::{ApiError, shorten};
 use crate::routes::params::{code_param, crs_param, limit_param};
 use crate::state::AppState;
 
@@ -86,9 +86,9 @@ pub async fn list(
     let limit = limit_param(&query, 100, MAX_LIMIT)?;
     let offset = match query.get("offset") {
         None => 0,
-        Some(t) => t
-            .parse::<usize>()
-            .map_err(|_| ApiError::BadRequest(format!("offset={t:?} must be a whole number")))?,
+        Some(t) => t.parse::<usize>().map_err(|_| {
+            ApiError::BadRequest(format!("offset={} must be a whole number", shorten(t)))
+        })?,
     };
     let matched: Vec<UnitId> = city.in_box(level, bbox).collect();
     let page: Vec<Value> = matched
@@ -113,7 +113,8 @@ pub async fn list(
 fn parse_bbox(text: &str, transform: &Transform) -> Result<Rect<f64>, ApiError> {
     let bad = || {
         ApiError::BadRequest(format!(
-            "bbox={text:?} must be four numbers minlon,minlat,maxlon,maxlat"
+            "bbox={} must be four numbers minlon,minlat,maxlon,maxlat",
+            shorten(text)
         ))
     };
     let v: Vec<f64> = text
@@ -126,7 +127,8 @@ fn parse_bbox(text: &str, transform: &Transform) -> Result<Rect<f64>, ApiError> 
     }
     if v[0] > v[2] || v[1] > v[3] {
         return Err(ApiError::BadRequest(format!(
-            "bbox={text:?}: min must not exceed max"
+            "bbox={}: min must not exceed max",
+            shorten(text)
         )));
     }
     let a = transform

@@ -38,9 +38,10 @@ GET /v1/lookup?lon=106.714&amp;lat=26.577&amp;crs=gcj02
 GET /v1/lookup?lon=106.0&amp;lat=26.0&amp;near=500     (outside: nearest cell within 500 m)</pre>
 <h2>Many points</h2><pre>POST /v1/lookup
 {"crs": "wgs84", "points": [[106.71, 26.58], [106.72, 26.59]]}
-{"crs": "gcj02", "fields": "code", "points": [...]}      (codes only)
+{"crs": "gcj02", "fields": "code", "points": [...]}      (codes only; or POST /v1/lookup?fields=code)
 {"type": "FeatureCollection", "features": [...Points...]} (answered with a "cell" property)</pre>
-<p>Up to 100,000 points per request.</p>
+<p>Up to 100,000 points per request; the answer is streamed, gzipped when accepted. Batches queue behind a
+concurrency limit: when the queue is full the answer is 503 with <code>Retry-After</code>.</p>
 <h2>Cells and units</h2><pre>GET /v1/cells/{code}                 a unit as a GeoJSON Feature
 GET /v1/cells?bbox=106.6,26.5,106.8,26.7&amp;level=cell&amp;limit=100&amp;offset=0
 GET /v1/units/{code}                 with ancestors and children</pre>
@@ -86,6 +87,8 @@ GET /v1/viewer-config.json           basemap and choropleth classes</pre>
 needs <code>Authorization: Bearer TOKEN</code> (<code>citygrid token create --role viewer</code>; 401 without a valid one).
 Edits need an editor or admin token, within its district if it has one (403 otherwise).</p>
 <h2>Operations</h2><pre>GET /healthz   GET /readyz   GET /metrics (Prometheus)</pre>
+<p><code>/readyz</code> answers 503 with the reason when the partition fails <code>citygrid check</code> and is served
+anyway (<code>--allow-invalid</code>). Timeouts, the connection cap and the queues are in docs/server.md.</p>
 </body></html>"#,
     )
 }

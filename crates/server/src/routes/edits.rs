@@ -154,7 +154,10 @@ fn api_error(e: EditError, crs: Crs) -> ApiError {
         },
         EditError::UnknownBase { .. } => ApiError::BadRequest(format!("base_version: {e}")),
         EditError::Forbidden { .. } => ApiError::Forbidden(e.to_string()),
-        EditError::Store(StoreError::Busy { .. }) => ApiError::Unavailable(e.to_string()),
+        EditError::Store(StoreError::Busy { .. }) => ApiError::Overloaded {
+            message: e.to_string(),
+            retry_after_s: 1,
+        },
         other => ApiError::Internal(other.to_string()),
     }
 }

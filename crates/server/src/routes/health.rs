@@ -4,12 +4,13 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::as_of::Head;
+use crate::metrics::Gauges;
 use crate::state::AppState;
 
 /// `GET /healthz`, `/readyz` and `/metrics`.
@@ -26,10 +27,12 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// Readiness: what is being served (`tiles_version` is the version of the tiles,
-/// which follow a new version a moment after lookups do).
-pub async fn readyz(Head(head): Head) -> Json<Value> {
+/// which follow a new version a moment after lookups do); 503 with the reason when
+/// the partition failed the start-up check and is served only because
+/// `--allow-invalid` said so.
+pub async fn readyz(State(state): State<AppState>, Head(head): Head) -> Response {
     let city = &head.city;
-    Json(json!({
+    let mut body = json!({
         "status": "ready",
         "source": city.source,
         "version": city.version(),
@@ -37,15 +40,31 @@ pub async fn readyz(Head(head): Head) -> Json<Value> {
         "units": city.partition.units().len(),
         "cells": city.cell_count(),
         "index_bytes": city.index.memory_bytes(),
-    }))
+    });
+    match &state.problem {
+        None => Json(body).into_response(),
+        Some(problem) => {
+            body["status"] = json!("not_ready");
+            body["reason"] = json!(problem.as_ref());
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
 }
 
 /// Metrics in the Prometheus text format.
 pub async fn metrics(State(state): State<AppState>, Head(head): Head) -> impl IntoResponse {
+    let tiles = &head.map.tiles;
+    let gauges = Gauges {
+        cells: head.city.cell_count(),
+        tiles: tiles.cache_stats(),
+        renders: tiles.renders(),
+        gates: vec![
+            ("batch", state.batches.stats()),
+            ("render", tiles.render_stats()),
+        ],
+    };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state
-            .metrics
-            .render(head.city.cell_count(), head.map.tiles.cache_stats()),
+        state.metrics.render(&gauges),
     )
 }

@@ -7,12 +7,12 @@
 //! the point then); every answer says its `version`.
 
 use std::collections::HashMap;
-use std::fmt::Write;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
 use serde_json::{Value, json};
@@ -22,7 +22,8 @@ use citygrid_model::UnitId;
 
 use crate::as_of::AsOf;
 use crate::city::City;
-use crate::error::ApiError;
+use crate::error::{ApiError, shorten};
+use crate::routes::batch::{self, Answers, Fields};
 use crate::routes::params::{crs_param, number};
 use crate::state::AppState;
 
@@ -45,11 +46,12 @@ pub async fn get(
     let (x, y) = (number(&query, "lon")?, number(&query, "lat")?);
     let near = match query.get("near") {
         None => None,
-        Some(_) => {
+        Some(text) => {
             let m = number(&query, "near")?;
             if !(0.0..=state.config.max_near_m).contains(&m) {
                 return Err(ApiError::BadRequest(format!(
-                    "near={m} is outside 0..{} metres",
+                    "near={} is outside 0..{} metres (max_near_m)",
+                    shorten(text),
                     state.config.max_near_m
                 )));
             }
@@ -86,82 +88,89 @@ pub async fn get(
     )))
 }
 
-/// `POST /v1/lookup[?version=N|?at=TIME]` with `{"crs": "..", "points": [[x, y],
-/// ...], "fields": "all" | "code"}`, or a GeoJSON FeatureCollection of points.
+/// `POST /v1/lookup[?fields=code][&version=N|&at=TIME]` with `{"crs": "..",
+/// "points": [[x, y], ...], "fields": "all" | "code"}`, or a GeoJSON
+/// FeatureCollection of points.
+///
+/// At most `batch_concurrency` batches are read and looked up at once and
+/// `batch_queue` wait; beyond, 503 (the body is read only to be dropped, so the
+/// client sees the answer). The work runs off the async workers, so health checks
+/// and single lookups are not held up; the answer is streamed.
 pub async fn post(
     State(state): State<AppState>,
     AsOf(city): AsOf,
+    Query(query): Query<HashMap<String, String>>,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let asked = query
+        .get("fields")
+        .map(|f| Fields::parse(&Value::String(f.clone()), "fields="))
+        .transpose()?;
     let limit = state.config.max_body_bytes;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::TooLarge(format!(
-            "request body is over the limit of {limit} bytes; send fewer points per request"
-        ))
-    })?;
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
-    if value.get("type").and_then(Value::as_str) == Some("FeatureCollection") {
-        return feature_collection(&state, &city, value);
-    }
-    let Some(obj) = value.as_object() else {
-        return Err(ApiError::BadRequest("body must be an object {\"crs\": .., \"points\": [[lon, lat], ..]} or a GeoJSON FeatureCollection".into()));
-    };
-    if let Some(key) = obj
-        .keys()
-        .find(|k| !["crs", "fields", "points"].contains(&k.as_str()))
-    {
-        return Err(ApiError::BadRequest(format!(
-            "unknown key {key:?}; expected crs, fields and points"
-        )));
-    }
-    let (_, transform) = crs_param(obj.get("crs").map(|c| c.as_str().unwrap_or("")))?;
-    let codes_only = match obj.get("fields").map(|f| f.as_str()) {
-        None | Some(Some("all")) => false,
-        Some(Some("code")) => true,
-        Some(_) => {
-            return Err(ApiError::BadRequest(
-                "fields must be \"all\" or \"code\"".into(),
-            ));
+    let _turn = match state.batches.enter().await {
+        Ok(turn) => turn,
+        Err(shed) => {
+            crate::body::discard(body, limit).await;
+            return Err(shed);
         }
     };
-    let points = obj.get("points").and_then(Value::as_array).ok_or_else(|| {
-        ApiError::BadRequest("missing \"points\": an array of [lon, lat] pairs".into())
-    })?;
-    check_count(&state, points.len())?;
-    let mut wgs = Vec::with_capacity(points.len());
-    for (i, p) in points.iter().enumerate() {
-        wgs.push(
-            point(p, &transform).map_err(|m| ApiError::BadRequest(format!("points[{i}]: {m}")))?,
-        );
+    let bytes = crate::body::read(body, limit).await?;
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || answer(&state, city, &bytes, asked))
+        .await
+        .map_err(|e| ApiError::Internal(format!("batch lookup: {e}")))?
+}
+
+/// Reads a batch body and answers it.
+fn answer(
+    state: &AppState,
+    city: Arc<City>,
+    bytes: &[u8],
+    asked: Option<Fields>,
+) -> Result<Response, ApiError> {
+    if batch::is_feature_collection(bytes) {
+        let fc: Value = serde_json::from_slice(bytes)
+            .map_err(|e| ApiError::BadRequest(format!("body is not valid JSON: {e}")))?;
+        return feature_collection(state, &city, fc);
     }
+    let batch = batch::parse(bytes, state.config.max_batch_points)?;
+    let fields = match (asked, batch.fields) {
+        (Some(q), Some(b)) if q != b => {
+            return Err(ApiError::BadRequest(
+                "fields differs between the query and the body; give it once".into(),
+            ));
+        }
+        (q, b) => q.or(b).unwrap_or(Fields::All),
+    };
+    let (_, transform) = crs_param(batch.crs.as_deref())?;
+    let wgs = batch
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, &(x, y))| {
+            transform
+                .to_wgs84(x, y)
+                .map_err(|e| ApiError::BadRequest(format!("points[{i}]: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(batch);
     let mut found = Vec::with_capacity(wgs.len());
     city.index.lookup_batch(&wgs, &mut found);
     let outside = found.iter().filter(|f| f.is_none()).count() as u64;
     state.metrics.points(found.len() as u64, outside);
-    let mut out = String::with_capacity(found.len() * if codes_only { 20 } else { 200 } + 16);
-    out.push_str(r#"{"results":["#);
-    for (i, f) in found.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        match f {
-            None => out.push_str("null"),
-            Some(id) if codes_only => {
-                let _ = write!(out, "\"{}\"", city.partition.unit(*id).code);
-            }
-            Some(id) => out.push_str(city.answer(*id)),
-        }
-    }
-    let _ = write!(out, r#"],"version":{}}}"#, city.version());
-    Ok(json_response(out))
+    let mut response = Response::new(Body::new(Answers::new(city, found, fields)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
 }
 
 fn check_count(state: &AppState, n: usize) -> Result<(), ApiError> {
     let max = state.config.max_batch_points;
     if n > max {
         return Err(ApiError::TooLarge(format!(
-            "{n} points is over the limit of {max} points per request; split the batch"
+            "features: {n} is over max_batch_points = {max} per request; split the batch"
         )));
     }
     Ok(())
@@ -180,7 +189,9 @@ fn point(p: &Value, transform: &Transform) -> Result<(f64, f64), String> {
 }
 
 /// Answers a FeatureCollection of points with the same features and a `cell`
-/// property (the code, or null outside the city).
+/// property (the code, or null outside the city). It is held as a JSON tree (its
+/// features come back with all their properties), a few times the body's size:
+/// `max_body_bytes` and the batch queue bound it.
 fn feature_collection(state: &AppState, city: &City, mut fc: Value) -> Result<Response, ApiError> {
     let crs = fc
         .get("crs")

@@ -2,6 +2,7 @@
 //! answers; [`router`] merges them, so a new family of routes is one module and
 //! one line here.
 
+mod batch; // the body of a batch lookup, read without a JSON tree; its answer streamed
 pub mod cells; // GET /v1/cells, /v1/cells/{code}
 pub mod convert; // GET /v1/convert
 pub mod diff; // GET /v1/diff

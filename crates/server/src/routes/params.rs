@@ -6,12 +6,21 @@ use std::collections::HashMap;
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::UnitCode;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, shorten};
+
+/// Longest coordinate system name looked at (`urn:ogc:def:crs:EPSG::4545` is 26).
+const MAX_CRS_NAME: usize = 64;
 
 /// The coordinate system named by a `crs` parameter (WGS84 when absent).
 pub(crate) fn crs_param(value: Option<&str>) -> Result<(Crs, Transform), ApiError> {
     let crs = match value {
         None => Crs::Wgs84,
+        Some(text) if text.chars().count() > MAX_CRS_NAME => {
+            return Err(ApiError::BadRequest(format!(
+                "crs={} is longer than any coordinate system name ({MAX_CRS_NAME} characters)",
+                shorten(text)
+            )));
+        }
         Some(text) => text
             .parse::<Crs>()
             .map_err(|e| ApiError::BadRequest(format!("crs: {e}")))?,
@@ -34,7 +43,8 @@ pub(super) fn limit_param(
             .filter(|&n| (1..=max).contains(&n))
             .ok_or_else(|| {
                 ApiError::BadRequest(format!(
-                    "limit={t:?} must be a whole number from 1 to {max}"
+                    "limit={} must be a whole number from 1 to {max}",
+                    shorten(t)
                 ))
             }),
     }
@@ -48,10 +58,11 @@ pub(super) fn number(query: &HashMap<String, String>, name: &str) -> Result<f64,
     let v: f64 = text
         .trim()
         .parse()
-        .map_err(|_| ApiError::BadRequest(format!("{name}={text:?} is not a number")))?;
+        .map_err(|_| ApiError::BadRequest(format!("{name}={} is not a number", shorten(text))))?;
     if !v.is_finite() {
         return Err(ApiError::BadRequest(format!(
-            "{name}={text:?} is not a finite number"
+            "{name}={} is not a finite number",
+            shorten(text)
         )));
     }
     Ok(v)

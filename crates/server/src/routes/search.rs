@@ -18,7 +18,7 @@ use citygrid_model::{Level, Partition, UnitId};
 
 use crate::as_of::AsOf;
 use crate::city::City;
-use crate::error::ApiError;
+use crate::error::{ApiError, shorten};
 use crate::routes::params::limit_param;
 use crate::state::AppState;
 
@@ -103,7 +103,8 @@ pub async fn get(
         })?;
     if q.chars().count() > MAX_QUERY {
         return Err(ApiError::BadRequest(format!(
-            "q is longer than {MAX_QUERY} characters"
+            "q={} is longer than {MAX_QUERY} characters",
+            shorten(q)
         )));
     }
     let limit = limit_param(&query, DEFAULT_LIMIT, MAX_LIMIT)?;

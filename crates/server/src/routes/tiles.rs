@@ -27,7 +27,8 @@ use serde_json::{Map, Value, json};
 use citygrid_tiles::{Layer, TileId};
 
 use crate::as_of::{HeadMap, VERSION_HEADER, version_number};
-use crate::error::ApiError;
+use crate::error::{ApiError, shorten};
+use crate::hosts::{BaseUrl, base_url};
 use crate::state::AppState;
 use crate::tile_service::{TileCrs, TileService};
 
@@ -133,12 +134,14 @@ fn parse_tile(z: &str, x: &str, file: &str, maxzoom: u8) -> Result<TileId, ApiEr
         .or_else(|| file.strip_suffix(".pbf"))
         .ok_or_else(|| {
             ApiError::BadRequest(format!(
-                "{file:?}: a tile path is /v1/tiles/{{z}}/{{x}}/{{y}}.mvt"
+                "{}: a tile path is /v1/tiles/{{z}}/{{x}}/{{y}}.mvt",
+                shorten(file)
             ))
         })?;
     let number = |name: &str, text: &str| {
-        text.parse::<u64>()
-            .map_err(|_| ApiError::BadRequest(format!("{name}={text:?} must be a whole number")))
+        text.parse::<u64>().map_err(|_| {
+            ApiError::BadRequest(format!("{name}={} must be a whole number", shorten(text)))
+        })
     };
     let (z, x, y) = (number("z", z)?, number("x", x)?, number("y", y)?);
     if z > u64::from(maxzoom) {
@@ -180,18 +183,14 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Where clients reach this server: the configured public URL, or http:// and
-/// the request's Host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| state.config.bind.to_string(), str::to_string);
-    format!("http://{host}")
+/// Where clients reach this server, by the settings `public_url` and
+/// `allowed_hosts`.
+fn base(state: &AppState, headers: &HeaderMap) -> Result<BaseUrl, ApiError> {
+    base_url(
+        state.config.public_url.as_deref(),
+        &state.config.allowed_hosts,
+        headers,
+    )
 }
 
 fn crs_suffix(crs: TileCrs) -> &'static str {
@@ -201,13 +200,18 @@ fn crs_suffix(crs: TileCrs) -> &'static str {
     }
 }
 
-fn cached_json(body: Value, cache_control: &str, version: u64) -> Response {
+/// A JSON answer shared caches may keep, naming its version; when its URLs came
+/// from the Host header, caches keep one per Host.
+fn cached_json(body: Value, cache_control: &str, version: u64, base: &BaseUrl) -> Response {
     let mut r = Json(body).into_response();
+    let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(cache_control) {
-        r.headers_mut().insert(header::CACHE_CONTROL, v);
+        h.insert(header::CACHE_CONTROL, v);
     }
-    r.headers_mut()
-        .insert(VERSION_HEADER, HeaderValue::from(version));
+    h.insert(VERSION_HEADER, HeaderValue::from(version));
+    if base.from_host {
+        h.insert(header::VARY, HeaderValue::from_static("host"));
+    }
     r
 }
 
@@ -219,8 +223,9 @@ pub async fn tilejson(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let cache_control = format!("public, max-age={}", state.config.tile_max_age_s);
-    let body = tilejson_body(&state, &map.tiles, &query, &headers)?;
-    Ok(cached_json(body, &cache_control, map.version()))
+    let base = base(&state, &headers)?;
+    let body = tilejson_body(&state, &map.tiles, &query, &base)?;
+    Ok(cached_json(body, &cache_control, map.version(), &base))
 }
 
 /// `GET /v1/v/{version}/tiles.json[?crs=gcj02]`: TileJSON 3.0.0 of one version.
@@ -231,8 +236,9 @@ pub async fn versioned_tilejson(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let tiles = tiles_of(&state, &version).await?;
-    let body = tilejson_body(&state, &tiles, &query, &headers)?;
-    Ok(cached_json(body, IMMUTABLE, tiles.version()))
+    let base = base(&state, &headers)?;
+    let body = tilejson_body(&state, &tiles, &query, &base)?;
+    Ok(cached_json(body, IMMUTABLE, tiles.version(), &base))
 }
 
 /// TileJSON of `service`'s version, its tile URLs carrying that version.
@@ -240,11 +246,11 @@ fn tilejson_body(
     state: &AppState,
     service: &TileService,
     query: &HashMap<String, String>,
-    headers: &HeaderMap,
+    base: &BaseUrl,
 ) -> Result<Value, ApiError> {
     let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
     let tiler = service.tiler(crs)?;
-    let base = base_url(state, headers);
+    let base = &base.url;
     let version = service.version();
     let [w, s, e, n] = tiler.bounds();
     let round = |v: f64| (v * 1e6).round() / 1e6;
@@ -295,7 +301,8 @@ pub async fn style(
     let crs = TileCrs::from_param(query.get("crs").map(String::as_str))?;
     let tiler = map.tiles.tiler(crs)?;
     let version = map.version();
-    let base = base_url(&state, &headers);
+    let base_url = base(&state, &headers)?;
+    let base = &base_url.url;
     let [w, s, e, n] = tiler.bounds();
     let zooms = |l: Layer| tiler.options().zooms_of(l).unwrap_or((0, 0));
     let (cells_min, _) = zooms(Layer::Cells);
@@ -336,7 +343,7 @@ pub async fn style(
         ],
     });
     let cache_control = format!("public, max-age={}", state.config.tile_max_age_s);
-    Ok(cached_json(style, &cache_control, version))
+    Ok(cached_json(style, &cache_control, version, &base_url))
 }
 
 #[cfg(test)]

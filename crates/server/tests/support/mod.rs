@@ -1,18 +1,71 @@
-//! What the HTTP tests share: a real server on a free port, a minimal HTTP/1.1
-//! client, and tile addresses.
+//! What the server's socket tests share: a generated city, a server of its own on
+//! a free port, and a small HTTP/1.1 client that reads heads, Content-Length and
+//! chunked bodies itself (so a test sees exactly what went over the wire).
 
 #![allow(dead_code, reason = "each test binary uses a part")]
 
-use std::io::{Read, Write};
+use std::future::{Future, IntoFuture};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-
-use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use serde_json::Value;
+use tokio::net::TcpListener;
 
-/// Serves `app` on a free port of 127.0.0.1 from a thread of its own, with `start`
-/// run first inside its runtime (to spawn tasks such as the watcher).
-pub fn serve(app: Router, start: impl FnOnce() + Send + 'static) -> SocketAddr {
+use citygrid_model::{CodeLayout, Partition};
+use citygrid_server::{AppState, City, Config, Versions, serve_on};
+use citygrid_synth::SynthCity;
+
+/// A 300-cell generated city.
+pub fn generated_partition() -> Partition {
+    let units = SynthCity::new(3)
+        .cells(300)
+        .vertices_per_cell(20)
+        .extent_km(10.0, 10.0)
+        .generate();
+    Partition::new(units, CodeLayout::default()).unwrap()
+}
+
+/// `partition` served as the only version with these settings, through the whole
+/// server (its listener, connection limits and layers), on a free port; with the
+/// version it serves.
+pub fn start(partition: Partition, config: Config) -> (SocketAddr, Arc<City>) {
+    let versions =
+        Arc::new(Versions::from_partition(partition, "generated".into(), &config).unwrap());
+    let city = Arc::clone(&versions.head().city);
+    (
+        start_state(AppState::new(versions, config).unwrap(), || {}),
+        city,
+    )
+}
+
+/// Serves `state` through the whole server on a free port, with `before` run
+/// first inside its runtime (to spawn tasks such as the watcher).
+pub fn start_state(state: AppState, before: impl FnOnce() + Send + 'static) -> SocketAddr {
+    on_thread(move |listener| {
+        before();
+        serve_on(listener, state, std::future::pending())
+    })
+}
+
+/// Serves `app` alone (the server's routes, perhaps with a test's own beside
+/// them, without the listener's limits) on a free port, with `before` run first
+/// inside its runtime.
+pub fn serve(app: Router, before: impl FnOnce() + Send + 'static) -> SocketAddr {
+    on_thread(move |listener| {
+        before();
+        axum::serve(listener, app).into_future()
+    })
+}
+
+/// Runs what `serve` makes of a listener on a free port of 127.0.0.1, on a runtime
+/// of two workers (as on the CI machine) in a thread of its own.
+fn on_thread<F>(serve: impl FnOnce(TcpListener) -> F + Send + 'static) -> SocketAddr
+where
+    F: Future<Output = std::io::Result<()>>,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -21,16 +74,22 @@ pub fn serve(app: Router, start: impl FnOnce() + Send + 'static) -> SocketAddr {
             .build()
             .unwrap();
         rt.block_on(async move {
-            start();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let listener = citygrid_server::listener::bind(([127, 0, 0, 1], 0).into()).unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, app).await.unwrap();
+            serve(listener).await.unwrap();
         });
     });
     rx.recv().unwrap()
 }
 
-/// An answer: status, the header block as text, the body (de-chunked).
+/// A connection that gives up reading after 20 s rather than hang a test.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s
+}
+
+/// A response as it came.
 pub struct Reply {
     pub status: u16,
     pub headers: String,
@@ -43,17 +102,15 @@ impl Reply {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
     }
 
+    /// The first header of that name.
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .lines()
-            .find(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
-            })
-            .map(|l| l.split_once(':').unwrap().1.trim().to_string())
+        self.headers.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
     }
 
-    /// The message of an error answer.
+    /// The error message of a JSON error answer.
     pub fn message(&self) -> String {
         self.json()["error"]["message"]
             .as_str()
@@ -69,7 +126,90 @@ impl Reply {
     }
 }
 
-/// A minimal HTTP/1.1 client: one request per connection.
+/// Reads one response: its head, then a body of Content-Length bytes, chunks, or
+/// everything to the end, handing the body to `sink` piece by piece.
+pub fn read_reply_into(s: &mut TcpStream, sink: &mut dyn FnMut(&[u8])) -> std::io::Result<Reply> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte)? == 0 {
+            return Err(ErrorKind::UnexpectedEof.into());
+        }
+        head.push(byte[0]);
+    }
+    let headers = String::from_utf8_lossy(&head).to_string();
+    let status = headers
+        .split_whitespace()
+        .nth(1)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let reply = Reply {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    if let Some(n) = reply.header("content-length") {
+        let mut left: usize = n.parse().unwrap();
+        while left > 0 {
+            let got = s.read(&mut buf[..left.min(64 * 1024)])?;
+            if got == 0 {
+                return Err(ErrorKind::UnexpectedEof.into());
+            }
+            sink(&buf[..got]);
+            left -= got;
+        }
+    } else if reply
+        .header("transfer-encoding")
+        .is_some_and(|t| t.contains("chunked"))
+    {
+        loop {
+            let mut line = Vec::new();
+            while !line.ends_with(b"\r\n") {
+                if s.read(&mut byte)? == 0 {
+                    return Err(ErrorKind::UnexpectedEof.into());
+                }
+                line.push(byte[0]);
+            }
+            let size = usize::from_str_radix(String::from_utf8_lossy(&line).trim(), 16).unwrap();
+            let mut chunk = vec![0u8; size + 2];
+            s.read_exact(&mut chunk)?;
+            if size == 0 {
+                break;
+            }
+            sink(&chunk[..size]);
+        }
+    } else if !(reply.status == 204 || reply.status == 304) {
+        loop {
+            let got = s.read(&mut buf)?;
+            if got == 0 {
+                break;
+            }
+            sink(&buf[..got]);
+        }
+    }
+    Ok(reply)
+}
+
+/// [`read_reply_into`] keeping the first `keep` bytes of the body.
+pub fn read_reply(s: &mut TcpStream, keep: usize) -> std::io::Result<Reply> {
+    let mut body = Vec::new();
+    let mut reply = read_reply_into(s, &mut |piece| {
+        let room = keep.saturating_sub(body.len()).min(piece.len());
+        body.extend_from_slice(&piece[..room]);
+    })?;
+    reply.body = body;
+    Ok(reply)
+}
+
+/// One request (raw bytes) on a new connection, and its whole answer.
+pub fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
+    let mut s = connect(addr);
+    s.write_all(raw).unwrap();
+    read_reply(&mut s, usize::MAX).unwrap()
+}
+
+/// One request with `Host: test` on a connection of its own, and its whole answer.
 pub fn request(
     addr: SocketAddr,
     method: &str,
@@ -77,58 +217,24 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Reply {
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut head = format!(
+    let mut raw = format!(
         "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        raw.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("headers end");
-    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    raw.push_str("\r\n");
+    let mut raw = raw.into_bytes();
+    raw.extend_from_slice(body);
+    exchange(addr, &raw)
 }
 
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
-        b = &b[line_end + 2 + size + 2..];
-    }
-}
-
-/// The address `z/x/y` of the tile holding a WGS84 point.
+/// `z/x/y` of the Web Mercator tile holding a WGS84 point.
 pub fn tile_at(lon: f64, lat: f64, z: u32) -> String {
     let n = f64::from(1u32 << z);
     let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+    let r = lat.to_radians();
+    let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
     format!("{z}/{x}/{y}")
 }
