@@ -208,6 +208,61 @@ fn a_split_commits_after_a_dry_run_and_a_revert_brings_the_old_version_back() {
     assert_eq!(log["op"], "commit");
     assert_eq!(log["added"][0]["split_from"], split.as_str());
 
+    // `citygrid diff` says what the split changed and how much land moved.
+    let out = said(
+        &run(&["diff", "--store", &store, "--from", "1", "--to", "2"]),
+        0,
+    );
+    assert!(
+        out.contains(&format!("{split} ")) && out.contains("changed"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{new} ")) && out.contains("created"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{split} -> {new}: ")), "{out}");
+    let geojson = tmp("split-diff.geojson");
+    let out = said(
+        &run(&[
+            "diff",
+            "--store",
+            &store,
+            "--from",
+            "1",
+            "--format",
+            "json",
+            "--output",
+            s(&geojson),
+        ]),
+        0,
+    );
+    let printed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&geojson).unwrap()).unwrap();
+    assert_eq!(printed, written);
+    assert_eq!(printed["to"], 2, "the head by default");
+    let moved = printed["moved"].as_array().unwrap();
+    let cell_moved = moved
+        .iter()
+        .find(|m| m["level"] == "cell" && m["from"] == split.as_str())
+        .unwrap();
+    let new_area = printed["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == new.as_str())
+        .unwrap()["properties"]["area_m2"]
+        .as_f64()
+        .unwrap();
+    let m2 = cell_moved["m2"].as_f64().unwrap();
+    assert!(
+        (m2 - new_area).abs() <= 1e-3 * new_area,
+        "{m2} vs {new_area}"
+    );
+    let out = said(&run(&["diff", "--store", &store, "--from", "9"]), 2);
+    assert!(out.contains("there is no version 9"), "{out}");
+
     // Again: the file is out of date, and says so by being a conflict.
     let out = said(&commit(&file, &store, &[]), 1);
     assert!(

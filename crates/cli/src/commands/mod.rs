@@ -4,6 +4,7 @@ pub mod build; // citygrid build
 pub mod check; // citygrid check
 pub mod commit; // citygrid commit: an edited export as a new version
 pub mod convert; // citygrid convert
+pub mod diff; // citygrid diff: what changed between two versions
 pub mod edits; // what commit, revert and store init share: author, spinner, outcomes
 pub mod export; // citygrid export cells, citygrid export tiles
 pub mod fields; // property-name flags shared by the commands that read partitions
