@@ -1,11 +1,11 @@
 //! A new version served, on the bundled Guiyang (5,906 cells): from a commit to the
 //! lookups of the new version (`Versions::refresh`: the store's changes read and
-//! applied, the answers of unchanged units kept, the index shared or built anew,
-//! the swap), then to its tiles (`Versions::draw_head`: a tiler, every zoom
-//! simplified, the dirty tiles against the version before, the viewer's colours).
+//! applied, the answers of unchanged units kept, the index shared or patched with
+//! the changed cells (`citygrid_index::PatchedIndex`), the swap), then to its
+//! tiles (`Versions::draw_head`: a tiler, every zoom simplified, the dirty tiles against the version before, the viewer's colours).
 //!
 //! Two kinds of edit, ROUNDS of each: attributes of ten cells (the index is shared),
-//! and two cells of one village swapping shapes (the index is built anew). The
+//! and two cells of one village swapping shapes (the index is patched). The
 //! issue's target: a new version served within 50 ms of its commit. The watcher's
 //! poll (200 ms) comes on top for a commit by another process; an edit through the
 //! server calls `refresh` itself.

@@ -5,6 +5,10 @@
 //! shared vertices, a split between two boundary vertices, ...) and with random
 //! sizes, so many are accepted and some are refused.
 //!
+//! The index a server patches after each edit instead of rebuilding it
+//! (`citygrid_index::PatchedIndex`) is held to a new index of every accepted
+//! version, point for point, over the same random sequences.
+//!
 //! `EDIT_CASES` (default 100) cities of `EDIT_OPS` (default 100) operations each:
 //! `make test` runs 10,000 operations with a fixed seed; raise both to search
 //! deeper (`--nocapture` prints how many of each were accepted and refused).
@@ -16,6 +20,7 @@ use proptest::prelude::*;
 
 use citygrid_check::{CheckOptions, Checker};
 use citygrid_edit::{EditError, EditOptions, Op, propose};
+use citygrid_index::{CellIndex, PatchedIndex};
 use citygrid_model::{AttrValue, CodeLayout, Level, Partition, RingSet, UnitCode, UnitId};
 use citygrid_synth::{SplitMix64, SynthCity};
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
@@ -214,5 +219,101 @@ proptest! {
         // Seen with --nocapture: how many of each operation were accepted, refused.
         println!("seed {seed}: {tally:?}");
         prop_assert!(accepted > 0, "seed {seed}: no edit was accepted");
+    }
+}
+
+/// Points where answers are decided: every vertex of the cells that differ between
+/// `a` and `b` (in either), the middle of each of their segments, and points a
+/// hair east, north, west and south of those.
+fn telling_points(a: &Partition, b: &Partition) -> Vec<Coord<f64>> {
+    let changed = |p: &Partition, q: &Partition| -> Vec<Arc<citygrid_model::Unit>> {
+        p.level_ids(Level::Cell)
+            .map(|id| p.unit(id))
+            .filter(|u| {
+                q.id_of(&u.code)
+                    .is_none_or(|o| q.unit(o).geometry != u.geometry)
+            })
+            .cloned()
+            .collect()
+    };
+    let mut out = Vec::new();
+    for u in changed(a, b).iter().chain(&changed(b, a)) {
+        let rings = RingSet::build([&u.geometry]);
+        for s in rings.segment_ids() {
+            let (x, y) = rings.segment(s);
+            for c in [x, mid(x, y, 0.5)] {
+                out.push(c);
+                for (dx, dy) in [(1e-9, 0.0), (0.0, 1e-9), (-1e-9, 0.0), (0.0, -1e-9)] {
+                    out.push(Coord {
+                        x: c.x + dx,
+                        y: c.y + dy,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: env("EDIT_CASES", 100) / 5,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn a_patched_index_answers_as_a_new_index_of_every_version(seed in 0u64..1_000_000) {
+        let first = city(seed % 7 + 1);
+        let base = PatchedIndex::new(&first).unwrap();
+        let mut p = first.clone();
+        let mut rng = SplitMix64::new(seed ^ 0x5eed);
+        let mut used: Vec<UnitCode> = p.units().iter().map(|u| u.code.clone()).collect();
+        let (lo, hi) = citygrid_planar::bounds(
+            p.units().iter().flat_map(|u| u.geometry.iter().flat_map(|g| g.exterior().0.clone())),
+        ).unwrap();
+        let (w, h) = (hi.x - lo.x, hi.y - lo.y);
+        for step in 0..env("EDIT_OPS", 100) / 2 {
+            let Some(op) = draw(&p, &mut rng) else { continue };
+            let taken = |c: &UnitCode| used.contains(c);
+            let Ok(out) = propose(&p, std::slice::from_ref(&op), &taken, &EditOptions::default())
+            else { continue };
+            used.extend(out.created.iter().cloned());
+            let fresh = CellIndex::new(&out.after).unwrap();
+            let patched = base.patch(&out.after);
+            prop_assert!(patched.is_some(), "seed {seed}, step {step}: {op:?} moved the city's edge");
+            let patched = patched.unwrap();
+            let mut points = telling_points(&first, &out.after);
+            points.extend((0..300).map(|_| Coord {
+                x: rng.range(lo.x - 0.1 * w, hi.x + 0.1 * w),
+                y: rng.range(lo.y - 0.1 * h, hi.y + 0.1 * h),
+            }));
+            let pairs: Vec<(f64, f64)> = points.iter().map(|c| (c.x, c.y)).collect();
+            let (mut want, mut got) = (Vec::new(), Vec::new());
+            fresh.lookup_batch(&pairs, &mut want);
+            patched.lookup_batch(&pairs, &mut got);
+            for ((c, w), g) in points.iter().zip(&want).zip(&got) {
+                prop_assert_eq!(patched.lookup(c.x, c.y), *w, "seed {}, step {}: lookup at {:?}", seed, step, c);
+                prop_assert_eq!(g, w, "seed {}, step {}: batch at {:?}", seed, step, c);
+                let (n, m) = (
+                    fresh.lookup_near(c.x, c.y, 5_000.0),
+                    patched.lookup_near(c.x, c.y, 5_000.0),
+                );
+                prop_assert_eq!(n.is_some(), m.is_some(), "seed {}, step {}: near {:?}", seed, step, c);
+                if let (Some(n), Some(m)) = (n, m) {
+                    prop_assert!(
+                        (n.distance_m - m.distance_m).abs() <= 1e-6,
+                        "seed {seed}, step {step}: near {c:?}: {n:?} {m:?}"
+                    );
+                    // Two cells as near as each other meet at the nearest point: a
+                    // vertex they share, where rounding may pick either.
+                    let (a, b) = (vertices(&out.after, n.cell), vertices(&out.after, m.cell));
+                    prop_assert!(
+                        n.cell == m.cell || a.iter().any(|v| b.contains(v)),
+                        "seed {seed}, step {step}: near {c:?}: {n:?} {m:?}"
+                    );
+                }
+            }
+            p = out.after;
+        }
     }
 }

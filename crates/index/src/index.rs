@@ -260,6 +260,11 @@ impl CellIndex {
             + self.outline.memory_bytes()
     }
 
+    /// The city's outline, for the nearest cell.
+    pub(crate) fn outline(&self) -> &Outline {
+        &self.outline
+    }
+
     /// What the index holds.
     #[must_use]
     pub fn stats(&self) -> IndexStats {

@@ -54,6 +54,10 @@
 //! Outside the city, [`CellIndex::lookup_near`] finds the nearest cell through an
 //! R-tree over the city's outline (module `near`).
 //!
+//! A version made by an edit is answered by the index of an earlier version patched
+//! with the few cells that changed ([`PatchedIndex`], module `patched`): the same
+//! answers, without the whole build, until a new index is built at leisure.
+//!
 //! # Examples
 //!
 //! See [`CellIndex`].
@@ -65,7 +69,9 @@ mod error; // the crate's error enum
 mod grid; // the uniform grid of tiles in blocks, and its rounding margins
 mod index; // CellIndex: build, lookup, batch lookup, nearest cell, memory
 mod near; // nearest cell outside the city: an R-tree over the outline
+mod patched; // an index answering for a later version: changed cells tested directly
 
 pub use error::{IndexError, Result};
 pub use index::{CellIndex, IndexOptions, IndexStats};
 pub use near::NearCell;
+pub use patched::PatchedIndex;

@@ -76,6 +76,19 @@ impl Outline {
     /// The outline segment nearest to `(lon, lat)` within `max_m` metres, and its
     /// distance; ties go to the lower cell id.
     pub fn nearest(&self, lon: f64, lat: f64, max_m: f64) -> Option<NearCell> {
+        self.nearest_owned(lon, lat, max_m, |s| Some(s.cell))
+    }
+
+    /// [`Outline::nearest`] with each segment owned by the cell `owner` says (none:
+    /// skipped), for an outline whose cells were renumbered or reshaped since
+    /// (`crate::patched`).
+    pub fn nearest_owned(
+        &self,
+        lon: f64,
+        lat: f64,
+        max_m: f64,
+        owner: impl Fn(&OutlineSegment) -> Option<UnitId>,
+    ) -> Option<NearCell> {
         let city = self.frame?;
         let here = LocalFrame::new(lon, lat).ok()?;
         let (cx, cy) = city.metres_per_degree();
@@ -92,23 +105,58 @@ impl Outline {
                 break;
             }
             let s = &self.segments[item.data as usize];
-            let d = if on_segment(s, lon, lat) {
-                0.0
-            } else {
-                point_segment_m(&here, s)
-            };
-            let better = match best {
-                None => true,
-                Some(b) => d < b.distance_m || (d == b.distance_m && s.cell < b.cell),
-            };
-            if d <= max_m && better {
-                best = Some(NearCell {
-                    cell: s.cell,
-                    distance_m: d,
-                });
+            if let Some(cell) = owner(s) {
+                consider(&mut best, &here, s, cell, lon, lat, max_m);
             }
         }
         best
+    }
+}
+
+/// The nearest of `segments` (each owned by its `cell`) to `(lon, lat)` within
+/// `max_m` metres, by a scan: the same distances and ties as [`Outline::nearest`],
+/// for the few segments of cells reshaped since an outline was indexed.
+pub(crate) fn nearest_of(
+    segments: &[OutlineSegment],
+    lon: f64,
+    lat: f64,
+    max_m: f64,
+    mut best: Option<NearCell>,
+) -> Option<NearCell> {
+    let Ok(here) = LocalFrame::new(lon, lat) else {
+        return best;
+    };
+    for s in segments {
+        consider(&mut best, &here, s, s.cell, lon, lat, max_m);
+    }
+    best
+}
+
+/// Makes `best` segment `s` (owned by `cell`) if it is nearer, or as near and owned
+/// by a lower cell id, and within `max_m`.
+fn consider(
+    best: &mut Option<NearCell>,
+    here: &LocalFrame,
+    s: &OutlineSegment,
+    cell: UnitId,
+    lon: f64,
+    lat: f64,
+    max_m: f64,
+) {
+    let d = if on_segment(s, lon, lat) {
+        0.0
+    } else {
+        point_segment_m(here, s)
+    };
+    let better = match *best {
+        None => true,
+        Some(b) => d < b.distance_m || (d == b.distance_m && cell < b.cell),
+    };
+    if d <= max_m && better {
+        *best = Some(NearCell {
+            cell,
+            distance_m: d,
+        });
     }
 }
 

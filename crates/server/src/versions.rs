@@ -5,9 +5,10 @@
 //! The head is an `ArcSwap`: a request takes the snapshot with no lock (a
 //! `RwLock` would make every request queue behind a swap) and keeps its `Arc`, so a
 //! swap in the middle of a request changes nothing for it. Only `refresh` changes
-//! the head's city, one call at a time; the background drawing of a new version's
-//! map ([`Versions::draw_head`]) changes only its map, and each swaps with `rcu` so
-//! neither undoes the other.
+//! the head's version, one call at a time; the background drawing of a new
+//! version's map ([`Versions::draw_head`]) changes only its map, and the background
+//! rebuild of a patched index ([`Versions::settle_index`]) only the index of the
+//! version it was built for. Each swaps with `rcu`, so none undoes another.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,7 +20,7 @@ use tokio::sync::{Mutex, Notify};
 use citygrid_model::Partition;
 use citygrid_store::{Store, StoreError};
 
-use crate::city::City;
+use crate::city::{City, REBUILD_PATCHED};
 use crate::config::Config;
 use crate::error::{ApiError, ServerError};
 use crate::recent::Recent;
@@ -239,7 +240,7 @@ impl Versions {
 
     /// Serves the store's head now, if it moved: the changes since the version
     /// served are applied to it (every unchanged unit shared, their answers reused,
-    /// the index rebuilt) and the new snapshot swapped in. Its map follows in the
+    /// the index patched) and the new snapshot swapped in. Its map follows in the
     /// background. Returns the head snapshot.
     ///
     /// The watcher calls this a few times a second; an edit route calls it right
@@ -297,6 +298,42 @@ impl Versions {
     /// Waits until the head's map may be behind its city.
     pub(crate) async fn map_wanted(&self) {
         self.map_wanted.notified().await;
+    }
+
+    /// Builds the head's index whole when its patch has grown to
+    /// [`REBUILD_PATCHED`] cells (see [`City::next`]), and swaps the city with it in,
+    /// unless a newer version was served meanwhile. Returns whether it did.
+    ///
+    /// # Errors
+    /// When the index cannot be built; the patched one stays.
+    pub async fn settle_index(&self) -> Result<bool, ApiError> {
+        let head = self.head();
+        if head.city.index.patched_cells() < REBUILD_PATCHED {
+            return Ok(false);
+        }
+        let started = Instant::now();
+        let city = Arc::clone(&head.city);
+        let whole = Arc::new(blocking(move || city.with_whole_index().map_err(internal)).await?);
+        let mut swapped = false;
+        self.head.rcu(|now| {
+            swapped = Arc::ptr_eq(&now.city, &head.city);
+            Snapshot {
+                city: if swapped {
+                    Arc::clone(&whole)
+                } else {
+                    Arc::clone(&now.city)
+                },
+                map: Arc::clone(&now.map),
+            }
+        });
+        tracing::info!(
+            version = head.version(),
+            patched_cells = head.city.index.patched_cells(),
+            swapped,
+            build_ms = ms(started.elapsed()),
+            "index rebuilt whole"
+        );
+        Ok(swapped)
     }
 
     /// Draws the head's city if its map is of an older version: a tiler, every zoom

@@ -37,7 +37,8 @@ async fn follow(versions: Arc<Versions>) {
 }
 
 /// Draws the head's map whenever a new version is served: one at a time, always
-/// the newest (versions committed while one is drawn are drawn once, together).
+/// the newest (versions committed while one is drawn are drawn once, together);
+/// then rebuilds the head's index if its patch has grown.
 async fn draw(versions: Arc<Versions>) {
     loop {
         versions.map_wanted().await;
@@ -50,6 +51,9 @@ async fn draw(versions: Arc<Versions>) {
                     break;
                 }
             }
+        }
+        if let Err(e) = versions.settle_index().await {
+            tracing::error!(error = ?e, "rebuilding the index; the patched one stays");
         }
     }
 }
