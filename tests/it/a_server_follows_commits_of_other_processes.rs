@@ -2,61 +2,15 @@
 //! the same store file: each commit (an attribute, then two cells swapping shapes)
 //! is served within a second.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use geo::InteriorPoint;
-use serde_json::Value;
 
 use citygrid_model::{AttrValue, CodeLayout, Level, Partition};
 use citygrid_store::Commit;
 use citygrid_synth::SynthCity;
 
-use crate::support::{citygrid, root, tmp};
-
-/// The server process, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `GET path` on 127.0.0.1:`port`: the status and the JSON body (null if none).
-fn get(port: u16, path: &str) -> Option<(u16, Value)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).ok()?;
-    let (head, body) = raw.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
-}
-
-/// Polls until `done` holds of the answer to `path`; how long that took.
-fn until(port: u16, path: &str, done: impl Fn(&Value) -> bool) -> Duration {
-    let started = Instant::now();
-    loop {
-        if let Some((200, v)) = get(port, path)
-            && done(&v)
-        {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{path} never answered as expected"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
+use crate::support::{Server, get, tmp, until};
 
 #[test]
 fn a_server_serves_what_another_process_commits_within_a_second() {
@@ -66,26 +20,8 @@ fn a_server_serves_what_another_process_commits_within_a_second() {
     let partition = Partition::new(units, CodeLayout::default()).unwrap();
     let location = path.to_string_lossy().into_owned();
     let store = citygrid_store::init(&location, &partition, "tester", "generated").unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _server = Server(
-        citygrid()
-            .args([
-                "serve",
-                "--store",
-                &location,
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .current_dir(root())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("citygrid serve starts"),
-    );
+    let server = Server::start(&location);
+    let port = server.port;
     until(port, "/readyz", |v| v["version"] == 1);
 
     let cells: Vec<_> = partition

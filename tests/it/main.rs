@@ -1,11 +1,13 @@
 //! Cross-crate integration tests: the crates and the `citygrid` command working
 //! together on real and generated data. Each module's name reads as a sentence.
 
+mod a_killed_server_loses_no_acknowledged_edit;
 mod a_killed_store_writer_loses_nothing;
 mod a_server_follows_commits_of_other_processes;
 mod a_store_from_the_command_line;
 mod an_edited_export_commits_as_one_version;
 mod building_a_partition;
+mod editors_racing_over_http_never_both_win;
 mod exporting_cells_for_gis;
 mod fix_repairs_damaged_districts;
 mod guiyang_districts_check_clean;
