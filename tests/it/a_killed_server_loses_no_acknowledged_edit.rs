@@ -22,7 +22,7 @@ use citygrid_check::{CheckOptions, Checker};
 use citygrid_model::{AttrValue, Partition, UnitCode};
 use citygrid_synth::SplitMix64;
 
-use crate::support::{Neighbours, Server, generated_store, get, post, token};
+use crate::support::{Neighbours, Server, generated_store, get, post, rows_beyond, token};
 
 const ROUNDS: usize = 6;
 /// The latest a kill comes after the round's first acknowledged edit.
@@ -114,25 +114,6 @@ fn seed() -> u64 {
         })
 }
 
-/// Rows of the store's tables that belong to a version after `head`, or a gap in
-/// the version records up to it: what a half-applied commit would leave.
-fn beyond(location: &str, head: u64) -> i64 {
-    let conn = rusqlite::Connection::open(location).unwrap();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
-    conn.query_row(
-        "SELECT (SELECT count(*) FROM citygrid_units WHERE valid_from > ?1 OR valid_to > ?1) \
-         + (SELECT count(*) FROM cells WHERE version > ?1) \
-         + (SELECT count(*) FROM citygrid_versions WHERE version > ?1) \
-         + (SELECT ?1 - count(*) FROM citygrid_versions)",
-        [head as i64],
-        |r| r.get(0),
-    )
-    .unwrap()
-}
-
 #[test]
 fn a_server_killed_at_random_moments_loses_no_acknowledged_edit() {
     let (location, store) = generated_store("killed-server.gpkg", 8, 60);
@@ -199,7 +180,7 @@ fn a_server_killed_at_random_moments_loses_no_acknowledged_edit() {
             "{at}: head {now} after version {last} was the last answered"
         );
         assert_eq!(
-            beyond(location, now),
+            rows_beyond(location, now),
             0,
             "{at}: rows of a version after the head {now}"
         );

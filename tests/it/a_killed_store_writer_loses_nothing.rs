@@ -10,7 +10,7 @@ use citygrid_model::{AttrValue, Level};
 use citygrid_synth::SplitMix64;
 use citygrid_tests::store_rounds::touched;
 
-use crate::support::{binary, generated_store};
+use crate::support::{binary, generated_store, rows_beyond};
 
 const ROUNDS: usize = 6;
 
@@ -52,27 +52,13 @@ fn a_writer_killed_at_random_moments_loses_no_acknowledged_version() {
         acknowledged = acknowledged.max(printed.join().unwrap().unwrap_or(0));
 
         // Reopened as after a crash: sound, and everything acknowledged is there.
-        let conn = rusqlite::Connection::open(location).unwrap();
-        let integrity: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(integrity, "ok", "round {round} (seed {seed})");
         let store = citygrid_store::open(location).unwrap();
         let head = store.head().unwrap();
         assert!(
             head >= acknowledged,
             "round {round} (seed {seed}): head {head} < acknowledged {acknowledged}"
         );
-        let beyond: i64 = conn
-            .query_row(
-                "SELECT (SELECT count(*) FROM citygrid_units WHERE valid_from > ?1 OR valid_to > ?1) \
-                 + (SELECT count(*) FROM cells WHERE version > ?1) \
-                 + (SELECT count(*) FROM citygrid_versions WHERE version > ?1) \
-                 + (SELECT ?1 - count(*) FROM citygrid_versions)",
-                [head as i64],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let beyond = rows_beyond(location, head);
         assert_eq!(
             beyond, 0,
             "round {round} (seed {seed}): rows of a version after the head {head}"

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use geo_types::Coord;
 use serde_json::{Value, json};
 
-use citygrid_model::{Level, Partition, RingSet, UnitId};
+use citygrid_model::Partition;
+use citygrid_synth::village_neighbours;
 
 /// The repository root, where the commands run.
 pub fn root() -> PathBuf {
@@ -268,49 +269,30 @@ pub struct Neighbours {
 impl Neighbours {
     /// The first such pair of `p`, in unit order.
     pub fn of(p: &Partition) -> Neighbours {
-        let cells: Vec<UnitId> = p.level_ids(Level::Cell).collect();
-        for &a in &cells {
-            let ra = RingSet::build([&p.unit(a).geometry]);
-            for &b in &cells {
-                if a >= b || p.unit(a).parent != p.unit(b).parent {
-                    continue;
-                }
-                let rb = RingSet::build([&p.unit(b).geometry]);
-                for s in ra.segment_ids() {
-                    let (x, y) = ra.segment(s);
-                    if rb.segment_ids().any(|t| rb.segment(t) == (y, x)) {
-                        let (dx, dy) = (y.x - x.x, y.y - x.y);
-                        let len = dx.hypot(dy);
-                        let m = Coord {
-                            x: (x.x + y.x) / 2.0,
-                            y: (x.y + y.y) / 2.0,
-                        };
-                        let r = len * 0.3;
-                        let corner = |sx: f64, sy: f64| json!([m.x + sx * r, m.y + sy * r]);
-                        let (nx, ny) = (-dy * 0.1, dx * 0.1);
-                        return Neighbours {
-                            a: p.unit(a).code.to_string(),
-                            b: p.unit(b).code.to_string(),
-                            square: json!({"type": "Polygon", "coordinates": [[
-                                corner(-1.0, -1.0), corner(1.0, -1.0), corner(1.0, 1.0),
-                                corner(-1.0, 1.0), corner(-1.0, -1.0)
-                            ]]}),
-                            probes: [
-                                Coord {
-                                    x: m.x + nx,
-                                    y: m.y + ny,
-                                },
-                                Coord {
-                                    x: m.x - nx,
-                                    y: m.y - ny,
-                                },
-                            ],
-                        };
-                    }
-                }
-            }
+        let s = village_neighbours(p)
+            .next()
+            .expect("two cells of one village that share a segment");
+        let (m, r) = (s.at(0.5), s.length() * 0.3);
+        let corner = |sx: f64, sy: f64| json!([m.x + sx * r, m.y + sy * r]);
+        let (nx, ny) = ((s.from.y - s.to.y) * 0.1, (s.to.x - s.from.x) * 0.1);
+        Neighbours {
+            a: p.unit(s.a).code.to_string(),
+            b: p.unit(s.b).code.to_string(),
+            square: json!({"type": "Polygon", "coordinates": [[
+                corner(-1.0, -1.0), corner(1.0, -1.0), corner(1.0, 1.0),
+                corner(-1.0, 1.0), corner(-1.0, -1.0)
+            ]]}),
+            probes: [
+                Coord {
+                    x: m.x + nx,
+                    y: m.y + ny,
+                },
+                Coord {
+                    x: m.x - nx,
+                    y: m.y - ny,
+                },
+            ],
         }
-        panic!("no two cells of one village share a segment")
     }
 
     /// The one of A and B holding both probes in `p`, if one does.
@@ -325,4 +307,24 @@ impl Neighbours {
             })
             .map(String::as_str)
     }
+}
+
+/// Rows of a GeoPackage store's tables that belong to a version after `head`, or a
+/// gap in the version records up to it: what a half-applied commit would leave
+/// (after SQLite's integrity check, which must pass).
+pub fn rows_beyond(location: &str, head: u64) -> i64 {
+    let conn = rusqlite::Connection::open(location).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM citygrid_units WHERE valid_from > ?1 OR valid_to > ?1) \
+         + (SELECT count(*) FROM cells WHERE version > ?1) \
+         + (SELECT count(*) FROM citygrid_versions WHERE version > ?1) \
+         + (SELECT ?1 - count(*) FROM citygrid_versions)",
+        [head as i64],
+        |r| r.get(0),
+    )
+    .unwrap()
 }

@@ -22,8 +22,8 @@ use citygrid_check::{CheckOptions, Checker};
 use citygrid_edit::{EditError, EditOptions, Op, propose};
 use citygrid_index::{CellIndex, PatchedIndex};
 use citygrid_model::{AttrValue, CodeLayout, Level, Partition, RingSet, UnitCode, UnitId};
-use citygrid_synth::{SplitMix64, SynthCity};
-use geo_types::{Coord, LineString, MultiPolygon, Polygon};
+use citygrid_synth::{SharedSegment, SplitMix64, SynthCity, shared_segments, square};
+use geo_types::{Coord, LineString};
 
 fn env(name: &str, default: u32) -> u32 {
     std::env::var(name)
@@ -47,50 +47,11 @@ fn vertices(p: &Partition, id: UnitId) -> Vec<Coord<f64>> {
     rings.segment_ids().map(|s| rings.segment(s).0).collect()
 }
 
-/// Pairs of cells sharing at least one segment, with the segments' ends.
-fn shared_segments(p: &Partition, a: UnitId) -> Vec<(UnitId, Coord<f64>, Coord<f64>)> {
-    let rings = RingSet::build([&p.unit(a).geometry]);
-    let mine: Vec<(Coord<f64>, Coord<f64>)> =
-        rings.segment_ids().map(|s| rings.segment(s)).collect();
-    let mut out = Vec::new();
-    for b in p.level_ids(Level::Cell) {
-        if b == a {
-            continue;
-        }
-        let theirs = RingSet::build([&p.unit(b).geometry]);
-        for s in theirs.segment_ids() {
-            let (x, y) = theirs.segment(s);
-            if mine.contains(&(y, x)) {
-                out.push((b, y, x));
-            }
-        }
-    }
-    out
-}
-
 fn mid(a: Coord<f64>, b: Coord<f64>, t: f64) -> Coord<f64> {
     Coord {
         x: a.x + (b.x - a.x) * t,
         y: a.y + (b.y - a.y) * t,
     }
-}
-
-/// A square of half-side `r` around `c`.
-fn square(c: Coord<f64>, r: f64) -> MultiPolygon<f64> {
-    let p = |dx: f64, dy: f64| Coord {
-        x: c.x + dx * r,
-        y: c.y + dy * r,
-    };
-    MultiPolygon(vec![Polygon::new(
-        LineString(vec![
-            p(-1., -1.),
-            p(1., -1.),
-            p(1., 1.),
-            p(-1., 1.),
-            p(-1., -1.),
-        ]),
-        vec![],
-    )])
 }
 
 /// One operation drawn from the partition as it is now.
@@ -102,7 +63,9 @@ fn draw(p: &Partition, rng: &mut SplitMix64) -> Option<Op> {
         0 | 1 => {
             // Transfer a square around a point of a shared segment.
             let shared = shared_segments(p, a);
-            let &(b, x, y) = shared.get(rng.below(shared.len().max(1)))?;
+            let &SharedSegment {
+                b, from: x, to: y, ..
+            } = shared.get(rng.below(shared.len().max(1)))?;
             let centre = mid(x, y, rng.range(0.1, 0.9));
             let len = ((y.x - x.x).hypot(y.y - x.y)).max(1e-6);
             Some(Op::Transfer {
@@ -115,7 +78,8 @@ fn draw(p: &Partition, rng: &mut SplitMix64) -> Option<Op> {
         2 => {
             // Reshape a shared segment through a point off it.
             let shared = shared_segments(p, a);
-            let &(_, x, y) = shared.get(rng.below(shared.len().max(1)))?;
+            let &SharedSegment { from: x, to: y, .. } =
+                shared.get(rng.below(shared.len().max(1)))?;
             let m = mid(x, y, 0.5);
             let (dx, dy) = (y.x - x.x, y.y - x.y);
             let k = rng.range(-0.4, 0.4);
@@ -143,7 +107,7 @@ fn draw(p: &Partition, rng: &mut SplitMix64) -> Option<Op> {
         }
         4 => {
             let shared = shared_segments(p, a);
-            let &(b, _, _) = shared.get(rng.below(shared.len().max(1)))?;
+            let &SharedSegment { b, .. } = shared.get(rng.below(shared.len().max(1)))?;
             if rng.chance(0.5) {
                 Some(Op::Merge {
                     cells: [code(a), code(b)],

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use citygrid_check::{CheckOptions, Checker};
 use citygrid_edit::{Author, EditError, EditOptions, EditRequest, Editor, Op};
-use citygrid_model::{AttrValue, CodeLayout, Level, Partition, RingSet, UnitCode, UnitId};
+use citygrid_model::{AttrValue, CodeLayout, Level, Partition, RingSet, UnitCode};
 use citygrid_store::Store;
-use citygrid_synth::SynthCity;
-use geo_types::{Coord, LineString, MultiPolygon, Polygon};
+use citygrid_synth::{SynthCity, square, village_neighbours};
+use geo_types::{Coord, LineString};
 
 fn city() -> Partition {
     let units = SynthCity::new(3)
@@ -46,52 +46,12 @@ fn request(base: u64, ops: Vec<Op>) -> EditRequest {
     }
 }
 
-/// Two cells sharing a segment, and the segment's middle.
+/// Two cells of one village sharing a segment (the `skip`-th such pair), the
+/// segment's middle and its length.
 fn neighbours(p: &Partition, skip: usize) -> (UnitCode, UnitCode, Coord<f64>, f64) {
-    let cells: Vec<UnitId> = p.level_ids(Level::Cell).collect();
-    let mut found = 0;
-    for &a in &cells {
-        let ra = RingSet::build([&p.unit(a).geometry]);
-        for &b in &cells {
-            if a >= b || p.unit(a).parent != p.unit(b).parent {
-                continue;
-            }
-            let rb = RingSet::build([&p.unit(b).geometry]);
-            for s in ra.segment_ids() {
-                let (x, y) = ra.segment(s);
-                if rb.segment_ids().any(|t| rb.segment(t) == (y, x)) {
-                    if found == skip {
-                        let m = Coord {
-                            x: (x.x + y.x) / 2.0,
-                            y: (x.y + y.y) / 2.0,
-                        };
-                        let len = (y.x - x.x).hypot(y.y - x.y);
-                        return (p.unit(a).code.clone(), p.unit(b).code.clone(), m, len);
-                    }
-                    found += 1;
-                    break;
-                }
-            }
-        }
-    }
-    panic!("no neighbours")
-}
-
-fn square(c: Coord<f64>, r: f64) -> MultiPolygon<f64> {
-    let p = |dx: f64, dy: f64| Coord {
-        x: c.x + dx * r,
-        y: c.y + dy * r,
-    };
-    MultiPolygon(vec![Polygon::new(
-        LineString(vec![
-            p(-1., -1.),
-            p(1., -1.),
-            p(1., 1.),
-            p(-1., 1.),
-            p(-1., -1.),
-        ]),
-        vec![],
-    )])
+    let s = village_neighbours(p).nth(skip).expect("neighbours");
+    let code = |id| p.unit(id).code.clone();
+    (code(s.a), code(s.b), s.at(0.5), s.length())
 }
 
 fn transfer(p: &Partition, skip: usize) -> Op {

@@ -9,7 +9,7 @@ use crate::compact::{GROUP, GROUP_WORDS, Group};
 use crate::edges::{Edge, Label, cell_edges};
 use crate::error::Result;
 use crate::grid::Grid;
-use crate::near::{NearCell, Outline};
+use crate::near::{NearCell, Outline, inside_or_nearest};
 
 /// How fine the grid is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -238,16 +238,11 @@ impl CellIndex {
     /// NaN or negative, or when the point is not a valid longitude and latitude.
     #[must_use]
     pub fn lookup_near(&self, lon: f64, lat: f64, max_m: f64) -> Option<NearCell> {
-        if max_m.is_nan() || max_m < 0.0 {
-            return None;
-        }
-        if let Some(cell) = self.lookup(lon, lat) {
-            return Some(NearCell {
-                cell,
-                distance_m: 0.0,
-            });
-        }
-        self.outline.nearest(lon, lat, max_m)
+        inside_or_nearest(
+            max_m,
+            || self.lookup(lon, lat),
+            || self.outline.nearest(lon, lat, max_m),
+        )
     }
 
     /// Bytes of memory the index holds (its tables' capacity, the outline's R-tree

@@ -113,6 +113,25 @@ impl Outline {
     }
 }
 
+/// What a nearest-cell lookup answers: nothing for a `max_m` that is NaN or
+/// negative, distance 0 in the cell `inside` finds, else what `outside` finds.
+pub(crate) fn inside_or_nearest(
+    max_m: f64,
+    inside: impl FnOnce() -> Option<UnitId>,
+    outside: impl FnOnce() -> Option<NearCell>,
+) -> Option<NearCell> {
+    if max_m.is_nan() || max_m < 0.0 {
+        return None;
+    }
+    match inside() {
+        Some(cell) => Some(NearCell {
+            cell,
+            distance_m: 0.0,
+        }),
+        None => outside(),
+    }
+}
+
 /// The nearest of `segments` (each owned by its `cell`) to `(lon, lat)` within
 /// `max_m` metres, by a scan: the same distances and ties as [`Outline::nearest`],
 /// for the few segments of cells reshaped since an outline was indexed.

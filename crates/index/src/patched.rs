@@ -30,7 +30,7 @@ use rustc_hash::FxHashMap;
 
 use crate::edges::OutlineSegment;
 use crate::index::CellIndex;
-use crate::near::{NearCell, nearest_of};
+use crate::near::{NearCell, inside_or_nearest, nearest_of};
 
 /// No cell: a base cell that changed or went.
 const GONE: UnitId = UnitId::MAX;
@@ -168,21 +168,18 @@ impl PatchedIndex {
     /// [`CellIndex::lookup_near`] on an index of the patched partition.
     #[must_use]
     pub fn lookup_near(&self, lon: f64, lat: f64, max_m: f64) -> Option<NearCell> {
-        if max_m.is_nan() || max_m < 0.0 {
-            return None;
-        }
-        if let Some(cell) = self.lookup(lon, lat) {
-            return Some(NearCell {
-                cell,
-                distance_m: 0.0,
-            });
-        }
-        let kept = self.base.outline().nearest_owned(lon, lat, max_m, |s| {
-            self.remap.as_ref().map_or(Some(s.cell), |r| {
-                Some(r[s.cell as usize]).filter(|&now| now != GONE)
-            })
-        });
-        nearest_of(&self.edge, lon, lat, max_m, kept)
+        inside_or_nearest(
+            max_m,
+            || self.lookup(lon, lat),
+            || {
+                let kept = self.base.outline().nearest_owned(lon, lat, max_m, |s| {
+                    self.remap.as_ref().map_or(Some(s.cell), |r| {
+                        Some(r[s.cell as usize]).filter(|&now| now != GONE)
+                    })
+                });
+                nearest_of(&self.edge, lon, lat, max_m, kept)
+            },
+        )
     }
 
     /// Bytes held: the base index (shared between the versions patched from it),

@@ -18,6 +18,7 @@
 
 mod city; // the SynthCity builder: lattice + hierarchy + codes -> units
 mod damage; // one deliberate defect applied to a clean partition, and where it is
+mod edits; // where edits can be drawn: shared boundary segments, squares over them
 mod hierarchy; // guillotine cuts into districts, townships, villages; cell merges
 mod lattice; // the jittered centre-dense lattice, wiggly edges and block rings
 mod noise; // seeded value noise from integer hashing, the same on every machine
@@ -30,6 +31,7 @@ mod testing; // an independent clean-coverage check with geo, for the tests
 
 pub use city::{CITY_CODE, CityStats, MAX_CELLS, MAX_MERGES, SynthCity};
 pub use damage::{Damage, DamageError, DamageKind, damage};
+pub use edits::{SharedSegment, shared_segments, square, village_neighbours};
 pub use population::{
     Centre, DEFAULT_PIXEL_DEG, DistrictPopulation, DistrictProfile, GUIYANG, Population,
     PopulationError, SynthPopulation,

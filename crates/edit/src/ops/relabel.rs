@@ -6,6 +6,7 @@ use geo_types::Coord;
 
 use crate::local::{Local, OUTSIDE};
 use crate::shape::same;
+use crate::working::Step;
 
 /// The id of a unit of `level` by code, or a message saying what it is instead.
 pub(super) fn unit_of(
@@ -46,6 +47,24 @@ pub(super) fn exchanges(local: &Local, owner: &[u32]) -> Vec<(UnitCode, UnitCode
         }
     }
     out
+}
+
+/// The step of an operation that only moves land between the units of the
+/// neighbourhood (a transfer, a reshape): their new shapes under `owner`, and who
+/// gave land to whom, so that parents whose boundary it moves are caught.
+pub(super) fn land_moved(
+    p: &Partition,
+    local: &Local,
+    owner: &[u32],
+    move_parents: bool,
+) -> Result<Step, String> {
+    Ok(Step {
+        upserts: reshaped(p, local, owner)?,
+        exchanges: exchanges(local, owner),
+        geometry: true,
+        parents_may_move: move_parents,
+        ..Step::default()
+    })
 }
 
 /// The units of the neighbourhood whose geometry differs under `owner`, reshaped.

@@ -70,13 +70,7 @@ pub(super) fn step(
     if owner == local.owner {
         return Err("the line follows the boundary already".to_string());
     }
-    Ok(Step {
-        upserts: relabel::reshaped(p, &local, &owner)?,
-        exchanges: relabel::exchanges(&local, &owner),
-        geometry: true,
-        parents_may_move: move_parents,
-        ..Step::default()
-    })
+    relabel::land_moved(p, &local, &owner, move_parents)
 }
 
 /// Cells whose bounding box, grown by the snapping distance, holds one of `points`.

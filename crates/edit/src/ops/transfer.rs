@@ -72,11 +72,5 @@ pub(super) fn step(
     if !moved {
         return Err(format!("the area does not reach into cell {from}"));
     }
-    Ok(Step {
-        upserts: relabel::reshaped(p, &local, &owner)?,
-        exchanges: relabel::exchanges(&local, &owner),
-        geometry: true,
-        parents_may_move: move_parents,
-        ..Step::default()
-    })
+    relabel::land_moved(p, &local, &owner, move_parents)
 }
