@@ -12,6 +12,7 @@
 
 pub mod as_of; // the version an answer is of: extractors and the X-Citygrid-Version header
 pub mod auth; // bearer tokens verified through the store, roles and districts
+mod background; // work that may wait, on a thread of the lowest priority
 pub mod body; // request bodies: the minimum rate, reading one with honest statuses
 pub mod cache; // a memory-bounded cache with CLOCK eviction
 pub mod city; // the loaded partition, its index and pre-rendered answers

@@ -20,6 +20,7 @@ use tokio::sync::{Mutex, Notify};
 use citygrid_model::Partition;
 use citygrid_store::{Store, StoreError};
 
+use crate::background::Background;
 use crate::city::{City, REBUILD_PATCHED};
 use crate::config::Config;
 use crate::error::{ApiError, ServerError};
@@ -45,6 +46,8 @@ pub struct Versions {
     work: Arc<TileWork>,
     refreshing: Mutex<()>,
     map_wanted: Notify,
+    /// Where new maps are drawn and indexes rebuilt: CPU the requests leave.
+    background: Background,
 }
 
 impl Versions {
@@ -117,6 +120,7 @@ impl Versions {
             work,
             refreshing: Mutex::new(()),
             map_wanted: Notify::new(),
+            background: Background::start(),
         })
     }
 
@@ -229,12 +233,7 @@ impl Versions {
         let city = self.city(version).await?;
         let work = Arc::clone(&self.work);
         self.tiles
-            .get_or_make(version, || {
-                blocking(move || {
-                    let tiles = TileService::with_work(&city.partition, work).map_err(internal)?;
-                    Ok(Arc::new(tiles))
-                })
-            })
+            .get_or_make(version, || blocking(move || tiler(&city, work)))
             .await
     }
 
@@ -313,7 +312,11 @@ impl Versions {
         }
         let started = Instant::now();
         let city = Arc::clone(&head.city);
-        let whole = Arc::new(blocking(move || city.with_whole_index().map_err(internal)).await?);
+        let whole = Arc::new(
+            self.background
+                .run(move || city.with_whole_index().map_err(internal))
+                .await?,
+        );
         let mut swapped = false;
         self.head.rcu(|now| {
             swapped = Arc::ptr_eq(&now.city, &head.city);
@@ -338,7 +341,8 @@ impl Versions {
 
     /// Draws the head's city if its map is of an older version: a tiler, every zoom
     /// simplified, the tiles it shares with the map before taken over, the viewer's
-    /// colours; then swaps the map in. Returns whether it drew one.
+    /// colours, all on the background thread (`crate::background`: only the CPU
+    /// the requests leave); then swaps the map in. Returns whether it drew one.
     ///
     /// # Errors
     /// When the new version cannot be tiled or coloured; the map before stays.
@@ -350,19 +354,34 @@ impl Versions {
         let started = Instant::now();
         let previous = Arc::clone(&head.map);
         // Made once, with any request that asked for this version's tiles first.
-        let tiles = self.tiles(head.version()).await?;
+        let (city, work) = (Arc::clone(&head.city), Arc::clone(&self.work));
+        let tiles = self
+            .tiles
+            .get_or_make(head.version(), || {
+                self.background.run(move || tiler(&city, work))
+            })
+            .await?;
         let city = Arc::clone(&head.city);
         let config = self.config.clone();
-        let (map, dirty) = blocking(move || {
-            let dirty = tiles.inherit_from(&previous.tiles);
-            let viewer = Viewer::new(&city, &config).map_err(internal)?;
-            let map = MapData {
-                tiles,
-                viewer: Arc::new(viewer),
-            };
-            Ok((Arc::new(map), dirty))
-        })
-        .await?;
+        let tiler_ms = ms(started.elapsed());
+        let (map, dirty, [dirty_ms, viewer_ms]) = self
+            .background
+            .run(move || {
+                let t = Instant::now();
+                let dirty = tiles.inherit_from(&previous.tiles);
+                let dirty_ms = t.elapsed();
+                let viewer = Viewer::new(&city, &config).map_err(internal)?;
+                let map = MapData {
+                    tiles,
+                    viewer: Arc::new(viewer),
+                };
+                Ok((
+                    Arc::new(map),
+                    dirty,
+                    [dirty_ms, t.elapsed() - dirty_ms].map(ms),
+                ))
+            })
+            .await?;
         self.head.rcu(|now| Snapshot {
             city: Arc::clone(&now.city),
             map: if now.map.version() < map.version() {
@@ -378,11 +397,20 @@ impl Versions {
             version = map.version(),
             from = head.map.version(),
             dirty_tiles = dirty,
+            tiler_ms,
+            dirty_ms,
+            viewer_ms,
             draw_ms = ms(started.elapsed()),
             "tiles of a new version served"
         );
         Ok(true)
     }
+}
+
+/// A tiler of `city`'s partition sharing the server's tile work.
+fn tiler(city: &City, work: Arc<TileWork>) -> Result<Arc<TileService>, ApiError> {
+    let tiles = TileService::with_work(&city.partition, work).map_err(internal)?;
+    Ok(Arc::new(tiles))
 }
 
 /// Runs blocking work (the store, tilers, indexes) off the async workers.
