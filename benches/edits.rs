@@ -14,101 +14,16 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use citygrid_edit::{Author, EditOptions, EditRequest, Editor, Op, propose};
-use citygrid_io::{ReadOptions, read_units};
-use citygrid_model::{CodeLayout, Level, Partition, RingSet, UnitCode};
-use geo_types::{Coord, LineString, MultiPolygon, Polygon};
+use citygrid_edit::{Author, EditOptions, EditRequest, Editor, propose};
+use citygrid_model::UnitCode;
 
-use citygrid_benches::data_dir;
+use citygrid_benches::{data_dir, guiyang, quantile, transfers};
 
 const EDITS: usize = 200;
 
-fn guiyang() -> Partition {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../data/guiyang/partition.geojson.gz"
-    );
-    let units = read_units(path.as_ref(), &ReadOptions::default())
-        .expect("data/guiyang/partition.geojson.gz")
-        .units;
-    Partition::new(units, CodeLayout::default()).expect("Guiyang is a partition")
-}
-
-/// Transfers of a small square around the middle of a segment two cells of one
-/// village share, spread over the city.
-fn transfers(p: &Partition, n: usize) -> Vec<(Op, Op)> {
-    let cells: Vec<_> = p.level_ids(Level::Cell).collect();
-    let step = (cells.len() / n).max(1);
-    let mut out = Vec::new();
-    for &a in cells.iter().step_by(step) {
-        let ra = RingSet::build([&p.unit(a).geometry]);
-        let Some(((x, y), b)) = ra.segment_ids().find_map(|s| {
-            let (x, y) = ra.segment(s);
-            cells
-                .iter()
-                .filter(|&&b| b != a && p.unit(b).parent == p.unit(a).parent)
-                .find(|&&b| {
-                    let rb = RingSet::build([&p.unit(b).geometry]);
-                    rb.segment_ids().any(|t| rb.segment(t) == (y, x))
-                })
-                .map(|&b| ((x, y), b))
-        }) else {
-            continue;
-        };
-        let m = Coord {
-            x: (x.x + y.x) / 2.0,
-            y: (x.y + y.y) / 2.0,
-        };
-        let r = (y.x - x.x).hypot(y.y - x.y) * 0.2;
-        let sq = MultiPolygon(vec![Polygon::new(
-            LineString(vec![
-                Coord {
-                    x: m.x - r,
-                    y: m.y - r,
-                },
-                Coord {
-                    x: m.x + r,
-                    y: m.y - r,
-                },
-                Coord {
-                    x: m.x + r,
-                    y: m.y + r,
-                },
-                Coord {
-                    x: m.x - r,
-                    y: m.y + r,
-                },
-                Coord {
-                    x: m.x - r,
-                    y: m.y - r,
-                },
-            ]),
-            vec![],
-        )]);
-        let (ca, cb): (UnitCode, UnitCode) = (p.unit(a).code.clone(), p.unit(b).code.clone());
-        let go = Op::Transfer {
-            from: ca.clone(),
-            to: cb.clone(),
-            area: sq.clone(),
-            move_parents: false,
-        };
-        let back = Op::Transfer {
-            from: cb,
-            to: ca,
-            area: sq,
-            move_parents: false,
-        };
-        out.push((go, back));
-        if out.len() == n {
-            break;
-        }
-    }
-    out
-}
-
 fn percentiles(mut t: Vec<Duration>) -> String {
     t.sort();
-    let at = |q: f64| t[((t.len() - 1) as f64 * q).round() as usize];
+    let at = |q: f64| quantile(&t, q);
     format!(
         "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} runs)",
         at(0.5).as_secs_f64() * 1e3,

@@ -1,16 +1,19 @@
 //! Helpers shared by the benchmarks (the benchmarks themselves are the bench
-//! targets beside this file): timing by median, the scratch folder for data handed
-//! to peer tools, the Guiyang-sized generated city every benchmark uses, and the
-//! bundled Guiyang itself.
+//! targets beside this file, and the `edit-stream` driver of
+//! `benches/edits_load.sh`): timing by median and by quantile, the scratch folder
+//! for data handed to peer tools, the Guiyang-sized generated city every benchmark
+//! uses, the bundled Guiyang itself, and valid edits to make on it.
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use citygrid_edit::{EditOptions, Op, propose};
 use citygrid_io::{ReadOptions, read_units};
-use citygrid_model::{CodeLayout, Partition, Unit};
+use citygrid_model::{CodeLayout, Level, Partition, RingSet, Unit, UnitCode, UnitId};
 use citygrid_synth::SynthCity;
+use geo_types::{Coord, LineString, MultiPolygon, Polygon};
 
 /// Cells of the benchmark city: Guiyang has 5,906.
 pub const CELLS: usize = 5_900;
@@ -54,6 +57,17 @@ pub fn median(mut f: impl FnMut(), runs: usize) -> Duration {
         .collect();
     t.sort();
     t[runs / 2]
+}
+
+/// The nearest-rank quantile `q` (0 to 1: 0.5 the median, 1 the maximum) of
+/// `sorted`, which is in ascending order.
+///
+/// # Panics
+/// When `sorted` is empty.
+#[must_use]
+pub fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    let rank = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[rank]
 }
 
 /// `target/bench-data`, created if needed: where files for peer tools go.
@@ -107,4 +121,100 @@ where
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()
+}
+
+/// Up to `n` pairs of transfers spread over the city `p`: each moves a small square
+/// straddling a boundary segment two cells of one village share from the first
+/// cell to the second (go), then back (back).
+///
+/// Staying inside one village keeps every parent's boundary where it is, so no
+/// edit needs `move_parents`; a pair is kept only when the edit engine accepts its
+/// go on `p` and its back after that (a square can cut a thin cell in two). After
+/// a go and its back the square lies wholly in the first cell, so making the pairs
+/// again and again only moves it between the two, through the same two states:
+/// the city stays alike and every edit stays valid. The in-process bench
+/// (`benches/edits.rs`) and the HTTP one (`edit-stream`, run by
+/// `benches/edits_load.sh`) make these same edits.
+#[must_use]
+pub fn transfers(p: &Partition, n: usize) -> Vec<(Op, Op)> {
+    let cells: Vec<UnitId> = p.level_ids(Level::Cell).collect();
+    let step = (cells.len() / n.max(1)).max(1);
+    cells
+        .iter()
+        .step_by(step)
+        .filter_map(|&a| {
+            let (segment, b) = shared_segment(p, &cells, a)?;
+            Some(transfer_pair(p, a, b, segment))
+        })
+        .filter(|pair| accepted(p, pair))
+        .take(n)
+        .collect()
+}
+
+/// A boundary segment, from its first end to its second.
+type Segment = (Coord<f64>, Coord<f64>);
+
+/// Whether the edit engine accepts `go` on `p`, then `back` on the result.
+fn accepted(p: &Partition, (go, back): &(Op, Op)) -> bool {
+    let none = |_: &UnitCode| false;
+    let options = EditOptions::default();
+    propose(p, std::slice::from_ref(go), &none, &options)
+        .is_ok_and(|went| propose(&went.after, std::slice::from_ref(back), &none, &options).is_ok())
+}
+
+/// The first segment of cell `a`'s boundary that another cell of its village has
+/// too, and that cell.
+fn shared_segment(p: &Partition, cells: &[UnitId], a: UnitId) -> Option<(Segment, UnitId)> {
+    let ra = RingSet::build([&p.unit(a).geometry]);
+    ra.segment_ids().find_map(|s| {
+        let (x, y) = ra.segment(s);
+        cells
+            .iter()
+            .filter(|&&b| b != a && p.unit(b).parent == p.unit(a).parent)
+            .find(|&&b| {
+                let rb = RingSet::build([&p.unit(b).geometry]);
+                // Neighbours run a shared segment the other way round.
+                rb.segment_ids().any(|t| rb.segment(t) == (y, x))
+            })
+            .map(|&b| ((x, y), b))
+    })
+}
+
+/// The transfers from `a` to `b` and back of the square centred on the middle of
+/// their shared segment `(x, y)`, 0.4 of its length across: small enough to stay
+/// clear of the segment's ends.
+fn transfer_pair(p: &Partition, a: UnitId, b: UnitId, (x, y): Segment) -> (Op, Op) {
+    let m = Coord {
+        x: (x.x + y.x) / 2.0,
+        y: (x.y + y.y) / 2.0,
+    };
+    let r = (y.x - x.x).hypot(y.y - x.y) * 0.2;
+    let corner = |dx: f64, dy: f64| Coord {
+        x: m.x + dx * r,
+        y: m.y + dy * r,
+    };
+    let square = MultiPolygon(vec![Polygon::new(
+        LineString(vec![
+            corner(-1.0, -1.0),
+            corner(1.0, -1.0),
+            corner(1.0, 1.0),
+            corner(-1.0, 1.0),
+            corner(-1.0, -1.0),
+        ]),
+        vec![],
+    )]);
+    let (ca, cb) = (p.unit(a).code.clone(), p.unit(b).code.clone());
+    let go = Op::Transfer {
+        from: ca.clone(),
+        to: cb.clone(),
+        area: square.clone(),
+        move_parents: false,
+    };
+    let back = Op::Transfer {
+        from: cb,
+        to: ca,
+        area: square,
+        move_parents: false,
+    };
+    (go, back)
 }
