@@ -11,9 +11,8 @@ use std::time::{Duration, Instant};
 
 use citygrid_edit::{EditOptions, Op, propose};
 use citygrid_io::{ReadOptions, read_units};
-use citygrid_model::{CodeLayout, Level, Partition, RingSet, Unit, UnitCode, UnitId};
-use citygrid_synth::SynthCity;
-use geo_types::{Coord, LineString, MultiPolygon, Polygon};
+use citygrid_model::{CodeLayout, Level, Partition, Unit, UnitCode, UnitId};
+use citygrid_synth::{SharedSegment, SynthCity, shared_segments, square};
 
 /// Cells of the benchmark city: Guiyang has 5,906.
 pub const CELLS: usize = 5_900;
@@ -143,16 +142,16 @@ pub fn transfers(p: &Partition, n: usize) -> Vec<(Op, Op)> {
         .iter()
         .step_by(step)
         .filter_map(|&a| {
-            let (segment, b) = shared_segment(p, &cells, a)?;
-            Some(transfer_pair(p, a, b, segment))
+            let parent = &p.unit(a).parent;
+            shared_segments(p, a)
+                .into_iter()
+                .find(|s| &p.unit(s.b).parent == parent)
+                .map(|s| transfer_pair(p, &s))
         })
         .filter(|pair| accepted(p, pair))
         .take(n)
         .collect()
 }
-
-/// A boundary segment, from its first end to its second.
-type Segment = (Coord<f64>, Coord<f64>);
 
 /// Whether the edit engine accepts `go` on `p`, then `back` on the result.
 fn accepted(p: &Partition, (go, back): &(Op, Op)) -> bool {
@@ -162,48 +161,12 @@ fn accepted(p: &Partition, (go, back): &(Op, Op)) -> bool {
         .is_ok_and(|went| propose(&went.after, std::slice::from_ref(back), &none, &options).is_ok())
 }
 
-/// The first segment of cell `a`'s boundary that another cell of its village has
-/// too, and that cell.
-fn shared_segment(p: &Partition, cells: &[UnitId], a: UnitId) -> Option<(Segment, UnitId)> {
-    let ra = RingSet::build([&p.unit(a).geometry]);
-    ra.segment_ids().find_map(|s| {
-        let (x, y) = ra.segment(s);
-        cells
-            .iter()
-            .filter(|&&b| b != a && p.unit(b).parent == p.unit(a).parent)
-            .find(|&&b| {
-                let rb = RingSet::build([&p.unit(b).geometry]);
-                // Neighbours run a shared segment the other way round.
-                rb.segment_ids().any(|t| rb.segment(t) == (y, x))
-            })
-            .map(|&b| ((x, y), b))
-    })
-}
-
-/// The transfers from `a` to `b` and back of the square centred on the middle of
-/// their shared segment `(x, y)`, 0.4 of its length across: small enough to stay
-/// clear of the segment's ends.
-fn transfer_pair(p: &Partition, a: UnitId, b: UnitId, (x, y): Segment) -> (Op, Op) {
-    let m = Coord {
-        x: (x.x + y.x) / 2.0,
-        y: (x.y + y.y) / 2.0,
-    };
-    let r = (y.x - x.x).hypot(y.y - x.y) * 0.2;
-    let corner = |dx: f64, dy: f64| Coord {
-        x: m.x + dx * r,
-        y: m.y + dy * r,
-    };
-    let square = MultiPolygon(vec![Polygon::new(
-        LineString(vec![
-            corner(-1.0, -1.0),
-            corner(1.0, -1.0),
-            corner(1.0, 1.0),
-            corner(-1.0, 1.0),
-            corner(-1.0, -1.0),
-        ]),
-        vec![],
-    )]);
-    let (ca, cb) = (p.unit(a).code.clone(), p.unit(b).code.clone());
+/// The transfers from the segment's first cell to its second and back of the
+/// square centred on the segment's middle, 0.4 of its length across: small enough
+/// to stay clear of the segment's ends.
+fn transfer_pair(p: &Partition, s: &SharedSegment) -> (Op, Op) {
+    let square = square(s.at(0.5), s.length() * 0.2);
+    let (ca, cb) = (p.unit(s.a).code.clone(), p.unit(s.b).code.clone());
     let go = Op::Transfer {
         from: ca.clone(),
         to: cb.clone(),

@@ -44,8 +44,22 @@ pub fn shared_segments(p: &Partition, a: UnitId) -> Vec<SharedSegment> {
     let rings = RingSet::build([&p.unit(a).geometry]);
     let mine: Vec<(Coord<f64>, Coord<f64>)> =
         rings.segment_ids().map(|s| rings.segment(s)).collect();
+    let bounds = |id: UnitId| {
+        citygrid_planar::bounds(
+            p.unit(id)
+                .geometry
+                .iter()
+                .flat_map(|poly| poly.exterior().0.iter().copied()),
+        )
+    };
+    let Some((lo, hi)) = bounds(a) else {
+        return Vec::new();
+    };
+    let near = |b: UnitId| {
+        bounds(b).is_some_and(|(l, h)| l.x <= hi.x && lo.x <= h.x && l.y <= hi.y && lo.y <= h.y)
+    };
     let mut out = Vec::new();
-    for b in p.level_ids(Level::Cell).filter(|&b| b != a) {
+    for b in p.level_ids(Level::Cell).filter(|&b| b != a && near(b)) {
         let theirs = RingSet::build([&p.unit(b).geometry]);
         for t in theirs.segment_ids() {
             let (x, y) = theirs.segment(t);
