@@ -18,3 +18,5 @@ benches/serve_load.sh 15
 PARTITION=data/guiyang/partition.geojson.gz benches/serve_load.sh 15
 benches/tiles_load.sh 15
 PARTITION=data/guiyang/partition.geojson.gz benches/tiles_load.sh 15
+# Edits over HTTP on the bundled Guiyang, alone and beside lookups.
+benches/edits_load.sh 15
