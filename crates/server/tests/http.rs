@@ -356,6 +356,79 @@ fn the_openapi_document_lists_exactly_the_routes() {
     );
 }
 
+#[test]
+fn the_ogc_api_document_lists_exactly_the_ogc_routes_and_pages_cover_every_cell() {
+    let doc = get("/ogc/api").json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.0"));
+    let mut documented: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    documented.sort();
+    assert_eq!(
+        documented,
+        [
+            "/ogc",
+            "/ogc/api",
+            "/ogc/collections",
+            "/ogc/collections/{collectionId}",
+            "/ogc/collections/{collectionId}/items",
+            "/ogc/collections/{collectionId}/items/{featureId}",
+            "/ogc/conformance",
+        ]
+    );
+    // Following `next` links from the first page reaches every cell once.
+    let mut url = "/ogc/collections/cells/items?limit=7".to_string();
+    let mut seen = Vec::new();
+    let mut matched = Vec::new();
+    loop {
+        let page = get(&url);
+        assert_eq!(page.status, 200, "{url}");
+        assert_eq!(
+            page.header("content-crs").as_deref(),
+            Some("<http://www.opengis.net/def/crs/OGC/1.3/CRS84>")
+        );
+        let body = page.json();
+        matched.push(body["numberMatched"].as_u64().unwrap());
+        let features = body["features"].as_array().unwrap();
+        assert_eq!(
+            body["numberReturned"].as_u64().unwrap(),
+            features.len() as u64
+        );
+        seen.extend(
+            features
+                .iter()
+                .map(|f| f["id"].as_str().unwrap().to_string()),
+        );
+        let next = body["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .map(|l| l["href"].as_str().unwrap().to_string());
+        match next {
+            // Links are absolute: keep the path and query.
+            Some(href) => url = href[href.find("/ogc").unwrap()..].to_string(),
+            None => break,
+        }
+    }
+    let cells = get("/v1/cells?limit=1").json()["numberMatched"]
+        .as_u64()
+        .unwrap();
+    assert!(matched.iter().all(|&m| m == cells), "{matched:?}");
+    assert_eq!(seen.len() as u64, cells);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len() as u64, cells, "each cell once");
+    // An ETag, and 304 for it.
+    let first = get("/ogc/collections/cells/items?limit=7");
+    let etag = first.header("etag").unwrap();
+    let again = request(
+        "GET",
+        "/ogc/collections/cells/items?limit=7",
+        &[("If-None-Match", &etag)],
+        b"",
+    );
+    assert_eq!(again.status, 304);
+}
+
 /// The zoom-12 tile over the middle of the city.
 fn middle_tile() -> String {
     let ((lon, lat), _) = known_point();

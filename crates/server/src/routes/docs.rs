@@ -77,6 +77,14 @@ GET /v1/tiles/{z}/{x}/{y}.mvt?crs=gcj02   for AMap and Tencent basemaps
 GET /v1/style.json                   a MapLibre style, no external basemap</pre>
 <p>Gzipped, with an ETag naming the version the bytes were made for (If-None-Match answers 304); an empty
 tile is 204. Versioned URLs never change (<code>Cache-Control: immutable</code>); the head's are cached briefly.</p>
+<h2>OGC API - Features (QGIS, GDAL, ArcGIS)</h2><pre>GET /ogc                             landing page; /ogc/conformance; /ogc/api (OpenAPI 3.0)
+GET /ogc/collections                 districts, townships, villages, cells, with extents
+GET /ogc/collections/cells/items?bbox=106.6,26.5,106.8,26.7&amp;limit=100&amp;offset=0
+GET /ogc/collections/cells/items?crs=http://www.opengis.net/def/crs/EPSG/0/4490   (CGCS2000, latitude first)
+GET /ogc/collections/cells/items?datetime=2026-03-01T00:00:00Z&amp;parent=520102019003
+GET /ogc/collections/cells/items/{code}</pre>
+<p>In QGIS: Layer &gt; Add Layer &gt; Add WFS / OGC API - Features Layer, a new connection to
+<code>http://HOST:8080/ogc</code>. <code>f=html</code> (or a browser) gives plain pages; answers carry ETags.</p>
 <h2>Web viewer</h2><pre>GET /                                the map: cells, search, choropleths, check reports
 GET /v1/search?q=520102019           units by code (start) or name (part), best first
 GET /v1/convert?lon=106.71&amp;lat=26.58&amp;to=gcj02   a position in another crs

@@ -11,6 +11,7 @@ pub mod edits; // POST /v1/edits, /v1/revert
 pub mod health; // GET /healthz, /readyz, /metrics
 pub mod history; // GET /v1/cells/{code}/history
 pub mod lookup; // GET and POST /v1/lookup
+pub mod ogc; // OGC API - Features under /ogc
 pub(crate) mod params; // query parameters the handlers share: crs, limit, numbers
 pub mod search; // GET /v1/search
 pub mod tiles; // GET /v1/tiles/.., /v1/v/{version}/tiles/.., TileJSON, /v1/style.json
@@ -38,4 +39,5 @@ pub fn router() -> Router<AppState> {
         .merge(viewer::router())
         .merge(health::router())
         .merge(docs::router())
+        .merge(ogc::router())
 }
