@@ -31,3 +31,4 @@ pub use assign::{NewCode, assign_codes};
 pub use error::{EditError, Result};
 pub use op::Op;
 pub use service::{Author, EditRequest, Editor, Outcome};
+pub use shape::same as same_rings;

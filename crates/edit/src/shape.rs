@@ -43,8 +43,10 @@ pub(crate) fn canonical(mp: &MultiPolygon<f64>) -> Vec<Vec<Vec<[u64; 2]>>> {
     polys
 }
 
-/// Whether two geometries have the same rings (see [`canonical`]).
-pub(crate) fn same(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+/// Whether two geometries have the same rings, whatever vertex each ring starts at
+/// and whichever way it turns (see [`canonical`]): the same shape, vertex for vertex.
+#[must_use]
+pub fn same(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
     canonical(a) == canonical(b)
 }
 

@@ -267,6 +267,30 @@ fn code_at(at: &str, value: Option<&Value>) -> Result<UnitCode, ApiError> {
     }
 }
 
+/// The attributes of a JSON object of names to values (`null`: remove), each
+/// checked and named by `at`.
+///
+/// # Errors
+/// [`ApiError::BadRequest`] naming the first value that is not a finite number,
+/// text, true/false or null.
+pub fn attribute_values(
+    at: &str,
+    value: &Map<String, Value>,
+) -> Result<BTreeMap<String, Option<AttrValue>>, ApiError> {
+    attributes(at, Some(&Value::Object(value.clone())))
+}
+
+/// A GeoJSON Polygon or MultiPolygon (or a Feature holding one) in `crs`, as WGS84,
+/// checked as an edit's area is: closed rings that do not cross themselves.
+///
+/// # Errors
+/// [`ApiError::BadRequest`] naming the place of the first problem.
+pub fn polygons(at: &str, value: Option<&Value>, crs: Crs) -> Result<MultiPolygon<f64>, ApiError> {
+    let t = Transform::new(crs).map_err(|e| bad(at, e))?;
+    let mut budget = MAX_POSITIONS;
+    area(at, value, &t, &mut budget)
+}
+
 fn attributes(
     at: &str,
     value: Option<&Value>,

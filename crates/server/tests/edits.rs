@@ -329,3 +329,165 @@ fn lines_drawn_in_gcj02_arrive_where_they_were_drawn() {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["created"], json!(["520102001002003"]));
 }
+
+impl Live {
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> Reply {
+        let auth = format!("Bearer {token}");
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if !token.is_empty() {
+            all.push(("Authorization", auth.as_str()));
+        }
+        let bytes = if body.is_null() {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        };
+        request(self.addr, method, path, &all, &bytes)
+    }
+}
+
+/// A GeoJSON Feature of `geometry` (lon, lat) with `properties`.
+fn feature(geometry: &MultiPolygon<f64>, properties: Value) -> Value {
+    let rings: Vec<Value> = geometry.0[0]
+        .exterior()
+        .0
+        .iter()
+        .map(|c| json!([c.x, c.y]))
+        .collect();
+    json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [rings]}, "properties": properties})
+}
+
+#[test]
+fn ogc_api_part_4_requests_are_edits_with_their_roles_checks_and_conflicts() {
+    let live = Live::new();
+    let item = |c: &str| format!("/ogc/collections/cells/items/{c}");
+    // PATCH: properties only, an attribute and the name.
+    let patch = json!({"type": "Feature", "properties": {"households": 7, "name": "A one"}});
+    let r = live.send("PATCH", &item(A1), &live.editor, &[], &patch);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["version"], 2);
+    let a1 = live.get(&format!("/v1/cells/{A1}")).json();
+    assert_eq!(
+        (
+            a1["properties"]["name"].clone(),
+            a1["properties"]["attributes"]["households"].clone()
+        ),
+        (json!("A one"), json!(7))
+    );
+    assert_eq!(live.store.version(2).unwrap().author, "wang");
+    // Roles and districts as for /v1/edits.
+    assert_eq!(live.send("PATCH", &item(A1), "", &[], &patch).status, 401);
+    assert_eq!(
+        live.send("PATCH", &item(A1), &live.viewer, &[], &patch)
+            .status,
+        403
+    );
+    assert_eq!(
+        live.send("PATCH", &item(A1), &live.elsewhere, &[], &patch)
+            .status,
+        403
+    );
+    // A stale If-Match whose version A1 changed since: a conflict.
+    let stale = live.send(
+        "PATCH",
+        &item(A1),
+        &live.editor,
+        &[("If-Match", "W/\"v1-0\"")],
+        &patch,
+    );
+    assert_eq!(
+        stale.status,
+        409,
+        "{}",
+        String::from_utf8_lossy(&stale.body)
+    );
+    assert_eq!(stale.json()["error"]["kind"], "conflict");
+    // PUT of A1 shrunk: a gap, refused with located problems; nothing changes.
+    let shrunk = MultiPolygon(vec![Polygon::new(
+        LineString::from(vec![
+            (X0, Y0),
+            (X0 + 0.008, Y0),
+            (X0 + 0.008, Y0 + D),
+            (X0, Y0 + D),
+            (X0, Y0),
+        ]),
+        vec![],
+    )]);
+    let r = live.send(
+        "PUT",
+        &item(A1),
+        &live.editor,
+        &[],
+        &feature(&shrunk, json!({"households": 1})),
+    );
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+    assert!(!r.json()["error"]["problems"].as_array().unwrap().is_empty());
+    // DELETE leaves a gap; POST of a cell over A2 overlaps: both refused.
+    assert_eq!(
+        live.send("DELETE", &item(A2), &live.editor, &[], &Value::Null)
+            .status,
+        422
+    );
+    let over = feature(&rect(1, 2), json!({"parent": "520102001001"}));
+    let r = live.send(
+        "POST",
+        "/ogc/collections/cells/items",
+        &live.editor,
+        &[],
+        &over,
+    );
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(live.store.head().unwrap(), 2);
+    // PUT of A1's own shape written latitude first (EPSG:4326) with new attributes:
+    // the shape is the same, the attributes replaced.
+    let mut same = feature(&rect(0, 1), json!({"households": 9}));
+    for p in same["geometry"]["coordinates"][0].as_array_mut().unwrap() {
+        p.as_array_mut().unwrap().swap(0, 1);
+    }
+    let crs = [(
+        "Content-Crs",
+        "<http://www.opengis.net/def/crs/EPSG/0/4326>",
+    )];
+    let r = live.send("PUT", &item(A1), &live.editor, &crs, &same);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v3 = live.store.load(3).unwrap();
+    let a1 = v3.get(&code(A1)).unwrap();
+    assert_eq!(a1.geometry, rect(0, 1));
+    assert_eq!(
+        a1.attributes.get("households"),
+        Some(&citygrid_model::AttrValue::Number(9.0))
+    );
+    // Requests that are not features, and features that are not there.
+    let r = live.send(
+        "PATCH",
+        &item(A1),
+        &live.editor,
+        &[],
+        &json!({"households": 1}),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.message().contains("Feature"), "{}", r.message());
+    assert_eq!(
+        live.send("PATCH", &item("520102001009009"), &live.editor, &[], &patch)
+            .status,
+        404
+    );
+    assert_eq!(
+        live.send(
+            "PATCH",
+            "/ogc/collections/roads/items/1",
+            &live.editor,
+            &[],
+            &patch
+        )
+        .status,
+        404
+    );
+}

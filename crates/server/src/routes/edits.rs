@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use citygrid_crs::Crs;
-use citygrid_edit::{Author, EditError, EditOptions, Editor, Outcome};
+use citygrid_edit::{Author, EditError, EditOptions, EditRequest, Editor, Outcome};
 use citygrid_store::{Role, StoreError};
 
 use crate::auth::Caller;
@@ -52,14 +52,36 @@ async fn edit(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
     let (request, crs) = edit_json::parse(&body)?;
-    let editor = editor(&state)?;
+    let outcome = submit(&state, &caller, request, crs).await?;
+    Ok(answer(&outcome))
+}
+
+/// Validates and commits `request` for `caller` (an editor, within its districts),
+/// and serves the new version before returning: every way of editing through the
+/// API (`/v1/edits`, OGC API - Features Part 4) comes through here. `crs` is the
+/// one the request was written in, for the located problems of a refusal.
+///
+/// # Errors
+/// 401/403 for the caller; the engine's refusals as 422, 409, 400 (see
+/// [`api_error`]).
+pub(crate) async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    request: EditRequest,
+    crs: Crs,
+) -> Result<Outcome, ApiError> {
+    caller.require(Role::Editor)?;
+    let editor = editor(state)?;
     let held = state.versions.head().city.partition.clone();
-    let who = author(&caller);
+    let who = author(caller);
     let outcome = tokio::task::spawn_blocking(move || editor.submit(&held, &request, &who))
         .await
         .map_err(|e| ApiError::Internal(format!("an edit task failed: {e}")))?
         .map_err(|e| api_error(e, crs))?;
-    answer(&state, outcome).await
+    if !outcome.dry_run {
+        state.versions.refresh().await?;
+    }
+    Ok(outcome)
 }
 
 async fn revert(
@@ -100,19 +122,16 @@ async fn revert(
         .await
         .map_err(|e| ApiError::Internal(format!("a revert task failed: {e}")))?
         .map_err(|e| api_error(e, Crs::Wgs84))?;
-    answer(&state, outcome).await
+    state.versions.refresh().await?;
+    Ok(answer(&outcome))
 }
 
-/// `{"version", "changed", "created", "retired"}` (and `dry_run`, `applied_on`),
-/// after the new version is served.
-async fn answer(state: &AppState, outcome: Outcome) -> Result<Response, ApiError> {
-    if !outcome.dry_run {
-        state.versions.refresh().await?;
-    }
+/// `{"version", "changed", "created", "retired"}` (and `dry_run`, `applied_on`).
+pub(crate) fn answer(outcome: &Outcome) -> Response {
     let codes = |list: &[citygrid_model::UnitCode]| -> Vec<String> {
         list.iter().map(ToString::to_string).collect()
     };
-    Ok(Json(json!({
+    Json(json!({
         "version": outcome.version,
         "applied_on": outcome.applied_on,
         "dry_run": outcome.dry_run,
@@ -120,7 +139,7 @@ async fn answer(state: &AppState, outcome: Outcome) -> Result<Response, ApiError
         "created": codes(&outcome.created),
         "retired": codes(&outcome.retired),
     }))
-    .into_response())
+    .into_response()
 }
 
 /// The engine's refusals as the API's answers: 422 with located problems, 409 with

@@ -19,13 +19,17 @@ use crate::routes::ogc::crs::OgcCrs;
 use crate::routes::ogc::format::{Format, Reply, base, link, self_links};
 use crate::state::AppState;
 
-/// The conformance classes: the ones the tests exercise (tests/python/test_ogc_vs_gdal.py).
-pub const CONFORMANCE: [&str; 5] = [
+/// The conformance classes: the ones the tests exercise (Parts 1 and 2 in
+/// tests/python/test_ogc_vs_gdal.py, Part 4 in crates/server/tests/edits.rs).
+pub const CONFORMANCE: [&str; 8] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 ];
 
 /// The API definition of `/ogc`, OpenAPI 3.0.

@@ -56,12 +56,17 @@ impl OgcCrs {
     /// # Errors
     /// [`ApiError::Internal`] if citygrid's CRS cannot be prepared (it always can).
     pub fn transform(self) -> Result<Transform, ApiError> {
-        let crs = match self {
+        Transform::new(self.citygrid()).map_err(|e| ApiError::Internal(e.to_string()))
+    }
+
+    /// What citygrid calls it (its axis order aside).
+    #[must_use]
+    pub fn citygrid(self) -> Crs {
+        match self {
             OgcCrs::Crs84 | OgcCrs::Epsg4326 => Crs::Wgs84,
             OgcCrs::Epsg4490 => Crs::Cgcs2000,
             OgcCrs::Epsg3857 => Crs::WebMercator,
-        };
-        Transform::new(crs).map_err(|e| ApiError::Internal(e.to_string()))
+        }
     }
 
     /// The CRS a parameter (`crs` or `bbox-crs`) names; CRS84 when absent.
@@ -72,7 +77,10 @@ impl OgcCrs {
         let Some(text) = value else {
             return Ok(OgcCrs::Crs84);
         };
-        let wanted = text.trim().trim_start_matches('[').trim_end_matches(']');
+        let wanted = text
+            .trim()
+            .trim_start_matches(['[', '<'])
+            .trim_end_matches([']', '>']);
         let same = |uri: &str| {
             uri.eq_ignore_ascii_case(wanted)
                 || uri

@@ -7,6 +7,7 @@ mod collections; // landing, conformance, the API definition, the collections
 mod crs; // the four CRS by reference and their axis orders
 mod format; // JSON or HTML, links, ETags
 mod items; // the features of a collection, one feature
+mod write; // Part 4: create, replace, update, delete as edits
 
 use axum::Router;
 use axum::routing::get;
@@ -22,6 +23,15 @@ pub fn router() -> Router<AppState> {
         .route("/ogc/api", get(collections::api))
         .route("/ogc/collections", get(collections::list))
         .route("/ogc/collections/{id}", get(collections::one))
-        .route("/ogc/collections/{id}/items", get(items::items))
-        .route("/ogc/collections/{id}/items/{feature}", get(items::item))
+        .route(
+            "/ogc/collections/{id}/items",
+            get(items::items).post(write::create),
+        )
+        .route(
+            "/ogc/collections/{id}/items/{feature}",
+            get(items::item)
+                .put(write::replace)
+                .patch(write::update)
+                .delete(write::delete),
+        )
 }
