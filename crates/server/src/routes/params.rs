@@ -1,7 +1,9 @@
 //! Parameters several handlers read: a coordinate system, a limit, a number, a
-//! unit code.
+//! unit code, an If-None-Match header.
 
 use std::collections::HashMap;
+
+use axum::http::{HeaderMap, header};
 
 use citygrid_crs::{Crs, Transform};
 use citygrid_model::UnitCode;
@@ -72,4 +74,17 @@ pub(super) fn number(query: &HashMap<String, String>, name: &str) -> Result<f64,
 pub(super) fn code_param(text: &str) -> Result<UnitCode, ApiError> {
     text.parse()
         .map_err(|e| ApiError::BadRequest(format!("{e}")))
+}
+
+/// Whether If-None-Match has `etag`, by weak comparison (RFC 9110 §13.1.2): `W/`
+/// is ignored; `*` matches anything.
+pub(crate) fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let ours = strip(etag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || strip(t) == ours)
 }

@@ -29,6 +29,7 @@ use citygrid_tiles::{Layer, TileId};
 use crate::as_of::{HeadMap, VERSION_HEADER, version_number};
 use crate::error::{ApiError, shorten};
 use crate::hosts::{BaseUrl, base_url};
+use crate::routes::params::matches_etag;
 use crate::state::AppState;
 use crate::tile_service::{TileCrs, TileService};
 
@@ -150,18 +151,6 @@ fn parse_tile(z: &str, x: &str, file: &str, maxzoom: u8) -> Result<TileId, ApiEr
         )));
     }
     TileId::new(z as u32, x, y).map_err(|e| ApiError::BadRequest(e.to_string()))
-}
-
-/// Weak comparison (RFC 9110 §13.1.2): `W/` is ignored; `*` matches anything.
-fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
-    let strip = |t: &str| t.trim().trim_start_matches("W/").to_string();
-    let ours = strip(etag);
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == "*" || strip(t) == ours)
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::as_of::VERSION_HEADER;
 use crate::error::{ApiError, shorten};
 use crate::hosts::{BaseUrl, base_url};
+use crate::routes::params::matches_etag;
 use crate::state::AppState;
 
 /// How an answer is written.
@@ -133,7 +134,7 @@ impl Reply<'_> {
         extra: &[(&'static str, String)],
     ) -> Response {
         let etag = etag(self.version, self.request, self.format, &self.base.url);
-        let mut response = if matches(request_headers, &etag) {
+        let mut response = if matches_etag(request_headers, &etag) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             let text = match self.format {
@@ -170,18 +171,6 @@ fn etag(version: u64, request: &str, format: Format, base: &str) -> String {
     let mut hasher = std::hash::DefaultHasher::new();
     (request, format, base).hash(&mut hasher);
     format!("W/\"v{version}-{:016x}\"", hasher.finish())
-}
-
-/// Weak comparison with If-None-Match (`*` matches anything).
-fn matches(headers: &HeaderMap, etag: &str) -> bool {
-    let strip = |t: &str| t.trim().trim_start_matches("W/").to_string();
-    let ours = strip(etag);
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == "*" || strip(t) == ours)
 }
 
 /// A plain HTML page of a JSON answer: its links as a list, features as a table,
