@@ -24,6 +24,21 @@ export const colours = () => getJson('/v1/colours');
 /** TileJSON of the vector tiles. */
 export const tileJson = () => getJson('/v1/tiles.json');
 
+/** TileJSON of version `v` (the head's when null) and the version it is of. */
+export async function tileJsonOf(v) {
+  // The head's TileJSON may be cached for a while (Cache-Control): ask the server.
+  const response = await fetch(v === null ? '/v1/tiles.json' : `/v1/v/${v}/tiles.json`,
+    { headers: { accept: 'application/json' }, cache: v === null ? 'no-cache' : 'default' });
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+  return { tiles: await response.json(), version: Number(response.headers.get('x-citygrid-version')) };
+}
+
+/** The newest `limit` versions (`/v1/versions`); 404 when a file is served. */
+export const versions = (limit) => getJson(`/v1/versions?${query({ limit })}`);
+
+/** What changed from version `from` to `to`: a GeoJSON FeatureCollection with `moved`. */
+export const diff = (from, to) => getJson(`/v1/diff?${query({ from, to })}`);
+
 /** The cell at a WGS84 point with its ancestors; null outside the city. */
 export async function lookup(lon, lat) {
   try {

@@ -1,5 +1,6 @@
 // The viewer's entry point: reads the server's settings, colours and TileJSON,
-// makes the map, and wires the hover, click, search, colour and check views.
+// makes the map, and wires the hover, click, search, colour, check and history
+// views.
 //
 // For the end-to-end tests (and a look from the browser console): the map is
 // `window.citygrid.map`, and `document.body.dataset.map` is "idle" once the map has
@@ -10,6 +11,7 @@ import { Map, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl'
 import * as api from './api.js';
 import { setUpChecks } from './checks.js';
 import { setUpColourBy } from './choropleth.js';
+import { setUpHistory } from './history.js';
 import { showError, showNothing, showUnit } from './panel.js';
 import { setUpSearch } from './search.js';
 import { followPointer, select } from './select.js';
@@ -37,7 +39,7 @@ async function lookUp(map, lngLat) {
 }
 
 async function start() {
-  const [config, colours, tiles] = await Promise.all([api.viewerConfig(), api.colours(), api.tileJson()]);
+  const [config, colours, { tiles, version }] = await Promise.all([api.viewerConfig(), api.colours(), api.tileJsonOf(null)]);
   const style = buildStyle({ tiles, colours, config });
   const map = new Map({
     container: 'map',
@@ -61,6 +63,7 @@ async function start() {
     followPointer(map);
     setUpColourBy(map, config, colours);
     setUpChecks(map, goToBounds);
+    setUpHistory(map, goToBounds, version, config.history);
   });
   map.on('click', (event) => lookUp(map, event.lngLat));
   // Keyboard users select with Enter: the cell at the centre of the map.

@@ -7,20 +7,11 @@
 // it), web-viewer/dist (scripts/viewer.sh) and /usr/bin/chromium (scripts/setup.sh).
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
 
-import { chromium } from 'playwright-core';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-const PROFILE = process.env.CITYGRID_PROFILE ?? 'debug';
-const BINARY = `${ROOT}target/${PROFILE}/citygrid`;
-const WORK = `${ROOT}target/viewer-test/`;
-const SHOTS = `${ROOT}target/viewer-screenshots/`;
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { BINARY, SHOTS, WORK, idle as idleOf, open, partition, serve } from './harness.mjs';
 
 // A point in the bundled Guiyang and its cell (Nanming district).
 const KNOWN = { lon: 106.71, lat: 26.58, cell: '520102019003002', village: '520102019003' };
@@ -31,47 +22,10 @@ let server;
 let browser;
 let page;
 let base;
-const problems = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The bundled partition, unzipped once (the server reads plain GeoJSON). */
-function partition() {
-  const gz = `${ROOT}data/guiyang/partition.geojson.gz`;
-  const out = `${WORK}partition.geojson`;
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(gz).mtimeMs) {
-    writeFileSync(out, gunzipSync(readFileSync(gz)));
-  }
-  return out;
-}
-
-async function waitForServer(url, seconds) {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`citygrid serve exited with ${server.exitCode}; see ${WORK}server.log`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`citygrid serve did not get ready in ${seconds} s; see ${WORK}server.log`);
-}
+let problems;
 
 /** Waits until the map has loaded and drawn everything for its current view. */
-async function idle() {
-  await page.waitForFunction(() => document.body.dataset.map === 'idle' && window.citygrid?.map.loaded(), null, { timeout: 60_000 });
-}
+const idle = () => idleOf(page);
 
 async function jumpTo(center, zoom) {
   await page.evaluate(([c, z]) => window.citygrid.map.jumpTo({ center: c, zoom: z }), [center, zoom]);
@@ -116,30 +70,8 @@ async function clickAt(lon, lat) {
 const shownCode = () => page.locator('#info .unit').getAttribute('data-code');
 
 before(async () => {
-  mkdirSync(WORK, { recursive: true });
-  mkdirSync(SHOTS, { recursive: true });
-  assert.ok(existsSync(BINARY), `${BINARY} is missing: cargo build --bins first (make test does)`);
-  assert.ok(existsSync(`${ROOT}web-viewer/dist/index.html`), 'web-viewer/dist is missing: run scripts/viewer.sh');
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const log = openSync(`${WORK}server.log`, 'w');
-  server = spawn(BINARY, ['serve', '--partition', partition(), '--bind', `127.0.0.1:${port}`],
-    { cwd: ROOT, stdio: ['ignore', log, log] });
-  await waitForServer(base, 180);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // WebGL without a GPU: SwiftShader through ANGLE. --no-sandbox because tests
-    // run as root in CI.
-    args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--no-sandbox'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  // MapLibre cancels the tile requests of views it has left: not a failure.
-  page.on('requestfailed', (r) => {
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  ({ process: server, base } = await serve('server', ['--partition', partition()]));
+  ({ browser, page, problems } = await open());
   await page.goto(`${base}/`);
   await idle();
 });

@@ -58,6 +58,7 @@ impl Viewer {
             "source": city.source,
             "version": city.version(),
             "cells": cells.len(),
+            "history": config.store.is_some(),
             "basemap": basemap,
             "choropleths": choropleths(city, &cells),
         });

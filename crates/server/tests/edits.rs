@@ -373,6 +373,20 @@ fn ogc_api_part_4_requests_are_edits_with_their_roles_checks_and_conflicts() {
     let r = live.send("PATCH", &item(A1), &live.editor, &[], &patch);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["version"], 2);
+    // The same again changes nothing: said so, no version made.
+    let again = live.send("PATCH", &item(A1), &live.editor, &[], &patch);
+    assert_eq!(
+        again.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&again.body)
+    );
+    assert!(
+        again.message().contains("changes nothing"),
+        "{}",
+        again.message()
+    );
+    assert_eq!(live.store.head().unwrap(), 2);
     let a1 = live.get(&format!("/v1/cells/{A1}")).json();
     assert_eq!(
         (

@@ -30,7 +30,8 @@ fn fresh_json(body: Bytes) -> Response {
         .into_response()
 }
 
-/// `GET /v1/viewer-config.json`: `{"title", "source", "version", "cells", "basemap": null |
+/// `GET /v1/viewer-config.json`: `{"title", "source", "version", "cells", "history"
+/// (whether versions are kept: a store is served), "basemap": null |
 /// {"tiles": [url], "attribution"}, "choropleths": [{"attribute", "level", "min",
 /// "max", "breaks"}]}`.
 pub async fn config(HeadMap(map): HeadMap) -> Response {

@@ -1,0 +1,157 @@
+// Versions in the map: the map follows the head (a new version's tiles replace the
+// old ones without a page reload, only the new version's tiles are fetched: their
+// URLs carry the version), a History panel lists the versions (who, when, why,
+// what changed), one of them shows what it changed on the map (outlines before and
+// after, the m² that moved), and any version can be viewed as the city was then.
+//
+// For the tests: `document.body.dataset.version` is the version the map shows, and
+// `window.citygrid.diff` the number of outlines of the diff drawn.
+
+import * as api from './api.js';
+import { element } from './panel.js';
+import { neighbourColour } from './style.js';
+
+/** How often the viewer asks whether the head moved. */
+const POLL_MS = 2000;
+
+const FIT = { padding: 64, maxZoom: 17, duration: 500 };
+
+const number = (v) => v.toLocaleString('en', { maximumFractionDigits: 1 });
+
+/** The versions the map shows and follows. */
+const shown = { version: null, latest: null, pinned: false };
+
+function status(text, ...extra) {
+  document.getElementById('version-status').replaceChildren(text, ...extra);
+}
+
+/** Shows version `version` (its TileJSON `tiles`): only its tiles are fetched. */
+function showTiles(map, tiles, version) {
+  map.getSource('citygrid').setTiles(tiles.tiles);
+  shown.version = version;
+  document.body.dataset.version = String(version);
+}
+
+/** The neighbour colours of a version's units, for the fills that use them. */
+async function recolour(map) {
+  const colours = await api.colours();
+  map.setPaintProperty('districts-fill', 'fill-color', neighbourColour(colours.district));
+  map.setPaintProperty('townships-fill', 'fill-color', neighbourColour(colours.township));
+  const chosen = document.querySelector('input[name="colour-by"]:checked')?.value;
+  if (!chosen || chosen === 'neighbours') map.setPaintProperty('cells-fill', 'fill-color', neighbourColour(colours.cell));
+}
+
+function latestStatus() {
+  status(`Version ${shown.latest}, the latest. `);
+}
+
+/** Asks for the head's TileJSON; shows a new version when the map follows it. */
+async function poll(map, onNew) {
+  try {
+    const { tiles, version } = await api.tileJsonOf(null);
+    if (version === shown.latest) return;
+    shown.latest = version;
+    if (!shown.pinned) {
+      showTiles(map, tiles, version);
+      await recolour(map);
+      latestStatus();
+    }
+    await onNew();
+  } catch (error) {
+    status(`Cannot reach the server: ${error.message}`);
+  }
+}
+
+/** Draws what version `v` changed (against the version before it). */
+async function showDiff(map, v, goToBounds, into) {
+  const diff = await api.diff(v - 1, v);
+  map.getSource('diff').setData(diff);
+  window.citygrid.diff = diff.features.length;
+  const boxes = diff.features.flatMap((f) => f.geometry.coordinates.flat(2));
+  if (boxes.length) {
+    const xs = boxes.map((p) => p[0]);
+    const ys = boxes.map((p) => p[1]);
+    goToBounds([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]);
+  }
+  const moved = diff.moved.filter((m) => m.level === 'cell')
+    .map((m) => element('li', {}, `${number(m.m2)} m² from ${m.from} to ${m.to}`));
+  into.replaceChildren(
+    element('p', {}, `Red dashed: before; blue: after (${diff.features.length} outlines).`),
+    moved.length ? element('ul', { class: 'moved' }, ...moved) : element('p', {}, 'No land moved between cells.'),
+  );
+}
+
+/** Shows the city as version `v` was; `null`: follow the latest again. */
+async function view(map, v) {
+  if (v === null || v === shown.latest) {
+    shown.pinned = false;
+    const { tiles, version } = await api.tileJsonOf(null);
+    shown.latest = version;
+    showTiles(map, tiles, version);
+    latestStatus();
+    return;
+  }
+  const { tiles } = await api.tileJsonOf(v);
+  shown.pinned = true;
+  showTiles(map, tiles, v);
+  const back = element('button', { type: 'button', id: 'back-to-latest' }, 'Back to the latest');
+  back.addEventListener('click', () => view(map, null));
+  status(`Viewing version ${v}; the latest is ${shown.latest}. `, back);
+}
+
+function entry(map, v, goToBounds) {
+  const details = element('div', { class: 'history-details' });
+  const what = `${v.changed.length} changed, ${v.created.length} created, ${v.retired.length} retired`;
+  const showButton = element('button', { type: 'button', class: 'history-show', 'data-version': String(v.version) },
+    `Version ${v.version}`);
+  showButton.addEventListener('click', async () => {
+    try {
+      const viewButton = element('button', { type: 'button', class: 'history-view' }, `View the city as of version ${v.version}`);
+      viewButton.addEventListener('click', () => view(map, v.version));
+      const diffBox = element('div');
+      details.replaceChildren(viewButton, diffBox);
+      if (v.version > 1) await showDiff(map, v.version, goToBounds, diffBox);
+    } catch (error) {
+      details.replaceChildren(element('p', {}, `Cannot show version ${v.version}: ${error.message}`));
+    }
+  });
+  return element('li', {},
+    showButton,
+    element('span', { class: 'history-meta' }, ` ${v.created_at.replace('T', ' ').slice(0, 19)} UTC, ${v.author}: ${v.message} (${what})`),
+    details);
+}
+
+/** Fills the History list with the newest versions. */
+async function list(map, goToBounds) {
+  const answer = await api.versions(20);
+  document.getElementById('history-list')
+    .replaceChildren(...answer.versions.map((v) => entry(map, v, goToBounds)));
+}
+
+/** Adds the diff layers, and starts following the head; `hasStore` (the viewer
+ * config's `history`): whether the server keeps versions to list. */
+export async function setUpHistory(map, goToBounds, version, hasStore) {
+  map.addSource('diff', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  map.addLayer({ id: 'diff-before', type: 'line', source: 'diff', filter: ['==', ['get', 'side'], 'before'],
+    paint: { 'line-color': '#d7191c', 'line-width': 3, 'line-dasharray': [2, 1.5] } });
+  map.addLayer({ id: 'diff-after', type: 'line', source: 'diff', filter: ['==', ['get', 'side'], 'after'],
+    paint: { 'line-color': '#2c7bb6', 'line-width': 2.5 } });
+  shown.latest = version;
+  shown.version = version;
+  document.body.dataset.version = String(version);
+  latestStatus();
+  if (!hasStore) {
+    document.getElementById('history-list').replaceChildren(
+      element('li', {}, 'This server serves a file, its only version: history needs a store (citygrid serve --store).'));
+    return;
+  }
+  const refresh = async () => {
+    try {
+      await list(map, goToBounds);
+    } catch (error) {
+      document.getElementById('history-list').replaceChildren(element('li', {}, `Cannot list versions: ${error.message}`));
+    }
+  };
+  await refresh();
+  setInterval(() => poll(map, refresh), POLL_MS);
+}
