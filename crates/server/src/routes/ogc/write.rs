@@ -110,9 +110,12 @@ pub async fn replace(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     caller.require(citygrid_store::Role::Editor)?;
-    let mut unit = existing(&state, &id, &feature_id)?;
-    let (feature, crs) = feature_of(&body, &headers)?;
-    let props = properties(&feature)?;
+    let Target {
+        mut unit,
+        feature,
+        crs,
+        props,
+    } = target(&state, &id, &feature_id, &body, &headers)?;
     let geometry = shape(&feature, crs, &state.versions.head().city)?;
     let attributes = attributes(&props)?;
     let message = message(&query, "replace", &unit.code);
@@ -155,9 +158,12 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     caller.require(citygrid_store::Role::Editor)?;
-    let mut unit = existing(&state, &id, &feature_id)?;
-    let (feature, crs) = feature_of(&body, &headers)?;
-    let props = properties(&feature)?;
+    let Target {
+        mut unit,
+        feature,
+        crs,
+        props,
+    } = target(&state, &id, &feature_id, &body, &headers)?;
     let mut ops = Vec::new();
     if feature.get("geometry").is_some_and(|g| !g.is_null()) {
         unit.geometry = shape(&feature, crs, &state.versions.head().city)?;
@@ -252,6 +258,34 @@ fn shape(
     let mut geometry = polygons("geometry", feature.get("geometry"), crs.citygrid())?;
     restore_exact(&mut geometry, city);
     Ok(geometry)
+}
+
+/// What a `PUT` or `PATCH` works on: the head's unit, the body's feature, the CRS of
+/// its coordinates, and its properties.
+struct Target {
+    unit: Unit,
+    feature: Map<String, Value>,
+    crs: OgcCrs,
+    props: Map<String, Value>,
+}
+
+/// The [`Target`] of a `PUT` or `PATCH` of `feature_id` in collection `id`.
+fn target(
+    state: &AppState,
+    id: &str,
+    feature_id: &str,
+    body: &[u8],
+    headers: &HeaderMap,
+) -> Result<Target, ApiError> {
+    let unit = existing(state, id, feature_id)?;
+    let (feature, crs) = feature_of(body, headers)?;
+    let props = properties(&feature)?;
+    Ok(Target {
+        unit,
+        feature,
+        crs,
+        props,
+    })
 }
 
 /// The head's unit `feature_id` of the collection `id`.
