@@ -60,3 +60,15 @@ export const search = (q, limit = 8) => getJson(`/v1/search?${query({ q, limit }
 
 /** A unit of any level with its attributes, area, ancestors and children. */
 export const unit = (code) => getJson(`/v1/units/${encodeURIComponent(code)}`);
+
+/** Makes a new version equal to version `to` (admins): `{version, ...}`. */
+export async function revert(to, message, token) {
+  const response = await fetch('/v1/revert', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ to, message }),
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(body?.error?.message ?? `${response.status} ${response.statusText}`);
+  return body;
+}

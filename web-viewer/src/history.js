@@ -9,6 +9,7 @@
 
 import * as api from './api.js';
 import { element } from './panel.js';
+import { signedIn } from './session.js';
 import { neighbourColour } from './style.js';
 
 /** How often the viewer asks whether the head moved. */
@@ -99,6 +100,28 @@ async function view(map, v) {
   status(`Viewing version ${v}; the latest is ${shown.latest}. `, back);
 }
 
+/** For an admin, a form that makes a new version equal to version `v`. */
+function revertForm(v) {
+  const user = signedIn();
+  if (user?.role !== 'admin' || v === shown.latest) return [];
+  const id = `revert-message-${v}`;
+  const message = element('input', { id, type: 'text', required: '', placeholder: 'why' });
+  const said = element('p', { class: 'status', role: 'status' });
+  const form = element('form', { class: 'revert' },
+    element('label', { for: id }, `Revert to version ${v}: why?`), message,
+    element('button', { type: 'submit' }, `Revert to version ${v}`), said);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const done = await api.revert(v, message.value, user.token);
+      said.textContent = `Version ${done.version} made, equal to version ${v}.`;
+    } catch (error) {
+      said.textContent = `Not reverted: ${error.message}`;
+    }
+  });
+  return [form];
+}
+
 function entry(map, v, goToBounds) {
   const details = element('div', { class: 'history-details' });
   const what = `${v.changed.length} changed, ${v.created.length} created, ${v.retired.length} retired`;
@@ -109,7 +132,7 @@ function entry(map, v, goToBounds) {
       const viewButton = element('button', { type: 'button', class: 'history-view' }, `View the city as of version ${v.version}`);
       viewButton.addEventListener('click', () => view(map, v.version));
       const diffBox = element('div');
-      details.replaceChildren(viewButton, diffBox);
+      details.replaceChildren(viewButton, ...revertForm(v.version), diffBox);
       if (v.version > 1) await showDiff(map, v.version, goToBounds, diffBox);
     } catch (error) {
       details.replaceChildren(element('p', {}, `Cannot show version ${v.version}: ${error.message}`));

@@ -14,6 +14,7 @@ import { setUpColourBy } from './choropleth.js';
 import { setUpHistory } from './history.js';
 import { showError, showNothing, showUnit } from './panel.js';
 import { setUpSearch } from './search.js';
+import { setUpSession } from './session.js';
 import { followPointer, select } from './select.js';
 import { buildStyle } from './style.js';
 
@@ -39,6 +40,7 @@ async function lookUp(map, lngLat) {
 }
 
 async function start() {
+  setUpSession();
   const [config, colours, { tiles, version }] = await Promise.all([api.viewerConfig(), api.colours(), api.tileJsonOf(null)]);
   const style = buildStyle({ tiles, colours, config });
   const map = new Map({

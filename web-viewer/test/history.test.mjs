@@ -1,7 +1,8 @@
 // The viewer on a living store: a commit made while the map is open is shown
 // without a reload (only the new version's tiles are asked for), the History panel
 // lists the versions, one of them draws what it changed, and the city can be viewed
-// as an earlier version was. Screenshots in target/viewer-screenshots/history-*.png.
+// as an earlier version was; an admin signed in with a token reverts to a version.
+// Screenshots in target/viewer-screenshots/history-*.png.
 //
 // Needs what viewer.test.mjs needs (see harness.mjs).
 
@@ -23,6 +24,7 @@ let page;
 let base;
 let problems;
 let token;
+let admin;
 
 const shot = (name) => page.screenshot({ path: `${SHOTS}history-${name}.png` });
 
@@ -33,7 +35,10 @@ before(async () => {
   const store = `${WORK}history.gpkg`;
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${store}${suffix}`, { force: true });
   execFileSync(BINARY, ['store', 'init', store, '--from', partition()], { stdio: 'pipe' });
-  token = execFileSync(BINARY, ['token', 'create', '--store', store, '--role', 'editor', '--name', '南明 GIS'], { encoding: 'utf8' }).trim();
+  const create = (role, name) =>
+    execFileSync(BINARY, ['token', 'create', '--store', store, '--role', role, '--name', name], { encoding: 'utf8' }).trim();
+  token = create('editor', '南明 GIS');
+  admin = create('admin', 'chen');
   ({ process: server, base } = await serve('history', ['--store', store]));
   ({ browser, page, problems } = await open());
   await page.goto(`${base}/`);
@@ -60,8 +65,10 @@ test('a commit made while the map is open is shown without a reload, and listed'
   });
   assert.equal(response.status, 200, await response.text());
   // The map follows: version 2's tiles, no reload (the page's own state survives).
+  // Its map is drawn in the background at the lowest priority, resting between
+  // maps (crates/server/src/watch.rs): seconds in a debug build.
   await page.evaluate(() => { window.notReloaded = true; });
-  await page.waitForFunction(() => document.body.dataset.version === '2', null, { timeout: 20_000 });
+  await page.waitForFunction(() => document.body.dataset.version === '2', null, { timeout: 90_000 });
   assert.equal(await tileVersion(), '2');
   assert.equal(await page.evaluate(() => window.notReloaded), true);
   await page.locator('#history-list [data-version="2"]').waitFor();
@@ -97,4 +104,38 @@ test('a version of the history draws what it changed, and the city can be viewed
   await page.waitForFunction(() => document.body.dataset.version === '2');
   assert.equal(await tileVersion(), '2');
   assert.deepEqual(problems, []);
+});
+
+test('an admin signs in with a token and reverts to a version; others see no revert', async () => {
+  // A wrong token is refused with the server's reason.
+  await page.fill('#token-input', 'cg_not-a-token');
+  await page.click('#sign-in button');
+  await page.waitForFunction(() => /Cannot sign in/.test(document.getElementById('session-status').textContent));
+  // An editor may not revert: no form.
+  await page.fill('#token-input', token);
+  await page.click('#sign-in button');
+  await page.waitForFunction(() => document.body.dataset.role === 'editor');
+  assert.match(await page.locator('#session-status').textContent(), /Signed in as 南明 GIS \(editor\)/);
+  await page.locator('#history-list [data-version="1"]').click();
+  assert.equal(await page.locator('#history-list .revert').count(), 0);
+  await page.click('#sign-out');
+  await page.waitForFunction(() => document.body.dataset.role === undefined);
+  // An admin may.
+  await page.fill('#token-input', admin);
+  await page.click('#sign-in button');
+  await page.waitForFunction(() => document.body.dataset.role === 'admin');
+  await page.locator('#history-list [data-version="1"]').click();
+  await page.fill('#revert-message-1', 'undo the estate');
+  await page.locator('#history-list .revert button').click();
+  await page.waitForFunction(() => /Version 3 made, equal to version 1/.test(document.querySelector('#history-list .revert .status')?.textContent ?? ''));
+  await page.waitForFunction(() => document.body.dataset.version === '3', null, { timeout: 90_000 });
+  await page.locator('#history-list [data-version="3"]').waitFor();
+  const newest = await page.locator('#history-list > li').first().textContent();
+  assert.match(newest, /chen: undo the estate \(1 changed, 0 created, 1 retired\)/);
+  await idle(page);
+  await shot('reverted');
+  await page.click('#sign-out');
+  // The one refusal asked for above, as the page and its console saw it.
+  const expected = (p) => /HTTP 401: .*\/v1\/whoami/.test(p) || /status of 401/.test(p);
+  assert.deepEqual(problems.filter((p) => !expected(p)), []);
 });

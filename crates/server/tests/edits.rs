@@ -396,6 +396,16 @@ fn ogc_api_part_4_requests_are_edits_with_their_roles_checks_and_conflicts() {
         (json!("A one"), json!(7))
     );
     assert_eq!(live.store.version(2).unwrap().author, "wang");
+    // Who a token is, for a client to show.
+    let me = live.send("GET", "/v1/whoami", &live.editor, &[], &Value::Null);
+    assert_eq!(
+        me.json(),
+        json!({"name": "wang", "role": "editor", "district": "520102"})
+    );
+    assert_eq!(
+        live.send("GET", "/v1/whoami", "", &[], &Value::Null).status,
+        401
+    );
     // Roles and districts as for /v1/edits.
     assert_eq!(live.send("PATCH", &item(A1), "", &[], &patch).status, 401);
     assert_eq!(

@@ -339,6 +339,7 @@ fn the_openapi_document_lists_exactly_the_routes() {
         "/v1/convert",
         "/v1/colours",
         "/v1/viewer-config.json",
+        "/v1/whoami",
     ];
     served.sort_unstable();
     assert_eq!(documented, served);

@@ -64,7 +64,8 @@ GET /v1/diff?from=3&amp;to=5              changed units before and after, and th
   {"op": "merge", "cells": ["520102019003002", "520102019003003"]},
   {"op": "reparent", "cell": "520102019003002", "village": "520102019004"},
   {"op": "set", "cell": "520102019003002", "attributes": {"name": "...", "staff": "..."}}]}
-POST /v1/revert       {"to": 11, "message": "undo"}   (admin)</pre>
+POST /v1/revert       {"to": 11, "message": "undo"}   (admin)
+GET /v1/whoami        the token's name, role and district</pre>
 <p>All operations commit together as one version (<code>{"version", "changed", "created", "retired"}</code>) or
 not at all: 422 <code>invalid_edit</code> with the checker's located <code>problems</code>, 409 <code>conflict</code> with the
 <code>head</code> and what <code>changed_since</code> the base, 400 for a malformed body naming the field. A village (or

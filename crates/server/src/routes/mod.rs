@@ -18,6 +18,7 @@ pub mod tiles; // GET /v1/tiles/.., /v1/v/{version}/tiles/.., TileJSON, /v1/styl
 pub mod units; // GET /v1/units/{code}
 pub mod versions; // GET /v1/versions, /v1/versions/{n}
 pub mod viewer; // the web viewer at /, /v1/viewer-config.json, /v1/colours
+pub mod whoami; // GET /v1/whoami: a token's name, role and district
 
 use axum::Router;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(convert::router())
         .merge(viewer::router())
+        .merge(whoami::router())
         .merge(health::router())
         .merge(docs::router())
         .merge(ogc::router())
