@@ -120,14 +120,8 @@ impl Editor {
             commit.removed = proposal.retired.clone();
             commit.lineage = proposal.lineage.clone();
             commit.request = request.log.clone();
-            match self.store.commit(commit) {
-                Ok(info) => {
-                    let v = info.version;
-                    return Ok(outcome(proposal, head, v, Some(info)));
-                }
-                // Another editor committed first: look again from the new head.
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(e.into()),
+            if let Some(done) = self.commit(commit, proposal, head)? {
+                return Ok(done);
             }
         }
         let head = self.store.head()?;
@@ -197,13 +191,8 @@ impl Editor {
             let mut commit = Commit::new(head, &author.name, message).revert_to(to);
             commit.upserts = upserts;
             commit.removed = removed;
-            match self.store.commit(commit) {
-                Ok(info) => {
-                    let v = info.version;
-                    return Ok(outcome(proposal, head, v, Some(info)));
-                }
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(e.into()),
+            if let Some(done) = self.commit(commit, proposal, head)? {
+                return Ok(done);
             }
         }
         let head = self.store.head()?;
@@ -212,6 +201,19 @@ impl Editor {
             head,
             changed_since: Vec::new(),
         })
+    }
+
+    /// Commits `commit` (made on `head`) and says what `proposal` did; `None` when
+    /// another editor committed first, so the caller looks again from the new head.
+    fn commit(&self, commit: Commit, proposal: Proposal, head: u64) -> Result<Option<Outcome>> {
+        match self.store.commit(commit) {
+            Ok(info) => {
+                let v = info.version;
+                Ok(Some(outcome(proposal, head, v, Some(info))))
+            }
+            Err(StoreError::Conflict { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// `held` brought to version `head` through the store's changes.

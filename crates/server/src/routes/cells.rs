@@ -18,7 +18,7 @@ use citygrid_model::{Level, UnitCode, UnitId};
 use crate::as_of::AsOf;
 use crate::city::{City, attributes_json};
 use crate::error::{ApiError, shorten};
-use crate::routes::params::{code_param, crs_param, limit_param};
+use crate::routes::params::{code_param, crs_param, limit_param, whole_number};
 use crate::state::AppState;
 
 /// `GET /v1/cells` and `/v1/cells/{code}`.
@@ -84,12 +84,7 @@ pub async fn list(
         Some(text) => parse_bbox(text, &transform)?,
     };
     let limit = limit_param(&query, 100, MAX_LIMIT)?;
-    let offset = match query.get("offset") {
-        None => 0,
-        Some(t) => t.parse::<usize>().map_err(|_| {
-            ApiError::BadRequest(format!("offset={} must be a whole number", shorten(t)))
-        })?,
-    };
+    let offset = whole_number(&query, "offset", 0, 0..=usize::MAX)?;
     let matched: Vec<UnitId> = city.in_box(level, bbox).collect();
     let page: Vec<Value> = matched
         .iter()

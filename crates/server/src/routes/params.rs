@@ -9,6 +9,8 @@ use citygrid_crs::{Crs, Transform};
 use citygrid_model::UnitCode;
 
 use crate::error::{ApiError, shorten};
+use crate::hosts::{BaseUrl, base_url};
+use crate::state::AppState;
 
 /// Longest coordinate system name looked at (`urn:ogc:def:crs:EPSG::4545` is 26).
 const MAX_CRS_NAME: usize = 64;
@@ -32,24 +34,52 @@ pub(crate) fn crs_param(value: Option<&str>) -> Result<(Crs, Transform), ApiErro
 }
 
 /// A `limit` parameter: `default` when absent, else a whole number from 1 to `max`.
-pub(super) fn limit_param(
+pub(crate) fn limit_param(
     query: &HashMap<String, String>,
     default: usize,
     max: usize,
 ) -> Result<usize, ApiError> {
-    match query.get("limit") {
-        None => Ok(default),
-        Some(t) => t
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| (1..=max).contains(&n))
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "limit={} must be a whole number from 1 to {max}",
-                    shorten(t)
-                ))
-            }),
-    }
+    whole_number(query, "limit", default, 1..=max)
+}
+
+/// A whole-number parameter `name` in `range`, `default` when absent; the message
+/// names the range (only its start when it is open-ended).
+pub(crate) fn whole_number(
+    query: &HashMap<String, String>,
+    name: &str,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ApiError> {
+    let Some(text) = query.get(name) else {
+        return Ok(default);
+    };
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            let within = match *range.end() {
+                usize::MAX => format!("from {}", range.start()),
+                end => format!("from {} to {end}", range.start()),
+            };
+            ApiError::BadRequest(format!(
+                "{name}={} must be a whole number {within}",
+                shorten(text)
+            ))
+        })
+}
+
+/// Where clients reach this server, for answers with absolute URLs (TileJSON, the
+/// style, OGC API links): `public_url`, else an allowed Host (see `crate::hosts`).
+///
+/// # Errors
+/// As [`base_url`].
+pub(crate) fn base(state: &AppState, headers: &HeaderMap) -> Result<BaseUrl, ApiError> {
+    base_url(
+        state.config.public_url.as_deref(),
+        &state.config.allowed_hosts,
+        headers,
+    )
 }
 
 /// A required, finite number from a query string.

@@ -28,8 +28,8 @@ use citygrid_tiles::{Layer, TileId};
 
 use crate::as_of::{HeadMap, VERSION_HEADER, version_number};
 use crate::error::{ApiError, shorten};
-use crate::hosts::{BaseUrl, base_url};
-use crate::routes::params::matches_etag;
+use crate::hosts::BaseUrl;
+use crate::routes::params::{base, matches_etag};
 use crate::state::AppState;
 use crate::tile_service::{TileCrs, TileService};
 
@@ -170,16 +170,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
             });
             (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
         })
-}
-
-/// Where clients reach this server, by the settings `public_url` and
-/// `allowed_hosts`.
-fn base(state: &AppState, headers: &HeaderMap) -> Result<BaseUrl, ApiError> {
-    base_url(
-        state.config.public_url.as_deref(),
-        &state.config.allowed_hosts,
-        headers,
-    )
 }
 
 fn crs_suffix(crs: TileCrs) -> &'static str {

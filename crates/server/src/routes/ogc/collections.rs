@@ -16,7 +16,8 @@ use crate::city::City;
 use crate::error::ApiError;
 use crate::hosts::BaseUrl;
 use crate::routes::ogc::crs::OgcCrs;
-use crate::routes::ogc::format::{Format, Reply, base, link, self_links};
+use crate::routes::ogc::format::{Format, Reply, link, self_links};
+use crate::routes::params::base;
 use crate::state::AppState;
 
 /// The conformance classes: the ones the tests exercise (Parts 1 and 2 in

@@ -10,9 +10,8 @@ use serde_json::{Value, json};
 
 use crate::as_of::VERSION_HEADER;
 use crate::error::{ApiError, shorten};
-use crate::hosts::{BaseUrl, base_url};
+use crate::hosts::BaseUrl;
 use crate::routes::params::matches_etag;
-use crate::state::AppState;
 
 /// How an answer is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,18 +59,6 @@ impl Format {
             Format::Html => "text/html; charset=utf-8",
         }
     }
-}
-
-/// Where clients reach this server: links are absolute.
-///
-/// # Errors
-/// As [`base_url`].
-pub fn base(state: &AppState, headers: &HeaderMap) -> Result<BaseUrl, ApiError> {
-    base_url(
-        state.config.public_url.as_deref(),
-        &state.config.allowed_hosts,
-        headers,
-    )
 }
 
 /// A link object.

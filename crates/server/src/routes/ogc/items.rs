@@ -11,6 +11,7 @@ use geo_types::{Geometry, Rect};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+use citygrid_crs::Transform;
 use citygrid_io::geometry::to_geojson;
 use citygrid_model::{UnitCode, UnitId};
 
@@ -19,7 +20,8 @@ use crate::city::City;
 use crate::error::{ApiError, shorten};
 use crate::routes::ogc::collections::{Collection, reply};
 use crate::routes::ogc::crs::{OgcCrs, swap_axes};
-use crate::routes::ogc::format::{Format, base, link, self_links};
+use crate::routes::ogc::format::{Format, link, self_links};
+use crate::routes::params::{base, limit_param, whole_number};
 use crate::state::AppState;
 
 /// Features in a page unless `limit` says otherwise.
@@ -52,8 +54,9 @@ pub async fn items(
     }
     let format = Format::of(&query, &headers)?;
     let crs = OgcCrs::from_param("crs", query.get("crs"))?;
-    let limit = count(&query, "limit", DEFAULT_LIMIT, 1..=MAX_LIMIT)?;
-    let offset = count(&query, "offset", 0, 0..=usize::MAX)?;
+    let transform = crs.transform()?;
+    let limit = limit_param(&query, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let offset = whole_number(&query, "offset", 0, 0..=usize::MAX)?;
     let bbox_crs = OgcCrs::from_param("bbox-crs", query.get("bbox-crs"))?;
     let bbox = match query.get("bbox") {
         None => None,
@@ -76,7 +79,7 @@ pub async fn items(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|&id| feature(&city, id, crs))
+        .map(|&id| feature(&city, id, crs, &transform))
         .collect::<Result<_, _>>()?;
     let base = base(&state, &headers)?;
     let path = format!("/ogc/collections/{}/items", collection.id());
@@ -157,7 +160,7 @@ pub async fn item(
             ))
         })?;
     let base = base(&state, &headers)?;
-    let mut body = feature(&city, found, crs)?;
+    let mut body = feature(&city, found, crs, &crs.transform()?)?;
     let path = format!("/ogc/collections/{}/items/{feature_id}", collection.id());
     let mut links = self_links(&base, &path, "", format, GEOJSON);
     links.push(link(
@@ -227,12 +230,11 @@ fn datetime(text: &str) -> Result<Asked, ApiError> {
 }
 
 /// A unit as a feature: its code as the id, its attributes as properties.
-fn feature(city: &City, id: UnitId, crs: OgcCrs) -> Result<Value, ApiError> {
+fn feature(city: &City, id: UnitId, crs: OgcCrs, transform: &Transform) -> Result<Value, ApiError> {
     let u = city.partition.unit(id);
-    let transform = crs.transform()?;
     let mut geometry = serde_json::to_value(to_geojson(
         &Geometry::MultiPolygon(u.geometry.clone()),
-        &transform,
+        transform,
     ))
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     if crs.lat_first() {
@@ -257,30 +259,6 @@ fn feature(city: &City, id: UnitId, crs: OgcCrs) -> Result<Value, ApiError> {
         "geometry": geometry,
         "properties": properties,
     }))
-}
-
-/// A whole-number parameter in `range`, `default` when absent.
-fn count(
-    query: &HashMap<String, String>,
-    name: &str,
-    default: usize,
-    range: std::ops::RangeInclusive<usize>,
-) -> Result<usize, ApiError> {
-    let Some(text) = query.get(name) else {
-        return Ok(default);
-    };
-    text.trim()
-        .parse::<usize>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "{name}={} must be a whole number from {} to {}",
-                shorten(text),
-                range.start(),
-                range.end()
-            ))
-        })
 }
 
 /// `bbox` in `crs` (latitude first for the EPSG geographic ones), as a WGS84 box.
