@@ -211,7 +211,7 @@ fn parse_op(at: &str, value: &Value, t: &Transform, budget: &mut usize) -> Resul
         "transfer" => Op::Transfer {
             from: code("from")?,
             to: code("to")?,
-            area: area(&format!("{at}.area"), obj.get("area"), t, budget)?,
+            area: area(&format!("{at}.area"), obj.get("area"), Some(t), budget)?,
             move_parents: flag("move_parents")?,
         },
         "reshape" => Op::Reshape {
@@ -280,15 +280,15 @@ pub fn attribute_values(
     attributes(at, Some(&Value::Object(value.clone())))
 }
 
-/// A GeoJSON Polygon or MultiPolygon (or a Feature holding one) in `crs`, as WGS84,
-/// checked as an edit's area is: closed rings that do not cross themselves.
+/// A GeoJSON Polygon or MultiPolygon (or a Feature holding one) with its coordinates
+/// as given (in whatever CRS the caller knows), checked as an edit's area is:
+/// finite numbers, closed rings that do not cross themselves.
 ///
 /// # Errors
 /// [`ApiError::BadRequest`] naming the place of the first problem.
-pub fn polygons(at: &str, value: Option<&Value>, crs: Crs) -> Result<MultiPolygon<f64>, ApiError> {
-    let t = Transform::new(crs).map_err(|e| bad(at, e))?;
+pub fn polygons_as_given(at: &str, value: Option<&Value>) -> Result<MultiPolygon<f64>, ApiError> {
     let mut budget = MAX_POSITIONS;
-    area(at, value, &t, &mut budget)
+    area(at, value, None, &mut budget)
 }
 
 fn attributes(
@@ -373,10 +373,11 @@ fn geometry<'a>(
     Ok((kind, coords))
 }
 
+/// The positions of a list, in WGS84 through `t`, or as given when `t` is `None`.
 fn positions(
     at: &str,
     value: &Value,
-    t: &Transform,
+    t: Option<&Transform>,
     budget: &mut usize,
 ) -> Result<Vec<Coord<f64>>, ApiError> {
     let Value::Array(list) = value else {
@@ -410,6 +411,9 @@ fn positions(
             if !x.is_finite() || !y.is_finite() {
                 return Err(bad(&here, "not finite numbers"));
             }
+            let Some(t) = t else {
+                return Ok(Coord { x, y });
+            };
             let (lon, lat) = t
                 .to_wgs84(x, y)
                 .map_err(|e| bad(&here, format!("{} {}: {e}", shown(&p[0]), shown(&p[1]))))?;
@@ -425,7 +429,7 @@ fn line(
     budget: &mut usize,
 ) -> Result<LineString<f64>, ApiError> {
     let (_, coords) = geometry(at, value, &["LineString"])?;
-    let pts = positions(&format!("{at}.coordinates"), coords, t, budget)?;
+    let pts = positions(&format!("{at}.coordinates"), coords, Some(t), budget)?;
     if pts.len() < 2 {
         return Err(bad(
             &format!("{at}.coordinates"),
@@ -438,7 +442,7 @@ fn line(
 fn area(
     at: &str,
     value: Option<&Value>,
-    t: &Transform,
+    t: Option<&Transform>,
     budget: &mut usize,
 ) -> Result<MultiPolygon<f64>, ApiError> {
     let (kind, coords) = geometry(at, value, &["Polygon", "MultiPolygon"])?;

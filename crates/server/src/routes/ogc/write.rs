@@ -20,13 +20,14 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use citygrid_edit::{EditRequest, Op, Outcome, assign_codes, same_rings};
+use citygrid_io::ExportedVertices;
 use citygrid_model::{AttrValue, Level, Unit, UnitCode};
 use geo::BoundingRect;
-use geo_types::{Coord, LineString, MultiPolygon, Rect};
+use geo_types::{Coord, MultiPolygon, Rect};
 
 use crate::auth::Caller;
 use crate::city::City;
-use crate::edit_json::{attribute_values, polygons};
+use crate::edit_json::{attribute_values, polygons_as_given};
 use crate::error::{ApiError, shorten};
 use crate::routes::edits::{answer, submit};
 use crate::routes::ogc::collections::Collection;
@@ -76,7 +77,7 @@ pub async fn create(
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::Internal("no code was given".into()))?;
-    let geometry = shape(&feature, crs, &state.versions.head().city)?;
+    let geometry = shape(&feature, crs, &state.versions.head().city, None)?;
     let mut unit = Unit::new(new.code.clone(), collection.0, geometry);
     unit.parent = Some(parent);
     unit.name = match props.get("name") {
@@ -116,7 +117,12 @@ pub async fn replace(
         crs,
         props,
     } = target(&state, &id, &feature_id, &body, &headers)?;
-    let geometry = shape(&feature, crs, &state.versions.head().city)?;
+    let geometry = shape(
+        &feature,
+        crs,
+        &state.versions.head().city,
+        Some(&unit.geometry),
+    )?;
     let attributes = attributes(&props)?;
     let message = message(&query, "replace", &unit.code);
     let op = if same_rings(&geometry, &unit.geometry) {
@@ -166,7 +172,12 @@ pub async fn update(
     } = target(&state, &id, &feature_id, &body, &headers)?;
     let mut ops = Vec::new();
     if feature.get("geometry").is_some_and(|g| !g.is_null()) {
-        unit.geometry = shape(&feature, crs, &state.versions.head().city)?;
+        unit.geometry = shape(
+            &feature,
+            crs,
+            &state.versions.head().city,
+            Some(&unit.geometry),
+        )?;
         ops.push(Op::Replace {
             units: vec![unit.clone()],
             removed: Vec::new(),
@@ -212,52 +223,42 @@ pub async fn delete(
     Ok(answer(&outcome))
 }
 
-/// Puts back the exact vertices of the head's cells around `geometry` where the
-/// body has them rounded: the server writes coordinates to nine decimals (a tenth
-/// of a millimetre), and JSON parsers may be off by the last bit, so a client
-/// sending back what it read would otherwise move every vertex by a hair, and
-/// every boundary with it.
-fn restore_exact(geometry: &mut MultiPolygon<f64>, city: &City) {
-    let key = |c: Coord<f64>| ((c.x * 1e9).round() as i64, (c.y * 1e9).round() as i64);
-    let Some(b) = geometry.bounding_rect() else {
-        return;
-    };
-    let margin = 1e-8;
-    let near = Rect::new(
-        (b.min().x - margin, b.min().y - margin),
-        (b.max().x + margin, b.max().y + margin),
-    );
-    let mut exact: HashMap<(i64, i64), Coord<f64>> = HashMap::new();
-    for id in city.in_box(Level::Cell, near) {
-        for p in city.partition.unit(id).geometry.iter() {
-            for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-                exact.extend(ring.0.iter().map(|&c| (key(c), c)));
-            }
-        }
-    }
-    geometry.iter_mut().for_each(|p| {
-        let fix = |ring: &mut LineString<f64>| {
-            for c in &mut ring.0 {
-                if let Some(&e) = exact.get(&key(*c)) {
-                    *c = e;
-                }
-            }
-        };
-        p.exterior_mut(fix);
-        p.interiors_mut(|holes| holes.iter_mut().for_each(fix));
-    });
-}
-
-/// The shape of a feature's `geometry` in WGS84, its vertices made exact where
-/// they are the head's rounded.
+/// The shape of a feature's `geometry` in WGS84. Its vertices at vertices of the
+/// head's cells nearby (within a millimetre, as this server wrote them: to nine
+/// decimals, or in another CRS) get those vertices back bit for bit, by the QGIS
+/// round trip's rule ([`ExportedVertices`]), so a client sending back what it read
+/// moves no boundary by a hair; its other vertices are converted. `own` is the
+/// geometry of the unit being replaced, whose vertices win a tie.
 fn shape(
     feature: &Map<String, Value>,
     crs: OgcCrs,
     city: &City,
+    own: Option<&MultiPolygon<f64>>,
 ) -> Result<MultiPolygon<f64>, ApiError> {
-    let mut geometry = polygons("geometry", feature.get("geometry"), crs.citygrid())?;
-    restore_exact(&mut geometry, city);
-    Ok(geometry)
+    let given = polygons_as_given("geometry", feature.get("geometry"))?;
+    let bad = |e: String| ApiError::BadRequest(format!("geometry: {e}"));
+    let transform = crs.transform()?;
+    let corner = |c: Coord<f64>| {
+        transform
+            .to_wgs84(c.x, c.y)
+            .map_err(|e| bad(format!("{} {} in {}: {e}", c.x, c.y, crs.uri())))
+    };
+    let Some(b) = given.bounding_rect() else {
+        return Err(bad("no polygon".into()));
+    };
+    // Both CRS axes grow with longitude and latitude: the corners bound the shape.
+    let (lo, hi) = (corner(b.min())?, corner(b.max())?);
+    let margin = 1e-6;
+    let near = Rect::new(
+        (lo.0 - margin, lo.1 - margin),
+        (hi.0 + margin, hi.1 + margin),
+    );
+    let cells = city
+        .in_box(Level::Cell, near)
+        .map(|id| city.partition.unit(id).as_ref());
+    ExportedVertices::new(cells, crs.citygrid())
+        .and_then(|vertices| vertices.to_wgs84(&given, own))
+        .map_err(bad)
 }
 
 /// What a `PUT` or `PATCH` works on: the head's unit, the body's feature, the CRS of
