@@ -49,6 +49,12 @@ pub enum EditError {
         /// Which units lie outside the author's districts.
         message: String,
     },
+    /// The edit asks for what the head already is: no version is made.
+    #[error("the edit changes nothing: version {head} already is as it asks (no version made)")]
+    Unchanged {
+        /// The version it was applied on.
+        head: u64,
+    },
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use citygrid_check::Checker;
 use citygrid_model::{Level, Partition, Unit, UnitCode};
-use citygrid_store::{Commit, Store, StoreError, VersionInfo};
+use citygrid_store::{Commit, Refusal, Store, StoreError, VersionInfo};
 
 use crate::apply::{EditOptions, Proposal, propose};
 use crate::error::{EditError, Result};
@@ -204,7 +204,8 @@ impl Editor {
     }
 
     /// Commits `commit` (made on `head`) and says what `proposal` did; `None` when
-    /// another editor committed first, so the caller looks again from the new head.
+    /// another editor committed first, so the caller looks again from the new head;
+    /// [`EditError::Unchanged`] when it changes nothing (the store refuses it).
     fn commit(&self, commit: Commit, proposal: Proposal, head: u64) -> Result<Option<Outcome>> {
         match self.store.commit(commit) {
             Ok(info) => {
@@ -212,6 +213,11 @@ impl Editor {
                 Ok(Some(outcome(proposal, head, v, Some(info))))
             }
             Err(StoreError::Conflict { .. }) => Ok(None),
+            Err(StoreError::Refused { ref problems, .. })
+                if problems.iter().all(|p| matches!(p, Refusal::Empty)) =>
+            {
+                Err(EditError::Unchanged { head })
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -109,6 +109,34 @@ fn an_edit_becomes_the_next_version_and_checks_clean() {
 }
 
 #[test]
+fn an_edit_asking_for_what_the_head_is_makes_no_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, p) = store(dir.path());
+    let editor = Editor::new(Arc::clone(&store), EditOptions::default());
+    let cell = p
+        .units()
+        .iter()
+        .find(|u| u.level == Level::Cell)
+        .unwrap()
+        .code
+        .clone();
+    let once = editor
+        .submit(&p, &request(1, vec![set(cell.clone(), 77.0)]), &alice())
+        .unwrap();
+    assert_eq!(once.version, 2);
+    let again = editor.submit(
+        &once.partition,
+        &request(2, vec![set(cell, 77.0)]),
+        &alice(),
+    );
+    assert!(
+        matches!(again, Err(EditError::Unchanged { head: 2 })),
+        "{again:?}"
+    );
+    assert_eq!(store.head().unwrap(), 2);
+}
+
+#[test]
 fn a_dry_run_and_a_refused_edit_leave_the_store_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let (store, p) = store(dir.path());

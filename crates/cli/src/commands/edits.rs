@@ -82,6 +82,7 @@ pub fn refused(e: EditError, store: &str) -> Result<Refused> {
         ),
         EditError::BadOp { message, .. } => format!("refused: {message}; nothing was committed\n"),
         EditError::Forbidden { message } => format!("refused: {message}\n"),
+        EditError::Unchanged { .. } => format!("refused: {e}\n"),
         _ => return Err(e.into()),
     };
     Ok(Refused { text, report: None })

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use citygrid_crs::Crs;
 use citygrid_edit::{Author, EditError, EditOptions, EditRequest, Editor, Outcome};
-use citygrid_store::{Refusal, Role, StoreError};
+use citygrid_store::{Role, StoreError};
 
 use crate::auth::Caller;
 use crate::edit_json;
@@ -173,12 +173,8 @@ fn api_error(e: EditError, crs: Crs) -> ApiError {
         },
         EditError::UnknownBase { .. } => ApiError::BadRequest(format!("base_version: {e}")),
         EditError::Forbidden { .. } => ApiError::Forbidden(e.to_string()),
-        EditError::Store(StoreError::Refused {
-            base, ref problems, ..
-        }) if problems.iter().all(|p| matches!(p, Refusal::Empty)) => ApiError::InvalidEdit {
-            message: format!(
-                "the edit changes nothing: version {base} already is as it asks (no version made)"
-            ),
+        EditError::Unchanged { .. } => ApiError::InvalidEdit {
+            message: e.to_string(),
             problems: Vec::new(),
         },
         EditError::Store(StoreError::Busy { .. }) => ApiError::Overloaded {
