@@ -33,8 +33,10 @@ enum Command {
     Export(commands::export::ExportArgs),
     Fix(commands::fix::FixArgs),
     History(commands::history::HistoryArgs),
+    Layer(commands::layer::LayerArgs),
     Revert(commands::revert::RevertArgs),
     Serve(commands::serve::ServeArgs),
+    Staff(commands::staff::StaffArgs),
     Store(commands::store::StoreArgs),
     Token(commands::token::TokenArgs),
 }
@@ -63,8 +65,10 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Fix(args) => commands::fix::run(&args),
         Command::History(args) => commands::history::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Layer(args) => commands::layer::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Revert(args) => commands::revert::run(&args),
         Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Staff(args) => commands::staff::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Store(args) => commands::store::run(&args),
         Command::Token(args) => commands::token::run(&args).map(|()| ExitCode::SUCCESS),
     };

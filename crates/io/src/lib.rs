@@ -7,6 +7,7 @@
 pub mod atomic; // files that appear whole or not at all
 pub mod crs_member; // the `crs` member that declares a GeoJSON file's coordinate system
 pub mod edited; // an edited export against the version it came from: changed, added, deleted units
+pub mod entities; // entity layers: typed points from CSV or GeoJSON
 pub mod error; // the crate's error enum
 pub mod feature; // GeoJSON features and collections, attribute values as they came
 pub mod geometry; // GeoJSON geometry <-> geo-types through a CRS
@@ -15,6 +16,7 @@ pub mod gpkg_read; // GeoPackage feature tables read back, as QGIS left them
 pub mod points; // weighted points (households, people) from GeoJSON
 pub mod read; // units and boundaries from GeoJSON
 pub mod source; // where an export came from: the citygrid_source table
+pub mod staff; // the staff registry from CSV
 pub mod table; // units as typed tables, one per level, for exports
 pub mod vertices; // exported vertices mapped back to their original WGS84 coordinates
 pub mod write; // units and tables to GeoJSON
@@ -22,6 +24,9 @@ pub mod write; // units and tables to GeoJSON
 pub use atomic::{Pending, replace_file};
 pub use crs_member::{crs_member, declared_crs, set_crs_member};
 pub use edited::{Added, Edits, edits};
+pub use entities::{
+    BadRow, EntityFile, EntityOptions, parse_time, read_entities, values_from_json,
+};
 pub use error::{IoError, Result};
 pub use feature::{attr, collection, feature};
 pub use geometry::{Precision, output_transform};
@@ -33,6 +38,7 @@ pub use read::{
     read_units,
 };
 pub use source::{SOURCE_TABLE, Source};
+pub use staff::read_staff;
 pub use table::{Column, Field, FieldType, Row, Table, tables};
 pub use vertices::ExportedVertices;
 pub use write::{table_geojson, units_geojson, units_geojson_with};

@@ -42,11 +42,22 @@ impl Raster {
     /// # Errors
     /// As [`Raster::read`], but no CRS error when `crs` is given.
     pub fn read_with_crs(path: &Path, crs: Option<Crs>) -> Result<Raster> {
+        Raster::read_band(path, 1, crs)
+    }
+
+    /// Reads band `band` (from 1) of a GeoTIFF file, as [`Raster::read_with_crs`]
+    /// reads band 1: a stack of quantities (age groups, land-use shares) registered
+    /// one band at a time.
+    ///
+    /// # Errors
+    /// As [`Raster::read_with_crs`]; [`RasterError::Invalid`] for band 0, a band
+    /// beyond the file's, or a band after the first of a planar (band-sequential) file.
+    pub fn read_band(path: &Path, band: u16, crs: Option<Crs>) -> Result<Raster> {
         let file = File::open(path).map_err(|source| RasterError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        decode(BufReader::new(file), &path.display().to_string(), crs)
+        decode(BufReader::new(file), &path.display().to_string(), crs, band)
     }
 
     /// Reads band 1 of a GeoTIFF held in memory (an upload, a test fixture).
@@ -63,7 +74,7 @@ impl Raster {
     /// # Errors
     /// As [`Raster::read_with_crs`].
     pub fn from_bytes_with_crs(bytes: &[u8], crs: Option<Crs>) -> Result<Raster> {
-        decode(Cursor::new(bytes), BYTES_NAME, crs)
+        decode(Cursor::new(bytes), BYTES_NAME, crs, 1)
     }
 }
 
@@ -73,9 +84,16 @@ struct Samples {
     /// Samples per pixel in the decoded buffer: all bands for chunky (pixel-interleaved)
     /// files, 1 for planar ones (whose first plane alone is decoded).
     stride: usize,
+    /// Bands in the file.
+    bands: u16,
 }
 
-fn decode<R: Read + Seek>(reader: R, source_name: &str, crs: Option<Crs>) -> Result<Raster> {
+fn decode<R: Read + Seek>(
+    reader: R,
+    source_name: &str,
+    crs: Option<Crs>,
+    band: u16,
+) -> Result<Raster> {
     let fail = |e: TiffError| RasterError::Decode {
         source_name: source_name.into(),
         message: e.to_string(),
@@ -85,11 +103,23 @@ fn decode<R: Read + Seek>(reader: R, source_name: &str, crs: Option<Crs>) -> Res
     check_size(source_name, width.into(), height.into())?;
     check_compression(&mut decoder, source_name)?;
     let samples = check_samples(&mut decoder, source_name)?;
+    if band == 0 || band > samples.bands || (band > 1 && samples.stride == 1) {
+        return Err(RasterError::Invalid {
+            source_name: source_name.into(),
+            message: if band == 0 || band > samples.bands {
+                format!("has bands 1 to {}, not band {band}", samples.bands)
+            } else {
+                format!(
+                    "stores its bands one after another (planar); only band 1 of such a file is read, not band {band}"
+                )
+            },
+        });
+    }
     let (geo, crs) = georeference(&mut decoder, source_name, crs)?;
     let nodata = gdal_nodata(&mut decoder, source_name)?;
     let description = text_tag(&mut decoder, Tag::ImageDescription, source_name)?;
     let (width, height) = (width as usize, height as usize);
-    let values = first_band(&mut decoder, source_name, samples, width * height)?;
+    let values = one_band(&mut decoder, source_name, samples, band, width * height)?;
     let raster = Raster::assemble(
         source_name,
         (width, height),
@@ -202,6 +232,7 @@ fn check_samples<R: Read + Seek>(d: &mut Decoder<R>, name: &str) -> Result<Sampl
         });
     }
     Ok(Samples {
+        bands: per_pixel.max(1),
         stride: if planar == 2 {
             1
         } else {
@@ -281,13 +312,15 @@ fn gdal_nodata<R: Read + Seek>(d: &mut Decoder<R>, name: &str) -> Result<Option<
         })
 }
 
-/// Decodes the image and keeps the first band's `pixels` values.
-fn first_band<R: Read + Seek>(
+/// Decodes the image and keeps band `band`'s `pixels` values.
+fn one_band<R: Read + Seek>(
     d: &mut Decoder<R>,
     name: &str,
     samples: Samples,
+    band: u16,
     pixels: usize,
 ) -> Result<Values> {
+    let skip = usize::from(band) - 1;
     // `read_image` decodes every band of a pixel-interleaved file but only the first
     // plane of a planar one: what is needed, and no more memory than that.
     let decoded = d.read_image().map_err(|e| RasterError::Decode {
@@ -309,6 +342,7 @@ fn first_band<R: Read + Seek>(
             }
             Values::$variant(
                 $v.iter()
+                    .skip(skip)
                     .step_by(stride)
                     .take(pixels)
                     .map(|&x| <$to>::from(x))

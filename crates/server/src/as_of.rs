@@ -16,6 +16,7 @@ use axum::response::Response;
 use jiff::Timestamp;
 
 use crate::city::City;
+use crate::city_stats::CityStats;
 use crate::error::ApiError;
 use crate::snapshot::{MapData, Snapshot};
 use crate::state::AppState;
@@ -124,6 +125,38 @@ impl FromRequestParts<AppState> for AsOf {
         };
         note(parts, city.version());
         Ok(AsOf(city))
+    }
+}
+
+/// The city and the statistics of the version a request asks for (as [`AsOf`]),
+/// both of that version: for the head, from one snapshot.
+pub struct AsOfStats(pub Arc<City>, pub Arc<CityStats>);
+
+impl FromRequestParts<AppState> for AsOfStats {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Query(query) = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let versions = &state.versions;
+        let version = match Asked::from_query(&query)? {
+            Asked::Head => None,
+            Asked::Version(v) => Some(v),
+            Asked::At(t) => Some(versions.version_at(t).await?),
+        };
+        let (city, stats) = match version {
+            None => {
+                let head = versions.head();
+                (Arc::clone(&head.city), Arc::clone(&head.stats))
+            }
+            Some(version) => {
+                let city = versions.city(version).await?;
+                let stats = versions.stats(Arc::clone(&city)).await?;
+                (city, stats)
+            }
+        };
+        note(parts, city.version());
+        Ok(AsOfStats(city, stats))
     }
 }
 

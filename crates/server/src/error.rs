@@ -71,6 +71,10 @@ pub enum ApiError {
         /// Seconds the client should wait before trying again.
         retry_after_s: u32,
     },
+    /// Something registered that cannot be served now (a raster layer whose file is
+    /// gone): 503 with kind `unavailable`, not retried by waiting alone.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure on our side (500).
     #[error("internal error")]
     Internal(String),
@@ -88,7 +92,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::InvalidEdit { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Overloaded { .. } | ApiError::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -125,7 +131,11 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let status = self.status();
-        let mut body = json!({"error": {"status": status.as_u16(), "kind": kind(status), "message": self.to_string()}});
+        let kind = match self {
+            ApiError::Unavailable(_) => "unavailable",
+            _ => kind(status),
+        };
+        let mut body = json!({"error": {"status": status.as_u16(), "kind": kind, "message": self.to_string()}});
         match &self {
             ApiError::InvalidEdit { problems, .. } => body["error"]["problems"] = json!(problems),
             ApiError::Conflict {

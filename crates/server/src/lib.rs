@@ -16,7 +16,9 @@ mod background; // work that may wait, on a thread of the lowest priority
 pub mod body; // request bodies: the minimum rate, reading one with honest statuses
 pub mod cache; // a memory-bounded cache with CLOCK eviction
 pub mod city; // the loaded partition, its index and pre-rendered answers
+pub mod city_stats; // per version: each point's cell, each cell's raster statistics
 pub mod config; // settings from the command line and a TOML file
+pub mod datasets; // layers and staff loaded from the store, reloaded when they change
 pub mod edit_json; // POST /v1/edits bodies to edit requests
 pub mod error; // one error type that answers in JSON
 pub mod guard; // the Caller extractor and the token check of reads

@@ -60,6 +60,14 @@ impl<T> Recent<T> {
         self.cell(version).get_or_try_init(make).await.cloned()
     }
 
+    /// Forgets every value (what they were made from changed).
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     /// Keeps a value already made (the city or tiles the head just left behind).
     pub fn put(&self, version: u64, value: Arc<T>) {
         // A cell that is already set (or being made) keeps what it has: both are

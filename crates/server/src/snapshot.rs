@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::city::City;
+use crate::city_stats::CityStats;
 use crate::config::Config;
 use crate::error::ServerError;
 use crate::tile_service::{TileService, TileWork};
@@ -22,6 +23,8 @@ pub struct Snapshot {
     pub city: Arc<City>,
     /// Tiles and viewer data, of the same version or the one before.
     pub map: Arc<MapData>,
+    /// The layers' statistics, of the city's version.
+    pub stats: Arc<CityStats>,
 }
 
 impl Snapshot {

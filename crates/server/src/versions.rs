@@ -22,7 +22,9 @@ use citygrid_store::{Store, StoreError};
 
 use crate::background::Background;
 use crate::city::{City, REBUILD_PATCHED};
+use crate::city_stats::CityStats;
 use crate::config::Config;
+use crate::datasets::Datasets;
 use crate::error::{ApiError, ServerError};
 use crate::recent::Recent;
 use crate::snapshot::{MapData, Snapshot};
@@ -32,6 +34,9 @@ use crate::viewer::Viewer;
 /// Older versions' cities kept ready (each holds its own index, 23 MB for Guiyang's;
 /// units and answers are shared with the head where they did not change).
 const OLD_CITIES: usize = 3;
+/// Older versions' statistics kept ready (each holds a cell per point of every
+/// entity layer: 4 bytes a point).
+const OLD_STATS: usize = 3;
 /// Older versions' tilers kept ready, for maps still showing them (tens of MB each
 /// once their zooms are simplified).
 const OLD_TILES: usize = 2;
@@ -42,6 +47,7 @@ pub struct Versions {
     config: Config,
     head: ArcSwap<Snapshot>,
     cities: Recent<City>,
+    stats: Recent<CityStats>,
     tiles: Recent<TileService>,
     work: Arc<TileWork>,
     refreshing: Mutex<()>,
@@ -108,14 +114,23 @@ impl Versions {
     ) -> Result<Versions, ServerError> {
         let work = Arc::new(TileWork::new(config));
         let map = MapData::new(&city, config, Arc::clone(&work))?;
+        let stats = match &store {
+            Some(store) => {
+                let datasets = Datasets::load(store.as_ref(), &Datasets::default())?;
+                CityStats::with_datasets(Arc::new(datasets), &city, None)
+            }
+            None => CityStats::empty(city.version()),
+        };
         Ok(Versions {
             store,
             config: config.clone(),
             head: ArcSwap::from_pointee(Snapshot {
                 city: Arc::new(city),
                 map: Arc::new(map),
+                stats: Arc::new(stats),
             }),
             cities: Recent::new(OLD_CITIES),
+            stats: Recent::new(OLD_STATS),
             tiles: Recent::new(OLD_TILES),
             work,
             refreshing: Mutex::new(()),
@@ -254,7 +269,7 @@ impl Versions {
         let _turn = self.refreshing.lock().await;
         let started = Instant::now();
         let current = self.head();
-        let base = Arc::clone(&current.city);
+        let (base, base_stats) = (Arc::clone(&current.city), Arc::clone(&current.stats));
         let next = blocking(move || {
             let head = store.head().map_err(store_error)?;
             if head == base.version() {
@@ -266,20 +281,31 @@ impl Versions {
             let partition = changes.apply(&base.partition).map_err(store_error)?;
             let applied = started.elapsed();
             let city = base.next(partition).map_err(internal)?;
-            let phases = [read, applied - read, started.elapsed() - applied].map(ms);
-            Ok(Some((city, made_at, phases)))
+            let made = started.elapsed();
+            let stats = base_stats.next(&base, &city);
+            let phases = [
+                read,
+                applied - read,
+                made - applied,
+                started.elapsed() - made,
+            ]
+            .map(ms);
+            Ok(Some((city, stats, made_at, phases)))
         })
         .await?;
-        let Some((city, made_at, [read_ms, apply_ms, city_ms])) = next else {
+        let Some((city, stats, made_at, [read_ms, apply_ms, city_ms, stats_ms])) = next else {
             return Ok(current);
         };
-        let city = Arc::new(city);
+        let (city, stats) = (Arc::new(city), Arc::new(stats));
         self.head.rcu(|now| Snapshot {
             city: Arc::clone(&city),
             map: Arc::clone(&now.map),
+            stats: Arc::clone(&stats),
         });
         self.cities
             .put(current.version(), Arc::clone(&current.city));
+        self.stats
+            .put(current.version(), Arc::clone(&current.stats));
         self.map_wanted.notify_one();
         tracing::info!(
             version = city.version(),
@@ -287,11 +313,90 @@ impl Versions {
             read_ms,
             apply_ms,
             city_ms,
+            stats_ms,
             swap_ms = ms(started.elapsed()),
             since_commit_ms = ms(Timestamp::now().duration_since(made_at).unsigned_abs()),
             "serving a new version"
         );
         Ok(self.head())
+    }
+
+    /// Serves the store's layers and staff now, if they changed (an import from the
+    /// command line, a live ingest, a staff edit): reloads what changed, brings the
+    /// head's statistics up to them and swaps them in. Taken in turn with
+    /// [`Versions::refresh`], so statistics are always of the city beside them.
+    ///
+    /// # Errors
+    /// What reading the store fails with, as [`ApiError::Internal`].
+    pub async fn refresh_datasets(&self) -> Result<Arc<Snapshot>, ApiError> {
+        let Some(store) = self.store.clone() else {
+            return Ok(self.head());
+        };
+        let _turn = self.refreshing.lock().await;
+        let started = Instant::now();
+        let current = self.head();
+        let (city, before) = (Arc::clone(&current.city), Arc::clone(&current.stats));
+        let next = blocking(move || {
+            let revision = store.datasets_revision().map_err(store_error)?;
+            if revision == before.datasets.revision {
+                return Ok(None);
+            }
+            let datasets = Datasets::load(store.as_ref(), &before.datasets).map_err(store_error)?;
+            Ok(Some(CityStats::with_datasets(
+                Arc::new(datasets),
+                &city,
+                Some(&before),
+            )))
+        })
+        .await?;
+        let Some(stats) = next else {
+            return Ok(current);
+        };
+        let stats = Arc::new(stats);
+        self.head.rcu(|now| Snapshot {
+            city: Arc::clone(&now.city),
+            map: Arc::clone(&now.map),
+            stats: Arc::clone(&stats),
+        });
+        self.stats.clear();
+        tracing::info!(
+            version = stats.version(),
+            revision = stats.datasets.revision,
+            layers = stats.datasets.layers.len(),
+            staff = stats.datasets.staff.roster.members.len(),
+            load_ms = ms(started.elapsed()),
+            "serving new layers or staff"
+        );
+        Ok(self.head())
+    }
+
+    /// The statistics of `version` with `city` (that version's, from
+    /// [`Versions::city`]): the head's, or made from them for the version's cells
+    /// and kept for the next request.
+    ///
+    /// # Errors
+    /// As [`Versions::city`].
+    pub async fn stats(&self, city: Arc<City>) -> Result<Arc<CityStats>, ApiError> {
+        let head = self.head();
+        if city.version() == head.version() {
+            return Ok(Arc::clone(&head.stats));
+        }
+        let revision = head.stats.datasets.revision;
+        let make = |head: Arc<Snapshot>, city: Arc<City>| {
+            blocking(move || Ok(Arc::new(head.stats.next(&head.city, &city))))
+        };
+        let kept = self
+            .stats
+            .get_or_make(city.version(), || {
+                make(Arc::clone(&head), Arc::clone(&city))
+            })
+            .await?;
+        // made before the layers changed, by a request racing the reload
+        if kept.datasets.revision == revision {
+            Ok(kept)
+        } else {
+            make(head, city).await
+        }
     }
 
     /// Waits until the head's map may be behind its city.
@@ -327,6 +432,7 @@ impl Versions {
                     Arc::clone(&now.city)
                 },
                 map: Arc::clone(&now.map),
+                stats: Arc::clone(&now.stats),
             }
         });
         tracing::info!(
@@ -389,6 +495,7 @@ impl Versions {
             } else {
                 Arc::clone(&now.map)
             },
+            stats: Arc::clone(&now.stats),
         });
         // Maps opened before keep asking for the old version's tiles.
         self.tiles

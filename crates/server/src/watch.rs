@@ -1,5 +1,5 @@
-//! Following the store: a task polls its head and serves each new version, by
-//! whichever process it was committed (the command line, another server, this
+//! Following the store: a task polls its head (and its layers and staff) and serves
+//! each new version, by whichever process it was committed (the command line, another server, this
 //! server's edits), and another draws the new version's map in the background.
 
 use std::sync::Arc;
@@ -24,7 +24,8 @@ pub fn spawn(versions: &Arc<Versions>) {
     tokio::spawn(draw(Arc::clone(versions)));
 }
 
-/// Polls the head every [`POLL`] and serves a new version when it moved.
+/// Polls the head and the datasets revision every [`POLL`] and serves a new
+/// version, new layers or new staff when they moved.
 async fn follow(versions: Arc<Versions>) {
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -32,6 +33,9 @@ async fn follow(versions: Arc<Versions>) {
         tick.tick().await;
         if let Err(e) = versions.refresh().await {
             tracing::warn!(error = ?e, "following the store; the version served stays");
+        }
+        if let Err(e) = versions.refresh_datasets().await {
+            tracing::warn!(error = ?e, "following the store's layers; the layers served stay");
         }
     }
 }

@@ -107,6 +107,27 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// No layer of that name is registered.
+    #[error("{store}: no layer named {name:?} (registered: {known})")]
+    UnknownLayer {
+        /// The store.
+        store: String,
+        /// The name asked for.
+        name: String,
+        /// The names there are, for the message.
+        known: String,
+    },
+    /// A layer, its entities or a staff change that cannot be stored as asked;
+    /// nothing was written.
+    #[error("{store}: {what} refused: {reason}")]
+    DatasetRefused {
+        /// The store.
+        store: String,
+        /// The layer or registry, e.g. `layer "events"`.
+        what: String,
+        /// Why.
+        reason: String,
+    },
     /// Another writer held the store's write lock longer than the busy timeout.
     #[error("{store}: busy: another process has held the write lock for over {seconds} s")]
     Busy {

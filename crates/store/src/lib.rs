@@ -31,6 +31,7 @@
 mod attributes; // unit attributes as JSON text, numbers exact
 mod changes; // what changed between two versions, and applying it
 mod commit; // what a commit carries, and what makes the store refuse one
+mod dataset; // entity and raster layers, the staff registry
 mod error; // the crate's error enum
 mod history; // a unit's rows over time and its code lineage
 mod location; // opening and creating a store by path or URL
@@ -42,6 +43,9 @@ mod version; // versions: number, time, author, kind, codes touched
 
 pub use changes::UnitChanges;
 pub use commit::{Commit, Lineage, LineageKind, Refusal};
+pub use dataset::{
+    LayerInfo, LayerKind, NewLayer, NewLayerKind, StaffChange, StaffRoster, layer_name_problem,
+};
 pub use error::{Result, StoreError};
 pub use history::{LineageEvent, UnitRecord};
 pub use location::{init, open};

@@ -4,11 +4,12 @@
 //! line directly, and a PostGIS backend can wrap an async client in a runtime of its
 //! own. Every method takes `&self` and is safe to call from many threads at once.
 
-use citygrid_model::{CodeLayout, Partition, UnitCode};
+use citygrid_model::{CodeLayout, Entity, Partition, UnitCode};
 use jiff::Timestamp;
 
 use crate::changes::UnitChanges;
 use crate::commit::Commit;
+use crate::dataset::{LayerInfo, NewLayer, StaffChange, StaffRoster};
 use crate::error::Result;
 use crate::history::{LineageEvent, UnitRecord};
 use crate::token::{Role, TokenInfo};
@@ -128,4 +129,60 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// When the backend cannot be read.
     fn tokens(&self) -> Result<Vec<TokenInfo>>;
+
+    /// A number that moves with every change to layers or the staff registry.
+    /// Cheap: a server polls it beside [`Store::head`] to serve imports made by
+    /// other processes.
+    ///
+    /// # Errors
+    /// When the backend cannot be read.
+    fn datasets_revision(&self) -> Result<u64>;
+
+    /// Every registered layer, by name.
+    ///
+    /// # Errors
+    /// When the backend cannot be read.
+    fn layers(&self) -> Result<Vec<LayerInfo>>;
+
+    /// Registers a layer (an entity layer with all its points, in one transaction).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::DatasetRefused`] for a bad name, a name in use without
+    /// `replace`, values that do not fit the schema, non-finite coordinates or a
+    /// raster path that is not a file.
+    fn add_layer(&self, layer: NewLayer) -> Result<LayerInfo>;
+
+    /// Adds points to an entity layer; returns the layer and the ids they got.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::UnknownLayer`]; [`crate::StoreError::DatasetRefused`] for
+    /// a raster layer or values that do not fit the schema (nothing is added).
+    fn append_entities(&self, layer: &str, entities: Vec<Entity>) -> Result<(LayerInfo, Vec<u64>)>;
+
+    /// The points of an entity layer with ids after `after` (0: all), by id: a
+    /// server that holds the first `after` reads only what was appended since.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::UnknownLayer`]; an empty list for a raster layer.
+    fn entities(&self, layer: &str, after: u64) -> Result<Vec<Entity>>;
+
+    /// Removes a layer and its points.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::UnknownLayer`].
+    fn remove_layer(&self, name: &str) -> Result<LayerInfo>;
+
+    /// The staff registry at `revision` (the newest when `None`).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::DatasetRefused`] for a revision that does not exist.
+    fn staff(&self, revision: Option<u64>) -> Result<StaffRoster>;
+
+    /// Changes the staff registry as one new revision, which it returns.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::DatasetRefused`] for an unknown id to remove, a person
+    /// twice, an empty name or a code that is not a cell of the head (nothing is
+    /// written).
+    fn commit_staff(&self, change: StaffChange) -> Result<StaffRoster>;
 }

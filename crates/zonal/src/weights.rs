@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use citygrid_raster::Raster;
 use geo_types::MultiPolygon;
@@ -19,12 +20,13 @@ use crate::stats::{Stats, Summarizer};
 ///
 /// Valid for any raster on [`Weights::grid`] while the partition is at
 /// [`Weights::version`]; after an edit, [`Weights::update`] recomputes the changed cells
-/// only and moves the version on.
+/// only and moves the version on. Coverages are shared, so a clone kept for the
+/// version before an edit costs a map of pointers, not the coverages again.
 #[derive(Debug, Clone)]
 pub struct Weights<K> {
     grid: PixelGrid,
     version: u64,
-    coverages: HashMap<K, Coverage>,
+    coverages: HashMap<K, Arc<Coverage>>,
 }
 
 impl<K: Eq + Hash + Clone + Send + Sync> Weights<K> {
@@ -40,8 +42,8 @@ impl<K: Eq + Hash + Clone + Send + Sync> Weights<K> {
         let shapes: Vec<(K, &MultiPolygon<f64>)> = shapes.into_iter().collect();
         let coverages = shapes
             .into_par_iter()
-            .map(|(k, shape)| Ok((k, Coverage::new(&grid, shape)?)))
-            .collect::<Result<HashMap<K, Coverage>>>()?;
+            .map(|(k, shape)| Ok((k, Arc::new(Coverage::new(&grid, shape)?))))
+            .collect::<Result<HashMap<K, Arc<Coverage>>>>()?;
         Ok(Weights {
             grid,
             version,
@@ -67,7 +69,7 @@ impl<K: Eq + Hash + Clone + Send + Sync> Weights<K> {
             .collect::<Result<Vec<_>>>()?;
         for (k, coverage) in fresh {
             match coverage {
-                Some(c) => self.coverages.insert(k, c),
+                Some(c) => self.coverages.insert(k, Arc::new(c)),
                 None => self.coverages.remove(&k),
             };
         }
@@ -96,7 +98,7 @@ impl<K: Eq + Hash + Clone + Send + Sync> Weights<K> {
     /// The coverage of one key.
     #[must_use]
     pub fn get(&self, key: &K) -> Option<&Coverage> {
-        self.coverages.get(key)
+        self.coverages.get(key).map(AsRef::as_ref)
     }
 
     /// Number of keys.
@@ -113,7 +115,7 @@ impl<K: Eq + Hash + Clone + Send + Sync> Weights<K> {
 
     /// Every key and its coverage, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &Coverage)> {
-        self.coverages.iter()
+        self.coverages.iter().map(|(k, c)| (k, c.as_ref()))
     }
 
     /// The statistics of every key on `raster`, computed in parallel, in no particular

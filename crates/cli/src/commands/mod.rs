@@ -11,8 +11,10 @@ pub mod fields; // property-name flags shared by the commands that read partitio
 pub mod fix; // citygrid fix
 pub mod history; // citygrid history: a store's versions, or one unit's past
 pub mod input; // reading units and a boundary, shared by the commands
+pub mod layer; // citygrid layer import, list, remove: what cells are counted by
 pub mod revert; // citygrid revert: a new version equal to an older one
 pub mod serve; // citygrid serve
+pub mod staff; // citygrid staff import, list: the people who serve the cells
 pub mod store; // citygrid store init
 pub mod token; // citygrid token create, revoke, list
 pub mod weights; // weight layers for citygrid build

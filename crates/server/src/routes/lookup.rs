@@ -36,7 +36,20 @@ fn json_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// `GET /v1/lookup?lon=..&lat=..[&crs=..][&near=METRES][&version=N|&at=TIME]`.
+/// Whether `include=staff` asks for the cell's staff (the only thing a lookup can
+/// include).
+fn include_staff(query: &HashMap<String, String>) -> Result<bool, ApiError> {
+    match query.get("include").map(|i| i.trim()) {
+        None | Some("") => Ok(false),
+        Some("staff") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "include={}: a lookup can include staff only",
+            shorten(other)
+        ))),
+    }
+}
+
+/// `GET /v1/lookup?lon=..&lat=..[&crs=..][&near=METRES][&include=staff][&version=N|&at=TIME]`.
 pub async fn get(
     State(state): State<AppState>,
     AsOf(city): AsOf,
@@ -44,6 +57,18 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let (crs, transform) = crs_param(query.get("crs").map(String::as_str))?;
     let (x, y) = (number(&query, "lon")?, number(&query, "lat")?);
+    let with_staff = include_staff(&query)?;
+    let staff = |id: UnitId| {
+        if with_staff {
+            let code = &city.partition.unit(id).code;
+            format!(
+                r#","staff":{}"#,
+                state.versions.head().stats.datasets.staff.cell_json(code)
+            )
+        } else {
+            String::new()
+        }
+    };
     let near = match query.get("near") {
         None => None,
         Some(text) => {
@@ -69,8 +94,9 @@ pub async fn get(
     );
     if let Some(id) = found {
         return Ok(json_response(format!(
-            r#"{{{point},"cell":{}}}"#,
-            city.answer(id)
+            r#"{{{point},"cell":{}{}}}"#,
+            city.answer(id),
+            staff(id)
         )));
     }
     if let Some(max) = near
@@ -78,9 +104,10 @@ pub async fn get(
     {
         let (id, d) = (near.cell, near.distance_m);
         return Ok(json_response(format!(
-            r#"{{{point},"cell":{},"outside":true,"distance_m":{:.2}}}"#,
+            r#"{{{point},"cell":{},"outside":true,"distance_m":{:.2}{}}}"#,
             city.answer(id),
-            d
+            d,
+            staff(id)
         )));
     }
     Err(ApiError::NotFound(format!(
@@ -106,6 +133,13 @@ pub async fn post(
         .get("fields")
         .map(|f| Fields::parse(&Value::String(f.clone()), "fields="))
         .transpose()?;
+    if include_staff(&query)? {
+        return Err(ApiError::BadRequest(
+            "include=staff: batches answer cells only; ask GET /v1/lookup, or ingest the points \
+             with POST /v1/layers/{name}/features, for the staff of each cell"
+                .into(),
+        ));
+    }
     let limit = state.config.max_body_bytes;
     let _turn = match state.batches.enter().await {
         Ok(turn) => turn,

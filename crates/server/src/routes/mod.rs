@@ -10,10 +10,13 @@ pub mod docs; // GET /openapi.json, /docs
 pub mod edits; // POST /v1/edits, /v1/revert
 pub mod health; // GET /healthz, /readyz, /metrics
 pub mod history; // GET /v1/cells/{code}/history
+pub mod layers; // POST /v1/layers/{name}/features: live ingest with dispatch
 pub mod lookup; // GET and POST /v1/lookup
 pub mod ogc; // OGC API - Features under /ogc
 pub(crate) mod params; // query parameters the handlers share: crs, limit, numbers
 pub mod search; // GET /v1/search
+pub mod staff; // GET and POST /v1/staff: the people who serve the cells
+pub mod stats; // GET /v1/stats, /v1/cells/{code}/stats, /v1/layers
 pub mod tiles; // GET /v1/tiles/.., /v1/v/{version}/tiles/.., TileJSON, /v1/style.json
 pub mod units; // GET /v1/units/{code}
 pub mod versions; // GET /v1/versions, /v1/versions/{n}
@@ -36,6 +39,9 @@ pub fn router() -> Router<AppState> {
         .merge(edits::router())
         .merge(tiles::router())
         .merge(search::router())
+        .merge(stats::router())
+        .merge(layers::router())
+        .merge(staff::router())
         .merge(convert::router())
         .merge(viewer::router())
         .merge(whoami::router())

@@ -9,11 +9,13 @@
 //! never blocks.
 
 mod commit; // the write path: version 1, then each commit
+mod entities; // entity and raster layers, their points
 mod geometry; // GeoPackage binary geometry, bit-exact
 mod layers; // the feature tables QGIS sees
 mod read; // partitions, differences, histories, lineage
 mod schema; // the citygrid_ tables, recognising a store
 mod sql_error; // SQLite errors named by their store; how long writers wait
+mod staff; // the staff registry, by revision
 mod time; // fixed-width RFC 3339 times
 mod tokens; // token rows
 mod units; // unit rows
@@ -23,13 +25,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use citygrid_model::{CodeLayout, Partition, UnitCode};
+use citygrid_model::{CodeLayout, Entity, Partition, UnitCode};
 use geopackage::GeoPackage;
 use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::changes::UnitChanges;
 use crate::commit::Commit;
+use crate::dataset::{LayerInfo, NewLayer, StaffChange, StaffRoster};
 use crate::error::{Result, StoreError};
 use crate::history::{LineageEvent, UnitRecord};
 use crate::store::Store;
@@ -83,11 +86,12 @@ impl SqliteStore {
                 });
             }
         }
-        let conn = connect(path).map_err(|e| StoreError::NotAStore {
+        let mut conn = connect(path).map_err(|e| StoreError::NotAStore {
             path: path.to_path_buf(),
             reason: format!("not an SQLite database ({e})"),
         })?;
-        let layout = schema::check(&conn, path)?;
+        let (layout, schema_version) = schema::check(&conn, path)?;
+        schema::migrate(&mut conn, schema_version).at(&shown)?;
         // Write-ahead logging is a property of the file; set again in case a tool
         // turned it off.
         let mode: String = conn
@@ -306,6 +310,39 @@ impl Store for SqliteStore {
 
     fn tokens(&self) -> Result<Vec<TokenInfo>> {
         self.read(|tx| tokens::all(tx, &self.shown))
+    }
+
+    fn datasets_revision(&self) -> Result<u64> {
+        self.read(|tx| entities::revision(tx).at(&self.shown))
+    }
+
+    fn layers(&self) -> Result<Vec<LayerInfo>> {
+        self.read(|tx| entities::layers(tx, &self.shown))
+    }
+
+    fn add_layer(&self, layer: NewLayer) -> Result<LayerInfo> {
+        let encoded = entities::encode_new(&self.shown, &layer)?;
+        self.write(|tx| entities::add(tx, &self.shown, layer, &encoded))
+    }
+
+    fn append_entities(&self, layer: &str, entities: Vec<Entity>) -> Result<(LayerInfo, Vec<u64>)> {
+        self.write(|tx| entities::append(tx, &self.shown, layer, &entities))
+    }
+
+    fn entities(&self, layer: &str, after: u64) -> Result<Vec<Entity>> {
+        self.read(|tx| entities::after(tx, &self.shown, layer, after))
+    }
+
+    fn remove_layer(&self, name: &str) -> Result<LayerInfo> {
+        self.write(|tx| entities::remove(tx, &self.shown, name))
+    }
+
+    fn staff(&self, revision: Option<u64>) -> Result<StaffRoster> {
+        self.read(|tx| staff::roster(tx, &self.shown, revision))
+    }
+
+    fn commit_staff(&self, change: StaffChange) -> Result<StaffRoster> {
+        self.write(|tx| staff::commit(tx, &self.shown, change))
     }
 }
 

@@ -9,8 +9,9 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::{Result, StoreError};
 
 /// The schema this build writes and the newest it reads. A file with a newer one is
-/// refused rather than misread.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+/// refused rather than misread; an older one is brought up to it on open
+/// ([`migrate`]): 2 added the layers and the staff registry.
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// `PRAGMA application_id` of a GeoPackage: "GPKG" (1.4 requirement 2).
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
@@ -82,6 +83,54 @@ CREATE TABLE citygrid_tokens (
 );
 ";
 
+/// The tables schema version 2 added: layers, their points, the staff registry.
+/// Entity values are a JSON array in the order of the layer's fields, so SQL users
+/// can read them (`json_extract(properties, '$[2]')`) and a schema change needs no
+/// `ALTER TABLE`.
+const DATASETS: &str = "
+CREATE TABLE IF NOT EXISTS citygrid_layers (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('entity', 'raster')),
+  schema TEXT,
+  path TEXT,
+  band INTEGER,
+  count INTEGER NOT NULL DEFAULT 0,
+  source TEXT NOT NULL,
+  author TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revision INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS citygrid_entities (
+  layer TEXT NOT NULL,
+  id INTEGER NOT NULL,
+  lon REAL NOT NULL,
+  lat REAL NOT NULL,
+  properties TEXT NOT NULL,
+  PRIMARY KEY (layer, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS citygrid_staff_revisions (
+  revision INTEGER PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  author TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS citygrid_staff (
+  row INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('cell_head', 'cell_worker', 'cell_police', 'department_contact')),
+  phone TEXT NOT NULL,
+  cells TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_to INTEGER CHECK (valid_to > valid_from)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS citygrid_staff_alive ON citygrid_staff (id) WHERE valid_to IS NULL;
+CREATE INDEX IF NOT EXISTS citygrid_staff_from ON citygrid_staff (valid_from);
+";
+
 /// Registers the version table in `gpkg_contents` as `attributes` (GeoPackage 1.4
 /// clause 2.4), so QGIS and GDAL list the history as a table beside the layers.
 const VERSIONS_CONTENTS: &str = "
@@ -96,6 +145,7 @@ VALUES ('citygrid_versions', 'attributes', 'citygrid_versions',
 /// SQLite's error.
 pub(crate) fn create(conn: &Connection, layout: &CodeLayout, now: &str) -> rusqlite::Result<()> {
     conn.execute_batch(TABLES)?;
+    conn.execute_batch(DATASETS)?;
     conn.execute(VERSIONS_CONTENTS, [now])?;
     let mut meta = conn.prepare("INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2)")?;
     meta.execute(["schema_version", &SCHEMA_VERSION.to_string()])?;
@@ -105,11 +155,31 @@ pub(crate) fn create(conn: &Connection, layout: &CodeLayout, now: &str) -> rusql
     Ok(())
 }
 
-/// Checks that the file is a store this build reads, and returns its code layout.
+/// Brings a store written by an older citygrid up to [`SCHEMA_VERSION`], in one
+/// transaction: every change so far only adds tables, so older files lose nothing
+/// and an older citygrid refuses the file afterwards rather than miss the new tables.
+///
+/// # Errors
+/// SQLite's error.
+pub(crate) fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
+    if from >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(DATASETS)?;
+    tx.execute(
+        "UPDATE citygrid_meta SET value = ?1 WHERE key = 'schema_version'",
+        [SCHEMA_VERSION.to_string()],
+    )?;
+    tx.commit()
+}
+
+/// Checks that the file is a store this build reads, and returns its code layout
+/// and schema version.
 ///
 /// # Errors
 /// [`StoreError::NotAStore`] or [`StoreError::NewerSchema`] naming the file.
-pub(crate) fn check(conn: &Connection, path: &Path) -> Result<CodeLayout> {
+pub(crate) fn check(conn: &Connection, path: &Path) -> Result<(CodeLayout, i64)> {
     let not_a_store = |reason: String| StoreError::NotAStore {
         path: path.to_path_buf(),
         reason,
@@ -143,8 +213,9 @@ pub(crate) fn check(conn: &Connection, path: &Path) -> Result<CodeLayout> {
         });
     }
     let layout = meta("layout")?.unwrap_or_default();
-    parse_layout(&layout)
-        .ok_or_else(|| not_a_store(format!("citygrid_meta has an unreadable layout {layout:?}")))
+    let layout = parse_layout(&layout)
+        .ok_or_else(|| not_a_store(format!("citygrid_meta has an unreadable layout {layout:?}")))?;
+    Ok((layout, version))
 }
 
 /// The layout as text: digits/significant per level, top first (`6/4 6/6 9/9 12/12 15/15`).

@@ -1,0 +1,203 @@
+//! The layers and the staff registry a server holds, as of one datasets revision of
+//! its store: entity layers as columns, rasters decoded, the staff by cell. Loaded
+//! again when the revision moves, reusing what did not change: a layer that only
+//! grew (a live ingest, an append) reads only its new points.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use citygrid_model::{StaffMember, UnitCode};
+use citygrid_raster::Raster;
+use citygrid_stats::{EntityLayer, RasterLayer};
+use citygrid_store::{LayerInfo, LayerKind, StaffRoster, Store, StoreError};
+use rustc_hash::FxHashMap;
+use serde_json::{Value, json};
+
+/// One registered layer and what the server made of it.
+#[derive(Clone)]
+pub struct Layer {
+    /// The store's record.
+    pub info: LayerInfo,
+    /// Its data, or why it cannot be served (a raster file gone or unreadable).
+    pub data: Result<LayerData, Arc<str>>,
+}
+
+/// A layer's data.
+#[derive(Clone)]
+pub enum LayerData {
+    /// Points as columns.
+    Entity(Arc<EntityLayer>),
+    /// A decoded raster.
+    Raster(Arc<RasterLayer>),
+}
+
+/// Everything beside the partition, as of one datasets revision.
+#[derive(Default)]
+pub struct Datasets {
+    /// The store's datasets revision these are of (0: none).
+    pub revision: u64,
+    /// Layers by name.
+    pub layers: BTreeMap<String, Layer>,
+    /// The staff registry.
+    pub staff: Arc<Staff>,
+}
+
+impl Datasets {
+    /// The datasets of `store` now, taking from `previous` every layer that did
+    /// not change and only the new points of layers that grew.
+    ///
+    /// # Errors
+    /// What reading the store fails with. A raster that cannot be read is not an
+    /// error: its layer is listed with the reason, and the rest is served.
+    pub fn load(store: &dyn Store, previous: &Datasets) -> Result<Datasets, StoreError> {
+        let revision = store.datasets_revision()?;
+        let mut layers = BTreeMap::new();
+        for info in store.layers()? {
+            let kept = previous.layers.get(&info.name).filter(|old| {
+                old.info.created_at == info.created_at && old.info.kind.name() == info.kind.name()
+            });
+            let data = match (&info.kind, kept) {
+                (_, Some(old)) if old.info.revision == info.revision => old.data.clone(),
+                (
+                    LayerKind::Entity { .. },
+                    Some(Layer {
+                        data: Ok(LayerData::Entity(old)),
+                        ..
+                    }),
+                ) => {
+                    let mut grown = EntityLayer::clone(old);
+                    grown.push(&store.entities(&info.name, old.len() as u64)?);
+                    Ok(LayerData::Entity(Arc::new(grown)))
+                }
+                (LayerKind::Entity { schema, .. }, _) => {
+                    let entities = store.entities(&info.name, 0)?;
+                    Ok(LayerData::Entity(Arc::new(EntityLayer::new(
+                        &info.name,
+                        schema.clone(),
+                        &entities,
+                    ))))
+                }
+                (LayerKind::Raster { path, band }, _) => match Raster::read_band(path, *band, None)
+                {
+                    Ok(raster) => Ok(LayerData::Raster(Arc::new(RasterLayer::new(
+                        &info.name, raster,
+                    )))),
+                    Err(e) => {
+                        tracing::error!(layer = info.name, error = %e, "a raster layer cannot be read; it is not served");
+                        Err(Arc::from(e.to_string()))
+                    }
+                },
+            };
+            layers.insert(info.name.clone(), Layer { info, data });
+        }
+        let roster = store.staff(None)?;
+        let staff = if roster.revision == previous.staff.roster.revision {
+            Arc::clone(&previous.staff)
+        } else {
+            Arc::new(Staff::new(roster))
+        };
+        Ok(Datasets {
+            revision,
+            layers,
+            staff,
+        })
+    }
+
+    /// The layers as `GET /v1/layers` lists them.
+    #[must_use]
+    pub fn listing(&self) -> Value {
+        Value::Array(self.layers.values().map(Layer::json).collect())
+    }
+}
+
+impl Layer {
+    /// The layer's description: name, kind, fields and roles or raster grid.
+    #[must_use]
+    pub fn json(&self) -> Value {
+        let mut out = json!({
+            "name": self.info.name,
+            "kind": self.info.kind.name(),
+            "source": self.info.source,
+            "author": self.info.author,
+            "created_at": self.info.created_at.to_string(),
+            "revision": self.info.revision,
+        });
+        match &self.info.kind {
+            LayerKind::Entity { schema, count } => {
+                out["count"] = json!(count);
+                out["fields"] = schema
+                    .fields
+                    .iter()
+                    .map(|f| json!({"name": f.name, "type": f.kind.as_str()}))
+                    .collect();
+                out["category"] = json!(schema.category);
+                out["weight"] = json!(schema.weight);
+                out["times"] = json!(schema.times);
+            }
+            LayerKind::Raster { band, .. } => {
+                out["band"] = json!(band);
+                if let Ok(LayerData::Raster(r)) = &self.data {
+                    let raster = r.raster();
+                    out["width"] = json!(raster.width());
+                    out["height"] = json!(raster.height());
+                    out["crs"] = json!(raster.crs().name());
+                    out["nodata"] = json!(raster.nodata());
+                }
+            }
+        }
+        if let Err(reason) = &self.data {
+            out["error"] = json!(reason.as_ref());
+        }
+        out
+    }
+}
+
+/// The staff registry with each cell's people at hand.
+#[derive(Default)]
+pub struct Staff {
+    /// The registry.
+    pub roster: StaffRoster,
+    by_cell: FxHashMap<UnitCode, Vec<usize>>,
+}
+
+impl Staff {
+    /// Indexes a roster by cell.
+    #[must_use]
+    pub fn new(roster: StaffRoster) -> Self {
+        let mut by_cell: FxHashMap<UnitCode, Vec<usize>> = FxHashMap::default();
+        for (i, m) in roster.members.iter().enumerate() {
+            for c in &m.cells {
+                by_cell.entry(c.clone()).or_default().push(i);
+            }
+        }
+        for people in by_cell.values_mut() {
+            people.sort_by_key(|&i| (roster.members[i].role, roster.members[i].id.clone()));
+        }
+        Staff { roster, by_cell }
+    }
+
+    /// The people serving a cell, in dispatch order (cell head first).
+    pub fn of_cell<'a>(&'a self, code: &UnitCode) -> impl Iterator<Item = &'a StaffMember> + 'a {
+        self.by_cell
+            .get(code)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.roster.members[i])
+    }
+
+    /// A cell's people as JSON: `[{"id", "name", "role", "phone"}]`.
+    #[must_use]
+    pub fn cell_json(&self, code: &UnitCode) -> Value {
+        self.of_cell(code).map(|m| member_json(m, false)).collect()
+    }
+}
+
+/// A person as JSON; with `cells` when asked (the registry's listing).
+#[must_use]
+pub fn member_json(m: &StaffMember, cells: bool) -> Value {
+    let mut out = json!({"id": m.id, "name": m.name, "role": m.role.as_str(), "phone": m.phone});
+    if cells {
+        out["cells"] = m.cells.iter().map(UnitCode::as_str).collect();
+    }
+    out
+}
