@@ -5,7 +5,9 @@
 //! grid cells that is a clean coverage by construction; [`damage`] then breaks one
 //! rule in one place and says where, so a checker can be tested against it.
 //! [`SynthPopulation`] makes a GENERATED people-per-pixel raster over real district
-//! polygons (the demo city's weight layer: not real data).
+//! polygons (the demo city's weight layer: not real data), and [`DemoLayers`] GENERATED
+//! entity layers and a staff registry over it (houses, residents, legal persons,
+//! facilities, events, staff: CSV files for the demo, not real data).
 //!
 //! # Examples
 //! ```
@@ -17,21 +19,28 @@
 //! ```
 
 mod city; // the SynthCity builder: lattice + hierarchy + codes -> units
+mod clock; // local times in UTC+08:00 from day counts, written as RFC 3339
+mod csv; // the demo layers' CSV writer: quoting, 6-decimal points from integers
 mod damage; // one deliberate defect applied to a clean partition, and where it is
 mod edits; // where edits can be drawn: shared boundary segments, squares over them
 mod hierarchy; // guillotine cuts into districts, townships, villages; cell merges
 mod lattice; // the jittered centre-dense lattice, wiggly edges and block rings
+mod layers; // generated demo entity layers and staff registry, written as CSV
+mod names; // generated Chinese names: people, facility places, numerals
 mod noise; // seeded value noise from integer hashing, the same on every machine
+mod places; // where points go: pixels by population, points inside the city
 mod population; // a generated people-per-pixel raster over district polygons
 mod ring; // planar helpers: metric frame, bounding boxes, simple-ring test
 mod rng; // SplitMix64, the crate's own deterministic generator
 mod scanline; // which pixel centres a polygon holds, row by row
+mod staff; // who serves which cells: heads, workers, police, department contacts
 #[cfg(test)]
 mod testing; // an independent clean-coverage check with geo, for the tests
 
 pub use city::{CITY_CODE, CityStats, MAX_CELLS, MAX_MERGES, SynthCity};
 pub use damage::{Damage, DamageError, DamageKind, damage};
 pub use edits::{SharedSegment, shared_segments, square, village_neighbours};
+pub use layers::{DemoCell, DemoFile, DemoLayers, DemoLayersError};
 pub use population::{
     Centre, DEFAULT_PIXEL_DEG, DistrictPopulation, DistrictProfile, GUIYANG, Population,
     PopulationError, SynthPopulation,

@@ -598,7 +598,7 @@ fn lake_factor(seed: u64, x: f64, y: f64) -> f64 {
 }
 
 /// Area of a `step`-degree pixel centred at latitude `lat`, km².
-fn pixel_area_km2(lat: f64, step: f64) -> f64 {
+pub(crate) fn pixel_area_km2(lat: f64, step: f64) -> f64 {
     (step * KM_PER_DEG_LON_EQUATOR * cos_deg(lat)) * (step * KM_PER_DEG_LAT)
 }
 
