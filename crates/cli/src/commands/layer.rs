@@ -10,9 +10,10 @@ use clap::{Args, Subcommand};
 use citygrid_crs::Crs;
 use citygrid_index::CellIndex;
 use citygrid_io::{EntityOptions, read_entities};
-use citygrid_model::FieldType;
+use citygrid_model::{FieldType, Level};
 use citygrid_raster::Raster;
-use citygrid_store::{LayerInfo, LayerKind, NewLayer, NewLayerKind, Store};
+use citygrid_store::{LayerInfo, LayerKind, NewLayer, NewLayerKind, StaffChange, Store};
+use citygrid_synth::{DemoCell, DemoLayers};
 
 use crate::commands::edits::{spinner, user};
 
@@ -39,6 +40,8 @@ use crate::commands::edits::{spinner, user};
 ///
 ///   citygrid layer import --store guiyang.gpkg --name population population.tif
 ///
+///   citygrid layer demo --store guiyang.gpkg
+///
 ///   citygrid layer list --store guiyang.gpkg
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
@@ -58,6 +61,10 @@ pub enum LayerCommand {
         #[arg(long)]
         store: String,
     },
+    /// Generate the demo city's GENERATED layers (houses, people, legal persons,
+    /// facilities, a year of events, staff; not real data) from a store's head and
+    /// the population raster, and import them with the raster itself.
+    Demo(DemoArgs),
     /// Remove a layer and its points.
     Remove {
         /// The store (a .gpkg file).
@@ -67,6 +74,26 @@ pub enum LayerCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+/// `citygrid layer demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The store (a .gpkg file).
+    #[arg(long)]
+    pub store: String,
+    /// The population raster the points follow (and a layer of its own).
+    #[arg(long, default_value = crate::commands::BUNDLED_POPULATION)]
+    pub population: PathBuf,
+    /// Where the CSV files are written.
+    #[arg(long, default_value = "target/citygrid/layers")]
+    pub dir: PathBuf,
+    /// The generator's seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Replace layers of the same names.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// `citygrid layer import`.
@@ -125,6 +152,7 @@ pub struct ImportArgs {
 pub fn run(args: &LayerArgs) -> Result<()> {
     match &args.what {
         LayerCommand::Import(a) => import(a),
+        LayerCommand::Demo(a) => demo(a),
         LayerCommand::List { store } => {
             let layers = citygrid_store::open(store)?.layers()?;
             let mut text = String::new();
@@ -207,6 +235,101 @@ fn import(a: &ImportArgs) -> Result<()> {
         replace: a.replace,
     })?;
     bar.finish_and_clear();
+    crate::commands::print(&format!("imported {}\n", describe(&info)))
+}
+
+/// The demo layers: file, category, weight, time fields.
+const DEMO: [(&str, &str, Option<&str>, &[&str]); 5] = [
+    ("houses", "kind", Some("persons"), &[]),
+    ("people", "age_group", Some("weight"), &[]),
+    ("legal_persons", "kind", None, &["registered"]),
+    ("facilities", "kind", None, &[]),
+    ("events", "category", None, &["received", "handled"]),
+];
+
+/// Generates the demo layers for the store's head and imports them, the
+/// population raster and the staff.
+pub fn demo(a: &DemoArgs) -> Result<()> {
+    let store = citygrid_store::open(&a.store)?;
+    let started = Instant::now();
+    let bar = spinner("generating the demo layers (GENERATED data, not real)".into());
+    let partition = store.load(store.head()?)?;
+    let population = Raster::read(&a.population)?;
+    let cells: Vec<DemoCell> = partition
+        .level_ids(Level::Cell)
+        .filter_map(|id| {
+            let u = partition.unit(id);
+            let village = partition.parent_of(id)?;
+            let township = partition.parent_of(village)?;
+            Some(DemoCell {
+                code: u.code.as_str(),
+                village: partition.unit(village).code.as_str(),
+                township: partition.unit(township).code.as_str(),
+                shape: &u.geometry,
+            })
+        })
+        .collect();
+    let files = DemoLayers { seed: a.seed }.write(&cells, &population, &a.dir)?;
+    bar.finish_and_clear();
+    eprintln!(
+        "citygrid: generated {} files in {} ({:.1} s)",
+        files.len(),
+        a.dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    let author = "citygrid demo".to_string();
+    for file in &files {
+        if file.name == "staff" {
+            let people = citygrid_io::read_staff(&file.path)?;
+            let roster = store.commit_staff(StaffChange {
+                author: author.clone(),
+                message: "GENERATED demo staff (not real people)".into(),
+                upsert: people,
+                remove: Vec::new(),
+                replace_all: true,
+            })?;
+            crate::commands::print(&format!(
+                "staff revision {}: {} people (GENERATED)\n",
+                roster.revision,
+                roster.members.len()
+            ))?;
+            continue;
+        }
+        let Some((_, category, weight, times)) = DEMO.iter().find(|d| d.0 == file.name) else {
+            bail!(
+                "the demo made a file {} this command does not know",
+                file.name
+            );
+        };
+        let options = EntityOptions {
+            category: Some((*category).to_string()),
+            weight: weight.map(str::to_string),
+            times: times.iter().map(|t| (*t).to_string()).collect(),
+            ..EntityOptions::default()
+        };
+        let read = read_entities(&file.path, &options)?;
+        let info = store.add_layer(NewLayer {
+            name: file.name.clone(),
+            kind: NewLayerKind::Entity {
+                schema: read.schema,
+                entities: read.entities,
+            },
+            source: format!("{}.csv (GENERATED)", file.name),
+            author: author.clone(),
+            replace: a.replace,
+        })?;
+        crate::commands::print(&format!("imported {}\n", describe(&info)))?;
+    }
+    let info = store.add_layer(NewLayer {
+        name: "population".into(),
+        kind: NewLayerKind::Raster {
+            path: a.population.clone(),
+            band: 1,
+        },
+        source: "population.tif (GENERATED)".into(),
+        author,
+        replace: a.replace,
+    })?;
     crate::commands::print(&format!("imported {}\n", describe(&info)))
 }
 

@@ -23,6 +23,10 @@ pub mod weights; // weight layers for citygrid build
 /// commands read when no partition is given.
 pub const BUNDLED_PARTITION: &str = "data/guiyang/partition.geojson.gz";
 
+/// The bundled demo city's GENERATED population raster, relative to the repository
+/// root: what the demo layers follow.
+pub const BUNDLED_POPULATION: &str = "data/guiyang/population.tif";
+
 /// Writes a command's report to standard output. An error (a closed pipe, as in
 /// `citygrid check ... | head`) is returned, not a panic as from `println!`.
 pub fn print(text: &str) -> anyhow::Result<()> {

@@ -129,6 +129,7 @@ fn demo_store() -> Result<PathBuf> {
         .map(|dir| dir.join("citygrid").join("guiyang.gpkg"))
         .with_context(|| format!("{} has no folder above its own", exe.display()))?;
     if path.exists() {
+        demo_layers(&path);
         return Ok(path);
     }
     if let Some(dir) = path.parent() {
@@ -141,10 +142,49 @@ fn demo_store() -> Result<PathBuf> {
     let made = crate::commands::store::init_bundled(&path);
     // Another first run may have made it meanwhile: then serve that one.
     match made {
-        Ok(code) if code == ExitCode::SUCCESS => Ok(path),
+        Ok(code) if code == ExitCode::SUCCESS => {
+            demo_layers(&path);
+            Ok(path)
+        }
         _ if path.exists() => Ok(path),
         Ok(_) => bail!("the bundled Guiyang did not pass the check; see above"),
         Err(e) => Err(e),
+    }
+}
+
+/// Gives a demo store without layers the GENERATED demo layers and staff
+/// (`citygrid layer demo`), written beside it. Stores made before layers existed
+/// get them on their next start. Serving goes on without them if they cannot be
+/// made (no population raster here): the reason is printed.
+fn demo_layers(store: &Path) {
+    let Some(location) = store.to_str() else {
+        return;
+    };
+    let empty = citygrid_store::open(location)
+        .and_then(|s| Ok(s.layers()?.is_empty() && s.staff(None)?.revision == 0));
+    if !matches!(empty, Ok(true)) {
+        return;
+    }
+    let population = PathBuf::from(crate::commands::BUNDLED_POPULATION);
+    if !population.exists() {
+        eprintln!(
+            "citygrid: no {} here, so the demo store gets no layers (run from the repository)",
+            population.display()
+        );
+        return;
+    }
+    eprintln!(
+        "citygrid: adding the GENERATED demo layers and staff to {location} (first run only)"
+    );
+    let args = crate::commands::layer::DemoArgs {
+        store: location.to_string(),
+        population,
+        dir: store.with_file_name("layers"),
+        seed: 1,
+        replace: false,
+    };
+    if let Err(e) = crate::commands::layer::demo(&args) {
+        eprintln!("citygrid: the demo layers could not be made: {e:#}");
     }
 }
 
