@@ -3,15 +3,7 @@
 //! every bad request gets a 4xx that names the problem and where, with the store's
 //! head unchanged.
 //!
-//! The city: two villages of two square cells each, 0.01° on a side, in one township
-//! of district 520102, and district 520103 of one cell to the east, for scoping.
-//!
-//! ```text
-//!  26.51 +------+------+------+------+------+
-//!        |  A1  |  A2  |  B1  |  B2  |  C1  |   villages A: 520102001001, B: ...002;
-//!  26.50 +------+------+------+------+------+   C1 in district 520103
-//!     106.70 106.71 106.72 106.73 106.74 106.75
-//! ```
+//! The city: `support::city`, five square cells in a row.
 
 mod support;
 
@@ -21,58 +13,9 @@ use std::sync::Arc;
 use geo_types::{LineString, MultiPolygon, Polygon};
 use serde_json::{Value, json};
 
-use citygrid_model::{CodeLayout, Level, Partition, Unit, UnitCode};
 use citygrid_server::{AppState, Config, Versions, router, watch};
 use citygrid_store::{Role, Store};
-use support::{Reply, request};
-
-const X0: f64 = 106.70;
-const Y0: f64 = 26.50;
-const D: f64 = 0.01;
-const A1: &str = "520102001001001";
-const A2: &str = "520102001001002";
-const B1: &str = "520102001002001";
-
-/// The rectangle over columns `i0..i1`, with a vertex at every column line between
-/// (so that neighbours share vertices exactly).
-fn rect(i0: u32, i1: u32) -> MultiPolygon<f64> {
-    let x = |i: u32| X0 + f64::from(i) * D;
-    let mut ring: Vec<(f64, f64)> = (i0..=i1).map(|i| (x(i), Y0)).collect();
-    ring.extend((i0..=i1).rev().map(|i| (x(i), Y0 + D)));
-    ring.push((x(i0), Y0));
-    MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
-}
-
-fn code(c: &str) -> UnitCode {
-    c.parse().unwrap()
-}
-
-fn city() -> Partition {
-    let mut units = vec![
-        Unit::new(code("520100"), Level::City, rect(0, 5)),
-        Unit::new(code("520103"), Level::District, rect(4, 5)).with_parent(code("520100")),
-        Unit::new(code("520103001"), Level::Township, rect(4, 5)).with_parent(code("520103")),
-        Unit::new(code("520103001001"), Level::Village, rect(4, 5)).with_parent(code("520103001")),
-        Unit::new(code("520102"), Level::District, rect(0, 4)).with_parent(code("520100")),
-        Unit::new(code("520102001"), Level::Township, rect(0, 4)).with_parent(code("520102")),
-        Unit::new(code("520102001001"), Level::Village, rect(0, 2))
-            .with_parent(code("520102001"))
-            .with_name("A"),
-        Unit::new(code("520102001002"), Level::Village, rect(2, 4))
-            .with_parent(code("520102001"))
-            .with_name("B"),
-    ];
-    for (c, v, i) in [
-        (A1, "520102001001", 0),
-        (A2, "520102001001", 1),
-        (B1, "520102001002", 2),
-        ("520102001002002", "520102001002", 3),
-        ("520103001001001", "520103001001", 4),
-    ] {
-        units.push(Unit::new(code(c), Level::Cell, rect(i, i + 1)).with_parent(code(v)));
-    }
-    Partition::new(units, CodeLayout::default()).unwrap()
-}
+use support::{A1, A2, B1, D, Reply, X0, Y0, city, code, rect, request};
 
 struct Live {
     addr: SocketAddr,

@@ -340,6 +340,12 @@ fn the_openapi_document_lists_exactly_the_routes() {
         "/v1/colours",
         "/v1/viewer-config.json",
         "/v1/whoami",
+        "/v1/stats",
+        "/v1/cells/{code}/stats",
+        "/v1/layers",
+        "/v1/layers/{name}",
+        "/v1/layers/{name}/features",
+        "/v1/staff",
     ];
     served.sort_unstable();
     assert_eq!(documented, served);

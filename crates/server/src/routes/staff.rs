@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use citygrid_model::{StaffMember, StaffRole, UnitCode};
+use citygrid_model::{Level, StaffMember, StaffRole, UnitCode};
 use citygrid_store::{Role, StaffChange, StoreError};
 
 use crate::as_of::Head;
@@ -107,6 +107,19 @@ pub async fn change(
             .ok_or_else(|| ApiError::BadRequest("remove: must be an array of ids".into()))?,
     };
     let head = state.versions.head();
+    let partition = &head.city.partition;
+    for (i, m) in upsert.iter().enumerate() {
+        if let Some(c) = m
+            .cells
+            .iter()
+            .find(|c| partition.get(c).is_none_or(|u| u.level != Level::Cell))
+        {
+            return Err(ApiError::BadRequest(format!(
+                "upsert[{i}]: {c} is not a cell of version {}",
+                head.version()
+            )));
+        }
+    }
     if caller.district.is_some() {
         let current = &head.stats.datasets.staff.roster.members;
         let touched = upsert.iter().flat_map(|m| m.cells.iter()).chain(
