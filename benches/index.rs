@@ -22,7 +22,7 @@ use citygrid_io::ReadOptions;
 use citygrid_model::{CodeLayout, Level, Partition, Unit, UnitId};
 use citygrid_synth::SplitMix64;
 
-use citygrid_benches::{CELLS, data_dir, median, run_peer};
+use citygrid_benches::{CELLS, data_dir, geos_contains, median};
 const POINTS: usize = 1_000_000;
 
 /// The generated city's cells, written as GeoJSON and read back: the coordinates
@@ -60,41 +60,6 @@ fn points(partition: &Partition) -> Vec<(f64, f64)> {
     (0..POINTS)
         .map(|_| (rng.range(x0, x1), rng.range(y0, y1)))
         .collect()
-}
-
-/// What GEOS answered: per point, the feature (in file order) whose interior holds
-/// it, -1 for none, -2 for several; and its timings.
-struct Geos {
-    answers: Vec<i32>,
-    report: serde_json::Value,
-}
-
-/// Runs GEOS through shapely on the same cells and points; `None` when Python or
-/// shapely is missing (the comparison is then skipped, loudly).
-fn geos(cells: &Path, points: &[(f64, f64)]) -> Option<Geos> {
-    let dir = data_dir();
-    let points_path = dir.join("index-points.bin");
-    let answers_path = dir.join("index-geos-answers.bin");
-    let bytes: Vec<u8> = points
-        .iter()
-        .flat_map(|&(x, y)| x.to_le_bytes().into_iter().chain(y.to_le_bytes()))
-        .collect();
-    std::fs::write(&points_path, bytes).ok()?;
-    let report = run_peer(
-        "contains.py",
-        [
-            cells.as_os_str(),
-            points_path.as_os_str(),
-            "--out".as_ref(),
-            answers_path.as_os_str(),
-        ],
-    )?;
-    let answers = std::fs::read(&answers_path)
-        .ok()?
-        .chunks_exact(4)
-        .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    Some(Geos { answers, report })
 }
 
 fn bench(c: &mut Criterion) {
@@ -158,7 +123,7 @@ fn bench(c: &mut Criterion) {
         singles.as_secs_f64() * 1e3,
         points.len() as f64 / singles.as_secs_f64() / 1e6
     );
-    match geos(&cells_path, &points) {
+    match geos_contains(&cells_path, &points, "index") {
         Some(g) => {
             let ids: Vec<Option<UnitId>> = in_file_order
                 .iter()

@@ -100,6 +100,45 @@ where
     run_python(&format!("geos/{script}"), args)
 }
 
+/// What GEOS answered for points against cells: per point, the feature (in file
+/// order) whose interior holds it, -1 for none, -2 for several; and its timings.
+pub struct Geos {
+    /// One answer per point.
+    pub answers: Vec<i32>,
+    /// `benches/geos/contains.py`'s report: versions, method, build_s, lookup_s.
+    pub report: serde_json::Value,
+}
+
+/// Runs GEOS through shapely (`benches/geos/contains.py`) on the cells of the
+/// GeoJSON file `cells` and `points`, its files named after `label` in
+/// [`data_dir`]; `None` when Python or shapely is missing (the comparison is then
+/// skipped, loudly).
+pub fn geos_contains(cells: &std::path::Path, points: &[(f64, f64)], label: &str) -> Option<Geos> {
+    let dir = data_dir();
+    let points_path = dir.join(format!("{label}-points.bin"));
+    let answers_path = dir.join(format!("{label}-geos-answers.bin"));
+    let bytes: Vec<u8> = points
+        .iter()
+        .flat_map(|&(x, y)| x.to_le_bytes().into_iter().chain(y.to_le_bytes()))
+        .collect();
+    std::fs::write(&points_path, bytes).ok()?;
+    let report = run_peer(
+        "contains.py",
+        [
+            cells.as_os_str(),
+            points_path.as_os_str(),
+            "--out".as_ref(),
+            answers_path.as_os_str(),
+        ],
+    )?;
+    let answers = std::fs::read(&answers_path)
+        .ok()?
+        .chunks_exact(4)
+        .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Some(Geos { answers, report })
+}
+
 /// Runs `benches/PATH` with `python3` and parses the JSON it prints; `None`, said
 /// on stderr, when it cannot run or fails.
 pub fn run_python<I, S>(path: &str, args: I) -> Option<serde_json::Value>

@@ -1,9 +1,14 @@
-"""Shared helpers: where the binaries are, and how to run them."""
+"""Shared helpers: where the binaries are, how to run them, and a server on a free port."""
 
+import contextlib
 import json
 import os
 import pathlib
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -45,3 +50,44 @@ def citygrid(*args):
     done = subprocess.run([binary("citygrid"), *map(str, args)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(*args):
+    """Runs `citygrid serve ARGS` on a free port until the block ends; yields its base URL.
+
+    Waits for /readyz rather than /ogc so that a server without /ogc fails each test
+    with the answer it gave, not the fixture with a timeout.
+    """
+    port = free_port()
+    server = subprocess.Popen([binary("citygrid"), "serve", *map(str, args), "--bind", f"127.0.0.1:{port}"])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while http(f"{base}/readyz")[0] != 200:
+            assert server.poll() is None, f"citygrid serve exited with status {server.returncode}"
+            assert time.monotonic() < deadline, "citygrid serve was not ready within 30 s"
+            time.sleep(0.05)
+        yield base
+        assert server.poll() is None, "the server died during the test"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def http(address, headers=None, method="GET", body=None):
+    """(status, headers, body) of one request: 3xx, 4xx and 5xx are answers to inspect, not exceptions."""
+    request = urllib.request.Request(address, headers=headers or {}, method=method, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as answer:
+        return answer.code, answer.headers, answer.read()
+    except OSError:  # not listening yet
+        return None, {}, b""

@@ -9,19 +9,12 @@ the document cannot express (positive_data_acceptance is skipped).
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
-from conftest import binary, synth_city
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import binary, free_port, synth_city
 
 
 def test_the_server_keeps_its_openapi_promises(tmp_path):

@@ -10,18 +10,13 @@ HTTP and schemathesis. Together these exercise exactly the conformance classes t
 server declares: core, geojson, html, oas30 (Part 1) and crs (Part 2).
 """
 
-import contextlib
 import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 from datetime import datetime, timezone
 
@@ -31,7 +26,7 @@ import pyproj
 import pytest
 import shapely
 
-from conftest import binary, citygrid, synth_city
+from conftest import binary, citygrid, free_port, http, serving, synth_city
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
@@ -86,50 +81,6 @@ def ogc(city):
     """The /ogc root of `citygrid serve --partition` on the city."""
     with serving("--partition", city) as base:
         yield base + "/ogc"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(*args):
-    """Runs `citygrid serve ARGS` on a free port until the block ends; yields its base URL.
-
-    Waits for /readyz rather than /ogc so that a server without /ogc fails each test
-    with the answer it gave, not the fixture with a timeout.
-    """
-    port = free_port()
-    server = subprocess.Popen([binary("citygrid"), "serve", *map(str, args), "--bind", f"127.0.0.1:{port}"])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while http(f"{base}/readyz")[0] != 200:
-            assert server.poll() is None, f"citygrid serve exited with status {server.returncode}"
-            assert time.monotonic() < deadline, "citygrid serve was not ready within 30 s"
-            time.sleep(0.05)
-        yield base
-        assert server.poll() is None, "the server died during the test"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-# ---------------------------------------------------------------- HTTP
-
-
-def http(address, headers=None, method="GET", body=None):
-    """(status, headers, body) of one request: 3xx, 4xx and 5xx are answers to inspect, not exceptions."""
-    request = urllib.request.Request(address, headers=headers or {}, method=method, data=body)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.status, answer.headers, answer.read()
-    except urllib.error.HTTPError as answer:
-        return answer.code, answer.headers, answer.read()
-    except OSError:  # not listening yet
-        return None, {}, b""
 
 
 def url(base, path="", **params):

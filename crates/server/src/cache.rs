@@ -1,4 +1,4 @@
-//! A cache of rendered tiles bounded by memory: CLOCK eviction (an entry read
+//! A cache of rendered tiles and answers bounded by memory: CLOCK eviction (an entry read
 //! since the hand last passed survives one more round), one lock, no allocation
 //! on a hit.
 
@@ -12,6 +12,13 @@ use rustc_hash::FxHashMap;
 pub trait Weigh {
     /// Bytes held, roughly.
     fn weight(&self) -> usize;
+}
+
+/// Rendered answers (statistics tables) weigh their bytes.
+impl Weigh for Vec<u8> {
+    fn weight(&self) -> usize {
+        self.len()
+    }
 }
 
 struct Slot<V> {
@@ -149,12 +156,6 @@ impl<K: Hash + Eq + Clone, V: Weigh> Cache<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    impl Weigh for Vec<u8> {
-        fn weight(&self) -> usize {
-            self.len()
-        }
-    }
 
     #[test]
     fn stays_under_its_bound_and_keeps_what_is_read() {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use citygrid_stats::{Assignment, RasterCells, Rows, StatsQuery, StatsTable, entity_rows};
 
+use crate::cache::Cache;
 use crate::city::City;
 use crate::datasets::{Datasets, LayerData};
 use crate::error::ApiError;
@@ -20,12 +21,18 @@ enum Derived {
     Unavailable(Arc<str>),
 }
 
+/// Bytes of rendered tables kept per version (a table of every cell is about 1 MB).
+const RENDERED_BYTES: usize = 64 << 20;
+
 /// The statistics of one partition version over one datasets revision.
 pub struct CityStats {
     /// The layers and staff.
     pub datasets: Arc<Datasets>,
     version: u64,
     layers: BTreeMap<String, Derived>,
+    /// Tables as sent, by query: the same question of the same version and layers
+    /// has the same answer, so it is computed and serialised once.
+    pub rendered: Cache<String, Vec<u8>>,
 }
 
 impl CityStats {
@@ -36,6 +43,7 @@ impl CityStats {
             datasets: Arc::new(Datasets::default()),
             version,
             layers: BTreeMap::new(),
+            rendered: Cache::new(RENDERED_BYTES),
         }
     }
 
@@ -90,6 +98,7 @@ impl CityStats {
             datasets,
             version: city.version(),
             layers,
+            rendered: Cache::new(RENDERED_BYTES),
         }
     }
 
@@ -131,6 +140,7 @@ impl CityStats {
             datasets: Arc::clone(&self.datasets),
             version: new.version(),
             layers,
+            rendered: Cache::new(RENDERED_BYTES),
         }
     }
 

@@ -102,8 +102,14 @@ pub fn entity_rows(
     let mut counts = vec![0u64; n];
     let mut sums = vec![0.0f64; n * numbers.len()];
     let mut done = vec![0u64; n * later.len()];
-    // (row, group) -> count; groups interned in the order met
-    let mut group_counts: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+    // row x group -> count, groups numbered as the text dictionary numbers them (an
+    // integer field's values in the order met), the last column for "no value":
+    // grown as integer groups are met
+    let mut width = match grouping {
+        Grouping::Text(_, dict) => dict.len() + 1,
+        _ => 1,
+    };
+    let mut group_counts = vec![0u64; n * width];
     let mut integer_groups: FxHashMap<i64, u32> = FxHashMap::default();
     let mut integer_names: Vec<String> = Vec::new();
 
@@ -145,9 +151,14 @@ pub fn entity_rows(
             }
         };
         if !matches!(grouping, Grouping::None) {
-            *group_counts
-                .entry((row as u32, group.unwrap_or(NO_TEXT)))
-                .or_insert(0) += 1;
+            if let Some(g) = group
+                && g as usize >= width - 1
+            {
+                // a new integer value: one more column before "no value"
+                group_counts = widen(&group_counts, n, width);
+                width += 1;
+            }
+            group_counts[row * width + group.map_or(width - 1, |g| g as usize)] += 1;
         }
     }
 
@@ -161,10 +172,19 @@ pub fn entity_rows(
             Grouping::None => String::new(),
         }
     };
-    let mut groups: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); n];
-    for ((row, g), c) in group_counts {
-        groups[row as usize].insert(group_name(g), c);
-    }
+    let names: Vec<String> = (0..width)
+        .map(|g| group_name(if g == width - 1 { NO_TEXT } else { g as u32 }))
+        .collect();
+    let groups: Vec<BTreeMap<String, u64>> = (0..n)
+        .map(|row| {
+            names
+                .iter()
+                .zip(&group_counts[row * width..(row + 1) * width])
+                .filter(|&(_, &c)| c > 0 && !matches!(grouping, Grouping::None))
+                .map(|(name, &c)| (name.clone(), c))
+                .collect()
+        })
+        .collect();
     Ok(rows
         .units
         .iter()
@@ -202,4 +222,15 @@ pub fn entity_rows(
             }
         })
         .collect())
+}
+
+/// `counts` of `rows` rows of `width` columns with one more column before the last.
+fn widen(counts: &[u64], rows: usize, width: usize) -> Vec<u64> {
+    let mut out = Vec::with_capacity(rows * (width + 1));
+    for row in counts.chunks_exact(width).take(rows) {
+        out.extend_from_slice(&row[..width - 1]);
+        out.push(0);
+        out.push(row[width - 1]);
+    }
+    out
 }

@@ -6,8 +6,10 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -54,14 +56,44 @@ pub async fn table(
         ))
     })?;
     let asked = stats_query(&query, Level::Cell)?;
-    let etag = etag(&query, stats.version(), stats.datasets.revision);
+    let csv = query.get("format").is_some_and(|f| f == "csv")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv"));
+    // one question, one representation: the key of the rendered answer and its ETag
+    let key = format!("{}{}", if csv { "csv" } else { "json" }, question(&query));
+    let etag = etag(&key, stats.version(), stats.datasets.revision);
     if matches_etag(&headers, &etag) {
         return Ok(not_modified(&etag));
     }
-    let mut table = stats.table(layer, &city, &asked)?;
-    table.from = asked.from.map(rfc3339);
-    table.to = asked.to.map(rfc3339);
-    respond(&table, &query, &headers, &etag)
+    let body = match stats.rendered.get(&key) {
+        Some(body) => body,
+        None => {
+            let mut table = stats.table(layer, &city, &asked)?;
+            table.from = asked.from.map(rfc3339);
+            table.to = asked.to.map(rfc3339);
+            let body = Arc::new(render(&table, csv)?);
+            stats.rendered.insert(key, Arc::clone(&body));
+            body
+        }
+    };
+    let mut response = if csv {
+        let name = format!("{layer}-{}-v{}.csv", asked.level.as_str(), stats.version());
+        let mut r = (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            shared(body),
+        )
+            .into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+        r
+    } else {
+        ([(header::CONTENT_TYPE, "application/json")], shared(body)).into_response()
+    };
+    set_etag(&mut response, &etag);
+    Ok(response)
 }
 
 /// `GET /v1/cells/{code}/stats[?from=T&to=T][&version=N|&at=T]`: a unit's row in every
@@ -217,46 +249,46 @@ fn row_json(table: &StatsTable, code: &str) -> Value {
     row
 }
 
-/// A table as JSON or CSV, with its ETag.
-fn respond(
-    table: &StatsTable,
-    query: &HashMap<String, String>,
-    headers: &HeaderMap,
-    etag: &str,
-) -> Result<Response, ApiError> {
-    let csv = query.get("format").is_some_and(|f| f == "csv")
-        || headers
-            .get(header::ACCEPT)
-            .and_then(|a| a.to_str().ok())
-            .is_some_and(|a| a.contains("text/csv"));
-    let mut response = if csv {
-        let body = table
-            .to_csv()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let name = format!("{}-{}-v{}.csv", table.layer, table.level, table.version);
-        let mut r = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+/// A rendered answer sent without copying it (a table of every cell is a megabyte).
+fn shared(body: Arc<Vec<u8>>) -> Bytes {
+    struct Shared(Arc<Vec<u8>>);
+    impl AsRef<[u8]> for Shared {
+        fn as_ref(&self) -> &[u8] {
+            &self.0
         }
-        r
+    }
+    Bytes::from_owner(Shared(body))
+}
+
+/// A table as JSON or CSV.
+fn render(table: &StatsTable, csv: bool) -> Result<Vec<u8>, ApiError> {
+    if csv {
+        table
+            .to_csv()
+            .map_err(|e| ApiError::Internal(e.to_string()))
     } else {
-        json_response(
-            table
-                .to_json()
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-        )
-    };
-    set_etag(&mut response, etag);
-    Ok(response)
+        table
+            .to_json()
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    }
 }
 
 /// Same version, same layers, same question: same answer.
-fn etag(query: &HashMap<String, String>, version: u64, revision: u64) -> String {
-    let mut pairs: Vec<(&String, &String)> = query.iter().collect();
-    pairs.sort();
+fn etag(key: &str, version: u64, revision: u64) -> String {
     let mut h = rustc_hash::FxHasher::default();
-    pairs.hash(&mut h);
+    key.hash(&mut h);
     format!("\"stats-{version}-{revision}-{:016x}\"", h.finish())
+}
+
+/// The question a query asks, whatever the order of its parameters (the version
+/// it is of is said apart: `version` and `at` name it).
+fn question(query: &HashMap<String, String>) -> String {
+    let mut pairs: Vec<(&String, &String)> = query
+        .iter()
+        .filter(|(k, _)| *k != "version" && *k != "at")
+        .collect();
+    pairs.sort();
+    pairs.iter().map(|(k, v)| format!("&{k}={v}")).collect()
 }
 
 fn set_etag(response: &mut Response, etag: &str) {
@@ -266,6 +298,9 @@ fn set_etag(response: &mut Response, etag: &str) {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
 }
 
 fn not_modified(etag: &str) -> Response {
