@@ -61,6 +61,16 @@ export const search = (q, limit = 8) => getJson(`/v1/search?${query({ q, limit }
 /** A unit of any level with its attributes, area, ancestors and children. */
 export const unit = (code) => getJson(`/v1/units/${encodeURIComponent(code)}`);
 
+/** The registered layers and the staff registry's size (`/v1/layers`). */
+export const layers = () => getJson('/v1/layers');
+
+/** One layer's figures per unit (`/v1/stats`): `params` are its query parameters. */
+export const stats = (params) => getJson(`/v1/stats?${query(params)}`);
+
+/** A unit's figures in every layer and a cell's staff (`/v1/cells/{code}/stats`). */
+export const unitStats = (code, params) =>
+  getJson(`/v1/cells/${encodeURIComponent(code)}/stats?${query(params)}`);
+
 /** Makes a new version equal to version `to` (admins): `{version, ...}`. */
 export async function revert(to, message, token) {
   const response = await fetch('/v1/revert', {

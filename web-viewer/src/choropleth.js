@@ -1,8 +1,10 @@
 // "Colour cells by": neighbours (a colour class per cell from the server, so two
-// cells sharing an edge never look alike) or a numeric cell attribute in quantile
-// classes (breaks from /v1/viewer-config.json), with a legend.
+// cells sharing an edge never look alike), a numeric cell attribute in quantile
+// classes (breaks from /v1/viewer-config.json), or any figure of the server's layers
+// (stats.js), with a legend.
 
 import { element } from './panel.js';
+import { onVersionChange, statChoices } from './stats.js';
 import { CHOROPLETH_PALETTE, NEIGHBOUR_PALETTE, NO_DATA, choroplethColour, neighbourColour } from './style.js';
 
 const number = (v) => v.toLocaleString('en');
@@ -28,28 +30,38 @@ function neighbourLegend(colours) {
   return [element('p', {}, ...swatches, ` ${colours.count} colours; cells sharing an edge never have the same one (townships and districts likewise when zoomed out).`)];
 }
 
+/** A choice whose colours and legend are known at once. */
+const fixed = (id, label, colour, legend) => ({
+  id,
+  label,
+  apply(map, into) {
+    map.setPaintProperty('cells-fill', 'fill-color', colour());
+    into.replaceChildren(...legend());
+    document.body.dataset.colour = id;
+  },
+});
+
 /** Builds the switch and legend and applies the choice to `cells-fill`. */
-export function setUpColourBy(map, config, colours) {
+export async function setUpColourBy(map, config, colours) {
   const options = document.getElementById('colour-options');
   const legend = document.getElementById('legend');
   const choices = [
-    { id: 'neighbours', label: 'Neighbours (distinct colours)', colour: () => neighbourColour(colours.cell), legend: () => neighbourLegend(colours.cell) },
-    ...config.choropleths.map((c) => ({
-      id: c.attribute,
-      label: c.attribute,
-      colour: () => choroplethColour(c.attribute, c.breaks),
-      legend: () => attributeLegend(c),
-    })),
+    fixed('neighbours', 'Neighbours (distinct colours)', () => neighbourColour(colours.cell), () => neighbourLegend(colours.cell)),
+    ...config.choropleths.map((c) => fixed(c.attribute, c.attribute, () => choroplethColour(c.attribute, c.breaks), () => attributeLegend(c))),
+    ...await statChoices(),
   ];
+  let current = choices[0];
   const apply = (choice) => {
-    map.setPaintProperty('cells-fill', 'fill-color', choice.colour());
-    legend.replaceChildren(...choice.legend());
+    current = choice;
+    choice.apply(map, legend);
   };
+  // figures follow the version the map shows
+  onVersionChange(() => current.id.startsWith('stat-') && apply(current));
   options.replaceChildren(...choices.map((choice, i) => {
     const input = element('input', { type: 'radio', name: 'colour-by', value: choice.id, id: `colour-by-${i}` });
     input.checked = i === 0;
     input.addEventListener('change', () => input.checked && apply(choice));
     return element('label', { for: input.id }, input, ` ${choice.label}`);
   }));
-  legend.replaceChildren(...choices[0].legend());
+  choices[0].apply(map, legend);
 }

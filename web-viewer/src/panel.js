@@ -1,16 +1,14 @@
-// The side panel's "Cell" section: what the map's selection is. Its section is an
-// aria-live region, so a screen reader reads the new content after each click.
+// The side panel's "Cell" section: what the map's selection is, with its figures in
+// every layer and its staff (stats.js). Its section is an aria-live region, so a
+// screen reader reads the new content after each click.
+
+import { element } from './dom.js';
+import { showFigures } from './stats.js';
 
 const LEVEL_NAMES = { city: 'City', district: 'District', township: 'Township', village: 'Village', cell: 'Cell' };
 
 const section = () => document.getElementById('info');
 
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 function list(rows) {
   const dl = element('dl');
@@ -54,6 +52,7 @@ export function showUnit(unit, point) {
     parts.push(element('h3', {}, 'Point (longitude, latitude)'), list(rows));
   }
   render(level, ...parts);
+  showFigures(unit.code, section());
 }
 
 /** Says there is no cell at a point. */
