@@ -501,3 +501,7 @@ pub fn values_from_json(
         .map(|f| value(f, &raw_json(properties.get(&f.name)), utc_offset))
         .collect()
 }
+
+#[cfg(test)]
+#[path = "entities_tests.rs"]
+mod tests;

@@ -2,6 +2,7 @@
 
 mod a_partition_round_trips;
 mod concurrent_committers_never_both_win;
+mod datasets_keep_what_was_written;
 mod refused_commits_change_nothing;
 mod support;
 mod the_layers_follow_the_head;

@@ -1,0 +1,317 @@
+//! Layers and the staff registry: what is written reads back exactly, appends get
+//! the next ids, a refused write changes nothing (not even the datasets revision),
+//! staff revisions read back as they were, and a store of schema 1 is brought up
+//! to date on open.
+
+use citygrid_model::{
+    Entity, Field, FieldType, FieldValue, LayerSchema, Level, StaffMember, StaffRole,
+};
+use citygrid_store::{LayerKind, NewLayer, NewLayerKind, StaffChange, StoreError};
+
+use crate::support::{city, fresh};
+
+fn schema() -> LayerSchema {
+    let field = |name: &str, kind| Field {
+        name: name.into(),
+        kind,
+    };
+    LayerSchema {
+        fields: vec![
+            field("kind", FieldType::Text),
+            field("persons", FieldType::Integer),
+            field("share", FieldType::Real),
+            field("received", FieldType::Time),
+        ],
+        category: Some("kind".into()),
+        weight: Some("persons".into()),
+        times: vec!["received".into()],
+    }
+}
+
+fn entity(i: i64) -> Entity {
+    Entity {
+        id: 0,
+        lon: 106.7 + i as f64 * 1e-3,
+        lat: 26.5,
+        values: vec![
+            FieldValue::Text(format!("类 {i}")),
+            if i % 2 == 0 {
+                FieldValue::Null
+            } else {
+                FieldValue::Integer(i)
+            },
+            FieldValue::Real(i as f64 / 3.0),
+            FieldValue::Time(1_772_323_200 + i),
+        ],
+    }
+}
+
+fn layer(name: &str, entities: Vec<Entity>, replace: bool) -> NewLayer {
+    NewLayer {
+        name: name.into(),
+        kind: NewLayerKind::Entity {
+            schema: schema(),
+            entities,
+        },
+        source: "test.csv".into(),
+        author: "tester".into(),
+        replace,
+    }
+}
+
+#[test]
+fn entity_layers_read_back_exactly_and_appends_get_the_next_ids() {
+    let (_dir, _path, store) = fresh(&city(1, 20));
+    assert_eq!(store.datasets_revision().unwrap(), 0);
+    let info = store
+        .add_layer(layer("events", (0..5).map(entity).collect(), false))
+        .unwrap();
+    assert_eq!(
+        info.kind,
+        LayerKind::Entity {
+            schema: schema(),
+            count: 5
+        }
+    );
+    assert_eq!(store.datasets_revision().unwrap(), 1);
+    let back = store.entities("events", 0).unwrap();
+    for (i, e) in back.iter().enumerate() {
+        let want = Entity {
+            id: i as u64 + 1,
+            ..entity(i as i64)
+        };
+        assert_eq!(e, &want);
+    }
+    let (info, ids) = store
+        .append_entities("events", vec![entity(5), entity(6)])
+        .unwrap();
+    assert_eq!(ids, [6, 7]);
+    assert_eq!((info.revision, store.datasets_revision().unwrap()), (2, 2));
+    assert_eq!(
+        store
+            .entities("events", 5)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>(),
+        [6, 7]
+    );
+    // another handle on the file sees it all
+    let other = citygrid_store::open(_path.to_str().unwrap()).unwrap();
+    assert_eq!(other.datasets_revision().unwrap(), 2);
+    assert_eq!(other.layers().unwrap().len(), 1);
+    let replaced = store
+        .add_layer(layer("events", vec![entity(9)], true))
+        .unwrap();
+    assert_eq!(
+        replaced.kind,
+        LayerKind::Entity {
+            schema: schema(),
+            count: 1
+        }
+    );
+    assert_eq!(store.entities("events", 0).unwrap()[0].id, 1);
+    store.remove_layer("events").unwrap();
+    assert!(store.layers().unwrap().is_empty());
+    assert!(matches!(
+        store.entities("events", 0),
+        Err(StoreError::UnknownLayer { .. })
+    ));
+}
+
+#[test]
+fn refused_layer_writes_change_nothing() {
+    let (dir, _path, store) = fresh(&city(2, 20));
+    store
+        .add_layer(layer("events", vec![entity(1)], false))
+        .unwrap();
+    let revision = store.datasets_revision().unwrap();
+    let mut wrong = entity(2);
+    wrong.values[1] = FieldValue::Text("many".into());
+    let mut far = entity(3);
+    far.lat = 91.0;
+    let mut short = entity(4);
+    short.values.pop();
+    let cases: Vec<(NewLayer, &str)> = vec![
+        (layer("events", vec![entity(2)], false), "exists"),
+        (layer("9lives", vec![], false), "starts with a letter"),
+        (layer("has space", vec![], false), "letters, digits"),
+        (
+            layer("other", vec![entity(1), wrong.clone()], false),
+            "point 2 of 2: field \"persons\" is integer",
+        ),
+        (
+            layer("other", vec![far], false),
+            "not a longitude and latitude",
+        ),
+        (layer("other", vec![short], false), "3 values for 4 fields"),
+        (
+            NewLayer {
+                kind: NewLayerKind::Raster {
+                    path: dir.path().join("missing.tif"),
+                    band: 1,
+                },
+                ..layer("raster", vec![], false)
+            },
+            "is not a file",
+        ),
+    ];
+    for (new, names) in cases {
+        let e = store.add_layer(new).unwrap_err().to_string();
+        assert!(e.contains(names), "{e}");
+    }
+    let bad_schema = NewLayer {
+        kind: NewLayerKind::Entity {
+            schema: LayerSchema {
+                weight: Some("kind".into()),
+                ..schema()
+            },
+            entities: vec![],
+        },
+        ..layer("other", vec![], false)
+    };
+    assert!(
+        store
+            .add_layer(bad_schema)
+            .unwrap_err()
+            .to_string()
+            .contains("is text, not a number")
+    );
+    let e = store
+        .append_entities("events", vec![entity(5), wrong])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("point 2 of 2"), "{e}");
+    assert_eq!(store.datasets_revision().unwrap(), revision);
+    assert_eq!(store.entities("events", 0).unwrap().len(), 1);
+    assert_eq!(store.layers().unwrap().len(), 1);
+}
+
+#[test]
+fn staff_revisions_read_back_as_they_were() {
+    let partition = city(3, 20);
+    let (_dir, _path, store) = fresh(&partition);
+    let cells: Vec<_> = partition
+        .level_ids(Level::Cell)
+        .map(|id| partition.unit(id).code.clone())
+        .collect();
+    let person = |id: &str, role, cells: &[citygrid_model::UnitCode]| StaffMember {
+        id: id.into(),
+        name: format!("name {id}"),
+        role,
+        phone: "1990".into(),
+        cells: cells.to_vec(),
+    };
+    let first = store
+        .commit_staff(StaffChange {
+            author: "a".into(),
+            message: "roster".into(),
+            upsert: vec![
+                person("S1", StaffRole::CellHead, &cells[..3]),
+                person("W1", StaffRole::CellWorker, &cells[..1]),
+            ],
+            ..StaffChange::default()
+        })
+        .unwrap();
+    assert_eq!((first.revision, first.members.len()), (1, 2));
+    let second = store
+        .commit_staff(StaffChange {
+            author: "a".into(),
+            message: "W1 moves, P1 joins".into(),
+            upsert: vec![
+                person("W1", StaffRole::CellWorker, &cells[1..2]),
+                person("P1", StaffRole::CellPolice, &cells),
+            ],
+            remove: vec!["S1".into()],
+            replace_all: false,
+        })
+        .unwrap();
+    assert_eq!(second.revision, 2);
+    assert_eq!(
+        second
+            .members
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>(),
+        ["P1", "W1"]
+    );
+    assert_eq!(store.staff(Some(1)).unwrap(), first);
+    assert_eq!(store.staff(None).unwrap(), second);
+    let refused = [
+        StaffChange {
+            remove: vec!["nobody".into()],
+            ..StaffChange::default()
+        },
+        StaffChange {
+            upsert: vec![person(
+                "X",
+                StaffRole::CellHead,
+                &[partition.unit(0).code.clone()],
+            )],
+            ..StaffChange::default()
+        },
+        StaffChange {
+            upsert: vec![
+                person("X", StaffRole::CellHead, &[]),
+                person("X", StaffRole::CellHead, &[]),
+            ],
+            ..StaffChange::default()
+        },
+    ];
+    for change in refused {
+        assert!(matches!(
+            store.commit_staff(change),
+            Err(StoreError::DatasetRefused { .. })
+        ));
+    }
+    assert_eq!(store.staff(None).unwrap(), second);
+    assert!(matches!(
+        store.staff(Some(3)),
+        Err(StoreError::DatasetRefused { .. })
+    ));
+    let all = store
+        .commit_staff(StaffChange {
+            upsert: vec![person("Z", StaffRole::DepartmentContact, &cells[..1])],
+            replace_all: true,
+            ..StaffChange::default()
+        })
+        .unwrap();
+    assert_eq!(
+        all.members
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>(),
+        ["Z"]
+    );
+}
+
+#[test]
+fn a_store_of_schema_1_is_brought_up_to_date_on_open() {
+    let (_dir, path, store) = fresh(&city(4, 10));
+    drop(store);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE citygrid_layers; DROP TABLE citygrid_entities; DROP TABLE citygrid_staff;
+             DROP TABLE citygrid_staff_revisions;
+             UPDATE citygrid_meta SET value = '1' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+    }
+    let store = citygrid_store::open(path.to_str().unwrap()).unwrap();
+    assert!(store.layers().unwrap().is_empty());
+    assert_eq!(store.staff(None).unwrap().revision, 0);
+    store
+        .add_layer(layer("events", vec![entity(1)], false))
+        .unwrap();
+    assert_eq!(store.head().unwrap(), 1);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: String = conn
+        .query_row(
+            "SELECT value FROM citygrid_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, "2");
+}
