@@ -20,3 +20,8 @@ benches/tiles_load.sh 15
 PARTITION=data/guiyang/partition.geojson.gz benches/tiles_load.sh 15
 # Edits over HTTP on the bundled Guiyang, alone and beside lookups.
 benches/edits_load.sh 15
+# Statistics: zonal beside exactextract, assignment beside GEOS, re-stat after an
+# edit, and /v1/stats under wrk on Guiyang with its GENERATED demo layers.
+cargo bench -j2 -p citygrid-benches --bench zonal
+cargo bench -j2 -p citygrid-benches --bench stats
+benches/stats_load.sh 15

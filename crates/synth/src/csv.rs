@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::layers::{DemoFile, DemoLayersError};
+use crate::demo::{DemoFile, DemoLayersError};
 use crate::places::Point;
 
 /// One CSV file being written.

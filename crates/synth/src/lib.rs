@@ -22,6 +22,7 @@ mod city; // the SynthCity builder: lattice + hierarchy + codes -> units
 mod clock; // local times in UTC+08:00 from day counts, written as RFC 3339
 mod csv; // the demo layers' CSV writer: quoting, 6-decimal points from integers
 mod damage; // one deliberate defect applied to a clean partition, and where it is
+mod demo; // what the demo generators take and give, and their errors
 mod edits; // where edits can be drawn: shared boundary segments, squares over them
 mod hierarchy; // guillotine cuts into districts, townships, villages; cell merges
 mod lattice; // the jittered centre-dense lattice, wiggly edges and block rings
@@ -39,8 +40,9 @@ mod testing; // an independent clean-coverage check with geo, for the tests
 
 pub use city::{CITY_CODE, CityStats, MAX_CELLS, MAX_MERGES, SynthCity};
 pub use damage::{Damage, DamageError, DamageKind, damage};
+pub use demo::{DemoCell, DemoFile, DemoLayersError};
 pub use edits::{SharedSegment, shared_segments, square, village_neighbours};
-pub use layers::{DemoCell, DemoFile, DemoLayers, DemoLayersError};
+pub use layers::DemoLayers;
 pub use population::{
     Centre, DEFAULT_PIXEL_DEG, DistrictPopulation, DistrictProfile, GUIYANG, Population,
     PopulationError, SynthPopulation,

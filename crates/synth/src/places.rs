@@ -16,7 +16,7 @@ use citygrid_crs::Crs;
 use citygrid_raster::{GeoTransform, Raster};
 use geo_types::{Coord, MultiPolygon};
 
-use crate::layers::{DemoCell, DemoLayersError};
+use crate::demo::{DemoCell, DemoLayersError};
 use crate::population::pixel_area_km2;
 use crate::rng::SplitMix64;
 

@@ -17,7 +17,7 @@
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
-use crate::layers::DemoCell;
+use crate::demo::DemoCell;
 use crate::names;
 use crate::rng::SplitMix64;
 
