@@ -2,8 +2,10 @@
 //! raster of one bell of people over it, and on the bundled Guiyang.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::time::Instant;
 
+use citygrid_crs::Crs;
 use citygrid_model::{Level, Unit};
 use citygrid_raster::GeoTransform;
 use geo::{BoundingRect, Intersects};
