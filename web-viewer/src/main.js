@@ -9,6 +9,7 @@
 import { Map, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 
 import * as api from './api.js';
+import { setUpViewAsOf } from './asof.js';
 import { setUpChecks } from './checks.js';
 import { setUpColourBy } from './choropleth.js';
 import { setUpHistory } from './history.js';
@@ -67,6 +68,7 @@ async function start() {
     setUpColourBy(map, config, colours);
     setUpChecks(map, goToBounds);
     setUpHistory(map, goToBounds, version, config.history);
+    setUpViewAsOf(map, config.history);
     setUpEditing(map, config.history);
   });
   // While a tool is in hand, clicks and Enter on the map are the tool's.
