@@ -49,7 +49,8 @@ const enough = (shape) => shape && (shape.type === 'LineString' ? shape.coordina
 /**
  * The operation that `edit`'s tool, picks, shape and form changes make: `{op}`, or
  * `{wait}` saying what is missing. The cell a split cuts is the one under the
- * middle of its line; the cells a reshape moves, those at its line's points.
+ * middle of its line; a reshape moves the cells its segments run through (its ends
+ * lie on a boundary, where a cell of another district may meet it: not moved).
  */
 export function operation(map, edit) {
   const { tool, picked, shape, user, moveParents } = edit;
@@ -57,16 +58,18 @@ export function operation(map, edit) {
   if (tool.draws && !enough(shape)) {
     return { wait: map.getZoom() < DRAW_ZOOM - 0.5 ? `Zoom in closer (zoom ${DRAW_ZOOM} or more), then draw. ${tool.help}` : tool.help };
   }
-  const line = () => ({ type: 'LineString', coordinates: shape.coordinates });
+  const lineString = () => ({ type: 'LineString', coordinates: shape.coordinates });
   switch (tool.id) {
     case 'split': {
       const cell = cellAt(map, halfway(map, shape.coordinates));
       if (!cell) return { wait: 'Draw the line across a cell.' };
-      return outside(cell.code, user) ? { wait: outside(cell.code, user) } : { op: { op: 'split', cell: cell.code, line: line() } };
+      return outside(cell.code, user) ? { wait: outside(cell.code, user) } : { op: { op: 'split', cell: cell.code, line: lineString() } };
     }
     case 'reshape': {
-      const away = shape.coordinates.flatMap((p) => cellsNear(map, p, 3)).map((code) => outside(code, user)).find(Boolean);
-      return away ? { wait: away } : { op: { op: 'reshape', line: line(), move_parents: moveParents } };
+      const line = shape.coordinates;
+      const middles = line.slice(1).map((p, i) => [(line[i][0] + p[0]) / 2, (line[i][1] + p[1]) / 2]);
+      const away = middles.flatMap((p) => cellsNear(map, p, 2)).map((code) => outside(code, user)).find(Boolean);
+      return away ? { wait: away } : { op: { op: 'reshape', line: lineString(), move_parents: moveParents } };
     }
     case 'transfer':
       return { op: { op: 'transfer', from: picked[0], to: picked[1], area: { type: 'Polygon', coordinates: shape.coordinates }, move_parents: moveParents } };
