@@ -82,3 +82,42 @@ export async function revert(to, message, token) {
   if (!response.ok) throw new Error(body?.error?.message ?? `${response.status} ${response.statusText}`);
   return body;
 }
+
+/** The cells in a WGS84 box `[w, s, e, n]` of version `v`, with their exact geometry, all pages. */
+export async function cellsIn([w, s, e, n], v) {
+  const features = [];
+  let offset = 0;
+  while (offset !== null) {
+    const page = await getJson(`/v1/cells?${query({ bbox: [w, s, e, n].join(','), limit: 1000, offset, version: v })}`);
+    features.push(...page.features);
+    offset = page.next_offset;
+  }
+  return features;
+}
+
+/** A unit of version `v` as a GeoJSON Feature with its exact geometry (`/v1/cells/{code}`). */
+export const cell = (code, v) => getJson(`/v1/cells/${encodeURIComponent(code)}?${query({ version: v })}`);
+
+/**
+ * The version in force at `time` (RFC 3339). Any lookup taking `at` names it; an
+ * empty box of `/v1/cells` is the smallest such answer.
+ */
+export async function versionAt(time) {
+  const answer = await getJson(`/v1/cells?${query({ bbox: '0,0,0,0', limit: 1, at: time })}`);
+  return answer.version;
+}
+
+/**
+ * `POST /v1/edits` with `body` (`dry_run` in it or not): `{status, body}`. Refusals
+ * are answers here, not errors: the caller shows a 422's problems and a 409's
+ * conflict. Only a network failure throws (or an abort through `signal`).
+ */
+export async function edit(body, token, signal) {
+  const response = await fetch('/v1/edits', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}

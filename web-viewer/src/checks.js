@@ -5,7 +5,7 @@
 // converts it.
 
 import * as api from './api.js';
-import { element } from './panel.js';
+import { element } from './dom.js';
 
 const SOURCE = 'checks';
 const RED = '#d7191c';

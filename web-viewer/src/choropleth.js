@@ -3,7 +3,7 @@
 // classes (breaks from /v1/viewer-config.json), or any figure of the server's layers
 // (stats.js), with a legend.
 
-import { element } from './panel.js';
+import { element } from './dom.js';
 import { onVersionChange, statChoices } from './stats.js';
 import { CHOROPLETH_PALETTE, NEIGHBOUR_PALETTE, NO_DATA, choroplethColour, neighbourColour } from './style.js';
 

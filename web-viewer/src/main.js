@@ -1,6 +1,6 @@
 // The viewer's entry point: reads the server's settings, colours and TileJSON,
 // makes the map, and wires the hover, click, search, colour, check and history
-// views.
+// views and the editing tools.
 //
 // For the end-to-end tests (and a look from the browser console): the map is
 // `window.citygrid.map`, and `document.body.dataset.map` is "idle" once the map has
@@ -9,6 +9,7 @@
 import { Map, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 
 import * as api from './api.js';
+import { setUpViewAsOf } from './asof.js';
 import { setUpChecks } from './checks.js';
 import { setUpColourBy } from './choropleth.js';
 import { setUpHistory } from './history.js';
@@ -17,6 +18,7 @@ import { setUpSearch } from './search.js';
 import { setUpSession } from './session.js';
 import { followPointer, select } from './select.js';
 import { buildStyle } from './style.js';
+import { editing, setUpEditing } from './tools.js';
 
 setWorkerUrl(new URL('maplibre-gl-worker.mjs', import.meta.url).href);
 
@@ -66,11 +68,14 @@ async function start() {
     setUpColourBy(map, config, colours);
     setUpChecks(map, goToBounds);
     setUpHistory(map, goToBounds, version, config.history);
+    setUpViewAsOf(map, config.history);
+    setUpEditing(map, config.history);
   });
-  map.on('click', (event) => lookUp(map, event.lngLat));
+  // While a tool is in hand, clicks and Enter on the map are the tool's.
+  map.on('click', (event) => { if (!editing()) lookUp(map, event.lngLat); });
   // Keyboard users select with Enter: the cell at the centre of the map.
   map.getCanvas().addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') lookUp(map, map.getCenter());
+    if (event.key === 'Enter' && !editing()) lookUp(map, map.getCenter());
   });
   setUpSearch(async (result) => {
     if (result.bbox) goToBounds(result.bbox);

@@ -65,4 +65,3 @@ export function showError(message) {
   render('Cell', element('p', { role: 'alert' }, message));
 }
 
-export { element };

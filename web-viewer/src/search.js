@@ -3,7 +3,7 @@
 // down from the box reaches them) and choosing one goes there.
 
 import * as api from './api.js';
-import { element } from './panel.js';
+import { element } from './dom.js';
 
 const LEVEL_NAMES = { district: 'district', township: 'township', village: 'village', cell: 'cell' };
 

@@ -4,7 +4,7 @@
 //
 // For the tests: `document.body.dataset.role` is the signed-in role, or absent.
 
-import { element } from './panel.js';
+import { element } from './dom.js';
 
 const KEY = 'citygrid-token';
 
