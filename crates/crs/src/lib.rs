@@ -16,6 +16,8 @@
 
 /// [`Crs`]: the supported coordinate systems, their parsing and naming.
 mod crs;
+/// ECEF (EPSG:4978) <-> WGS84 geodetic, and east-north-up frames.
+pub mod ecef;
 /// The error type and `Result` alias.
 mod error;
 /// CGCS2000 3-degree Gauss-Kruger zones: the zone table and the projection.
