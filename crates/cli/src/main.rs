@@ -38,6 +38,7 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     Staff(commands::staff::StaffArgs),
     Store(commands::store::StoreArgs),
+    Tileset(commands::tileset::TilesetArgs),
     Token(commands::token::TokenArgs),
 }
 
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Staff(args) => commands::staff::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Store(args) => commands::store::run(&args),
+        Command::Tileset(args) => commands::tileset::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Token(args) => commands::token::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use citygrid_stats::{Assignment, RasterCells, Rows, StatsQuery, StatsTable, entity_rows};
+use citygrid_threed::CellTiles;
 
 use crate::cache::Cache;
 use crate::city::City;
-use crate::datasets::{Datasets, LayerData};
+use crate::datasets::{Datasets, LayerData, Tileset3d};
 use crate::error::ApiError;
 
 /// One layer's per-version data, or why there is none.
@@ -18,6 +19,7 @@ use crate::error::ApiError;
 enum Derived {
     Entity(Arc<Assignment>),
     Raster(Arc<RasterCells>),
+    Tileset(Arc<CellTiles>),
     Unavailable(Arc<str>),
 }
 
@@ -84,6 +86,14 @@ impl CityStats {
                     (Ok(LayerData::Entity(points)), _) => Derived::Entity(Arc::new(
                         Assignment::new(points.points(), city.version(), &city.index),
                     )),
+                    (Ok(LayerData::Tileset(_)), Some((old, d @ Derived::Tileset(_))))
+                        if old.info.revision == layer.info.revision =>
+                    {
+                        d.clone()
+                    }
+                    (Ok(LayerData::Tileset(t)), _) => {
+                        Derived::Tileset(Arc::new(CellTiles::compute(&t.tileset, &city.partition)))
+                    }
                     (Ok(LayerData::Raster(raster)), _) => {
                         match RasterCells::compute(raster, &city.partition) {
                             Ok(cells) => Derived::Raster(Arc::new(cells)),
@@ -125,6 +135,9 @@ impl CityStats {
                             &new.index,
                         )))
                     }
+                    (Derived::Tileset(cells), Some(LayerData::Tileset(t))) => Derived::Tileset(
+                        Arc::new(cells.next(&t.tileset, &old.partition, &new.partition)),
+                    ),
                     (Derived::Raster(cells), Some(LayerData::Raster(raster))) => {
                         match cells.next(raster, &old.partition, &new.partition) {
                             Ok(c) => Derived::Raster(Arc::new(c)),
@@ -173,6 +186,40 @@ impl CityStats {
         }
     }
 
+    /// A tileset layer's tree and its cells in this version.
+    ///
+    /// # Errors
+    /// [`ApiError::NotFound`] for no tileset of that name; [`ApiError::Unavailable`]
+    /// for one that cannot be read.
+    pub fn tileset(&self, name: &str) -> Result<(Arc<Tileset3d>, Arc<CellTiles>), ApiError> {
+        let layer = self.datasets.layers.get(name);
+        match (layer.map(|l| &l.data), self.layers.get(name)) {
+            (Some(Ok(LayerData::Tileset(t))), Some(Derived::Tileset(c))) => {
+                Ok((Arc::clone(t), Arc::clone(c)))
+            }
+            (Some(Err(reason)), _) | (_, Some(Derived::Unavailable(reason))) => Err(
+                ApiError::Unavailable(format!("tileset {name:?} cannot be served: {reason}")),
+            ),
+            _ => {
+                let known: Vec<&str> = self
+                    .datasets
+                    .layers
+                    .values()
+                    .filter(|l| l.info.kind.name() == "tileset")
+                    .map(|l| l.info.name.as_str())
+                    .collect();
+                Err(ApiError::NotFound(format!(
+                    "no tileset named {name:?} (tilesets: {}); register one with `citygrid tileset add`",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )))
+            }
+        }
+    }
+
     /// `query`'s rows of layer `name` over `city` (of this version).
     ///
     /// # Errors
@@ -207,6 +254,11 @@ impl CityStats {
                 "raster",
                 Rows::Raster(cells.rows(raster, &city.partition, query).map_err(bad)?),
             ),
+            (Derived::Tileset(_), _) => {
+                return Err(ApiError::BadRequest(format!(
+                    "layer {name:?} is a 3D tileset: its cells are at /v1/3dtiles/{name}/coverage"
+                )));
+            }
             (Derived::Unavailable(reason), _) | (_, Err(reason)) => {
                 return Err(ApiError::Unavailable(format!(
                     "layer {name:?} cannot be served: {reason}"

@@ -10,7 +10,8 @@ use citygrid_model::{StaffMember, UnitCode};
 use citygrid_raster::Raster;
 use citygrid_stats::{EntityLayer, RasterLayer};
 use citygrid_store::{LayerInfo, LayerKind, StaffRoster, Store, StoreError};
-use rustc_hash::FxHashMap;
+use citygrid_threed::Tileset;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Value, json};
 
 /// One registered layer and what the server made of it.
@@ -29,6 +30,17 @@ pub enum LayerData {
     Entity(Arc<EntityLayer>),
     /// A decoded raster.
     Raster(Arc<RasterLayer>),
+    /// A 3D Tiles tileset read into one tree, and the contents it may serve.
+    Tileset(Arc<Tileset3d>),
+}
+
+/// A tileset as served: its tree, and the set of its content files (only these are
+/// ever served from its folder).
+pub struct Tileset3d {
+    /// The tree.
+    pub tileset: Tileset,
+    /// Every content path, relative to its folder.
+    pub contents: FxHashSet<String>,
 }
 
 /// Everything beside the partition, as of one datasets revision.
@@ -77,6 +89,27 @@ impl Datasets {
                         &entities,
                     ))))
                 }
+                (LayerKind::Tileset { path }, _) => match Tileset::load(path) {
+                    Ok(tileset) => {
+                        for p in tileset.problems.iter().take(5) {
+                            tracing::warn!(
+                                layer = info.name,
+                                tile = p.tile,
+                                problem = p.message,
+                                "a tile cannot be placed on the ground"
+                            );
+                        }
+                        let contents = tileset.content_paths().map(str::to_string).collect();
+                        Ok(LayerData::Tileset(Arc::new(Tileset3d {
+                            tileset,
+                            contents,
+                        })))
+                    }
+                    Err(e) => {
+                        tracing::error!(layer = info.name, error = %e, "a tileset cannot be read; it is not served");
+                        Err(Arc::from(e.to_string()))
+                    }
+                },
                 (LayerKind::Raster { path, band }, _) => match Raster::read_band(path, *band, None)
                 {
                     Ok(raster) => Ok(LayerData::Raster(Arc::new(RasterLayer::new(
@@ -133,6 +166,20 @@ impl Layer {
                 out["category"] = json!(schema.category);
                 out["weight"] = json!(schema.weight);
                 out["times"] = json!(schema.times);
+            }
+            LayerKind::Tileset { .. } => {
+                if let Ok(LayerData::Tileset(t)) = &self.data {
+                    out["tiles"] = json!(t.tileset.tiles.len());
+                    out["contents"] = json!(t.contents.len());
+                    out["problems"] = json!(t.tileset.problems.len());
+                    out["first_problems"] = t
+                        .tileset
+                        .problems
+                        .iter()
+                        .take(5)
+                        .map(|p| json!({"tile": p.tile, "message": p.message}))
+                        .collect();
+                }
             }
             LayerKind::Raster { band, .. } => {
                 out["band"] = json!(band);

@@ -1,5 +1,6 @@
 //! What the store keeps beside the partition: entity layers (points counted per
-//! cell), raster layers (GeoTIFFs summed per cell, registered by path) and the staff
+//! cell), raster layers (GeoTIFFs summed per cell, registered by path), 3D Tiles
+//! tilesets (linked to the cells they show, registered by path) and the staff
 //! registry. Each change to them moves one counter, the datasets revision, which a
 //! server polls as it polls the head.
 
@@ -25,6 +26,11 @@ pub enum LayerKind {
         /// The band summed, from 1.
         band: u16,
     },
+    /// A 3D Tiles tileset (oblique photography) read from where it was registered.
+    Tileset {
+        /// Its `tileset.json`, as an absolute path; content is served from its folder.
+        path: PathBuf,
+    },
 }
 
 impl LayerKind {
@@ -34,6 +40,7 @@ impl LayerKind {
         match self {
             LayerKind::Entity { .. } => "entity",
             LayerKind::Raster { .. } => "raster",
+            LayerKind::Tileset { .. } => "tileset",
         }
     }
 }
@@ -86,6 +93,11 @@ pub enum NewLayerKind {
         path: PathBuf,
         /// The band, from 1.
         band: u16,
+    },
+    /// A 3D Tiles tileset by the path of its `tileset.json` (made absolute).
+    Tileset {
+        /// The file.
+        path: PathBuf,
     },
 }
 

@@ -1,4 +1,4 @@
-//! The public 3D Tiles samples in ../shared/data/3dtiles read into trees: implicit
+//! Public 3D Tiles samples (tests/data/3dtiles; the reality mesh from ../shared) read into trees: implicit
 //! tiling expands to exactly the content files the sample ships, external tilesets are
 //! grafted with their transforms, tiles in local metres are reported, not placed, and
 //! the reality-mesh sample placed over Guiyang lies there.
@@ -11,13 +11,20 @@ use citygrid_threed::{Mat4, Tileset, Volume};
 use geo::{BoundingRect, Contains};
 use geo_types::Point;
 
-fn samples() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/3dtiles");
+/// The samples the repository keeps (tests/data/3dtiles, see its SOURCE.md).
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/3dtiles")
+}
+
+/// The reality-mesh sample (11 MB) lives in the team's shared data only.
+fn shared_mesh() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/3dtiles/reality-mesh-sample");
     if dir.exists() {
         Some(dir)
     } else {
         eprintln!(
-            "{} is missing: the samples tests are skipped",
+            "{} is missing: the reality-mesh test is skipped",
             dir.display()
         );
         None
@@ -47,8 +54,7 @@ fn files_under(dir: &Path, ext: &str) -> BTreeSet<String> {
 
 #[test]
 fn implicit_tiling_expands_to_exactly_the_shipped_contents() {
-    let Some(s) = samples() else { return };
-    let dir = s.join("cesium-samples/1.1/SparseImplicitQuadtree");
+    let dir = samples().join("SparseImplicitQuadtree");
     let t = Tileset::load(&dir.join("tileset.json")).unwrap();
     let contents: BTreeSet<String> = t.content_paths().map(str::to_string).collect();
     assert_eq!(contents, files_under(&dir, "glb"));
@@ -76,8 +82,7 @@ fn implicit_tiling_expands_to_exactly_the_shipped_contents() {
 
 #[test]
 fn external_tilesets_are_grafted_with_their_transforms() {
-    let Some(s) = samples() else { return };
-    let dir = s.join("cesium-samples/1.0/TilesetWithRequestVolume");
+    let dir = samples().join("TilesetWithRequestVolume");
     let t = Tileset::load(&dir.join("tileset.json")).unwrap();
     assert!(t.problems.is_empty(), "{:?}", t.problems);
     let contents: BTreeSet<String> = t.content_paths().map(str::to_string).collect();
@@ -109,10 +114,11 @@ fn external_tilesets_are_grafted_with_their_transforms() {
 
 #[test]
 fn multiple_contents_are_kept_and_the_reality_mesh_is_placed_where_its_transform_says() {
-    let Some(s) = samples() else { return };
-    let t = Tileset::load(&s.join("cesium-samples/1.1/MultipleContents/tileset.json")).unwrap();
+    let t = Tileset::load(&samples().join("MultipleContents/tileset.json")).unwrap();
     assert_eq!(t.root().contents.len(), 2);
-    let mesh = s.join("reality-mesh-sample");
+    let i3dm = Tileset::load(&samples().join("TilesetWithTreeBillboards/tileset.json")).unwrap();
+    assert!(i3dm.problems.is_empty() && i3dm.content_paths().any(|c| c.ends_with(".i3dm")));
+    let Some(mesh) = shared_mesh() else { return };
     let raw = Tileset::load(&mesh.join("tileset.json")).unwrap();
     assert_eq!(
         raw.content_paths().count(),

@@ -417,6 +417,13 @@ fn describe(l: &LayerInfo) -> String {
             l.author,
             l.created_at
         ),
+        LayerKind::Tileset { path } => format!(
+            "{:<20} tileset 3D Tiles {}  (by {}, {})",
+            l.name,
+            path.display(),
+            l.author,
+            l.created_at
+        ),
         LayerKind::Raster { path, band } => format!(
             "{:<20} raster  band {band} of {}  (by {}, {})",
             l.name,

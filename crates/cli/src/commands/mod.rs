@@ -16,6 +16,7 @@ pub mod revert; // citygrid revert: a new version equal to an older one
 pub mod serve; // citygrid serve
 pub mod staff; // citygrid staff import, list: the people who serve the cells
 pub mod store; // citygrid store init
+pub mod tileset; // citygrid tileset add: 3D Tiles linked to the cells they show
 pub mod token; // citygrid token create, revoke, list
 pub mod weights; // weight layers for citygrid build
 

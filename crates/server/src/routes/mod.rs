@@ -17,6 +17,7 @@ pub(crate) mod params; // query parameters the handlers share: crs, limit, numbe
 pub mod search; // GET /v1/search
 pub mod staff; // GET and POST /v1/staff: the people who serve the cells
 pub mod stats; // GET /v1/stats, /v1/cells/{code}/stats, /v1/layers
+pub mod threed; // 3D Tiles: a cell's subset tileset, content files, coverage
 pub mod tiles; // GET /v1/tiles/.., /v1/v/{version}/tiles/.., TileJSON, /v1/style.json
 pub mod units; // GET /v1/units/{code}
 pub mod versions; // GET /v1/versions, /v1/versions/{n}
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(stats::router())
         .merge(layers::router())
         .merge(staff::router())
+        .merge(threed::router())
         .merge(convert::router())
         .merge(viewer::router())
         .merge(whoami::router())

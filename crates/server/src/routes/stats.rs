@@ -124,9 +124,18 @@ pub async fn unit(
         if !has_time {
             (q.from, q.to) = (None, None);
         }
-        let row = match stats.table(name, &city, &q) {
-            Ok(t) => row_json(&t, code.as_str()),
-            Err(e) => json!({"error": e.to_string()}),
+        let row = match (stats.tileset(name), unit.level) {
+            (Ok((_, cells)), Level::Cell) => cells.cell(&code).map_or(
+                Value::Null,
+                |c| json!({"kind": "tileset", "covered": c.covered, "tiles": c.tiles.len()}),
+            ),
+            (Ok(_), _) => {
+                json!({"kind": "tileset", "coverage": format!("/v1/3dtiles/{name}/coverage?level={}", unit.level.as_str())})
+            }
+            (Err(_), _) => match stats.table(name, &city, &q) {
+                Ok(t) => row_json(&t, code.as_str()),
+                Err(e) => json!({"error": e.to_string()}),
+            },
         };
         let mut row = row;
         if let Some(obj) = row.as_object_mut() {

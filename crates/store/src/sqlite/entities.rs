@@ -108,6 +108,12 @@ pub(crate) fn encode_new(store: &str, layer: &NewLayer) -> Result<Vec<Encoded>> 
             }
             Ok(Vec::new())
         }
+        NewLayerKind::Tileset { path } => {
+            if !path.is_file() {
+                return Err(refuse(format!("{} is not a file", path.display())));
+            }
+            Ok(Vec::new())
+        }
     }
 }
 
@@ -144,18 +150,8 @@ pub(crate) fn add(
     let created_at = time::now();
     let (kind, schema, path, band) = match &layer.kind {
         NewLayerKind::Entity { schema, .. } => ("entity", Some(schema_json(schema)), None, None),
-        NewLayerKind::Raster { path, band } => {
-            let path = std::fs::canonicalize(path).map_err(|e| StoreError::Io {
-                path: path.clone(),
-                source: e,
-            })?;
-            (
-                "raster",
-                None,
-                Some(path.display().to_string()),
-                Some(*band),
-            )
-        }
+        NewLayerKind::Raster { path, band } => ("raster", None, Some(absolute(path)?), Some(*band)),
+        NewLayerKind::Tileset { path } => ("tileset", None, Some(absolute(path)?), None),
     };
     tx.execute(
         &format!(
@@ -464,6 +460,9 @@ fn read(row: &Row<'_>) -> rusqlite::Result<std::result::Result<LayerInfo, String
                 schema: parse_schema(schema.as_deref().unwrap_or_default())?,
                 count: count as u64,
             },
+            "tileset" => LayerKind::Tileset {
+                path: Path::new(path.as_deref().ok_or("a tileset without a path")?).to_path_buf(),
+            },
             "raster" => LayerKind::Raster {
                 path: Path::new(path.as_deref().ok_or("a raster layer without a path")?)
                     .to_path_buf(),
@@ -481,6 +480,16 @@ fn read(row: &Row<'_>) -> rusqlite::Result<std::result::Result<LayerInfo, String
         })
     };
     Ok(info().map_err(|reason| format!("layer {name:?}: {reason}")))
+}
+
+/// A registered file's absolute path, as stored.
+fn absolute(path: &Path) -> Result<String> {
+    std::fs::canonicalize(path)
+        .map(|p| p.display().to_string())
+        .map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 fn refused(store: &str, name: &str, reason: String) -> StoreError {

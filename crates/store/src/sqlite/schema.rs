@@ -90,7 +90,7 @@ CREATE TABLE citygrid_tokens (
 const DATASETS: &str = "
 CREATE TABLE IF NOT EXISTS citygrid_layers (
   name TEXT PRIMARY KEY,
-  kind TEXT NOT NULL CHECK (kind IN ('entity', 'raster')),
+  kind TEXT NOT NULL CHECK (kind IN ('entity', 'raster', 'tileset')),
   schema TEXT,
   path TEXT,
   band INTEGER,
