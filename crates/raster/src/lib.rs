@@ -33,8 +33,10 @@ mod geokeys; // the GeoKey directory: reading the CRS and raster type, writing t
 mod georef; // the axis-aligned geotransform and how GeoTIFF tags express it
 mod raster; // the Raster type: pixels, CRS, WGS84 lookups and extent
 mod read; // decoding a GeoTIFF into a Raster
+mod render; // Web Mercator PNG map tiles of a raster
 mod write; // encoding a Raster as a float32 Deflate GeoTIFF
 
 pub use error::{RasterError, Result};
 pub use georef::GeoTransform;
 pub use raster::{MAX_PIXELS, Raster};
+pub use render::{Ramp, TILE, render_tile};

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use citygrid_model::{StaffMember, UnitCode};
-use citygrid_raster::Raster;
+use citygrid_raster::{Ramp, Raster};
 use citygrid_stats::{EntityLayer, RasterLayer};
 use citygrid_store::{LayerInfo, LayerKind, StaffRoster, Store, StoreError};
 use citygrid_threed::Tileset;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Value, json};
+
+use crate::cache::Cache;
 
 /// One registered layer and what the server made of it.
 #[derive(Clone)]
@@ -43,8 +45,10 @@ pub struct Tileset3d {
     pub contents: FxHashSet<String>,
 }
 
+/// Bytes of raster map tiles kept (PNG, a few to tens of kB each).
+const RASTER_TILE_BYTES: usize = 64 << 20;
+
 /// Everything beside the partition, as of one datasets revision.
-#[derive(Default)]
 pub struct Datasets {
     /// The store's datasets revision these are of (0: none).
     pub revision: u64,
@@ -52,6 +56,22 @@ pub struct Datasets {
     pub layers: BTreeMap<String, Layer>,
     /// The staff registry.
     pub staff: Arc<Staff>,
+    /// Each raster layer's colour ramp for its map tiles.
+    pub ramps: BTreeMap<String, Ramp>,
+    /// Rendered map tiles of raster layers, by `name/z/x/y`.
+    pub raster_tiles: Cache<String, Vec<u8>>,
+}
+
+impl Default for Datasets {
+    fn default() -> Self {
+        Datasets {
+            revision: 0,
+            layers: BTreeMap::new(),
+            staff: Arc::default(),
+            ramps: BTreeMap::new(),
+            raster_tiles: Cache::new(RASTER_TILE_BYTES),
+        }
+    }
 }
 
 impl Datasets {
@@ -129,10 +149,19 @@ impl Datasets {
         } else {
             Arc::new(Staff::new(roster))
         };
+        let ramps = layers
+            .iter()
+            .filter_map(|(name, l)| match &l.data {
+                Ok(LayerData::Raster(r)) => Some((name.clone(), previous.ramps.get(name).copied().filter(|_| matches!(previous.layers.get(name), Some(p) if p.info.revision == l.info.revision)).unwrap_or_else(|| Ramp::of(r.raster())))),
+                _ => None,
+            })
+            .collect();
         Ok(Datasets {
             revision,
             layers,
             staff,
+            ramps,
+            raster_tiles: Cache::new(RASTER_TILE_BYTES),
         })
     }
 

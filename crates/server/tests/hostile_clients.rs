@@ -600,7 +600,14 @@ fn every_route_has_its_own_label_and_latency_histogram() {
         let (label, count) = match route.as_str() {
             "/nowhere" => ("(no route)".to_string(), 1),
             "/openapi.json" => (route.clone(), 2),
-            r => (r.trim_end_matches(".mvt").to_string(), 1),
+            // a content path may hold slashes: the router's template catches them all
+            "/v1/3dtiles/{name}/{path}" => ("/v1/3dtiles/{name}/{*path}".to_string(), 1),
+            r => (
+                r.trim_end_matches(".mvt")
+                    .trim_end_matches(".png")
+                    .to_string(),
+                1,
+            ),
         };
         let line = format!(
             "citygrid_http_request_duration_seconds_count{{route=\"{label}\",method=\"GET\"}} {count}"

@@ -346,6 +346,11 @@ fn the_openapi_document_lists_exactly_the_routes() {
         "/v1/layers/{name}",
         "/v1/layers/{name}/features",
         "/v1/staff",
+        "/v1/cells/{code}/3dtiles/{name}/tileset.json",
+        "/v1/3dtiles/{name}/coverage",
+        "/v1/3dtiles/{name}/{path}",
+        "/v1/layers/{name}/tiles.json",
+        "/v1/layers/{name}/tiles/{z}/{x}/{y}.png",
     ];
     served.sort_unstable();
     assert_eq!(documented, served);

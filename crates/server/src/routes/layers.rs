@@ -12,13 +12,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use citygrid_model::{Entity, UnitCode};
 use citygrid_store::{LayerKind, Role, StoreError};
 
+use std::sync::Arc;
+
+use crate::as_of::Head;
 use crate::auth::Caller;
+use crate::datasets::LayerData;
 use crate::error::{ApiError, shorten};
 use crate::routes::params::crs_param;
 use crate::routes::stats::CITY_UTC_OFFSET;
@@ -27,9 +31,119 @@ use crate::state::AppState;
 /// Problems listed in one refusal.
 const SHOWN_PROBLEMS: usize = 20;
 
-/// `POST /v1/layers/{name}/features`.
+/// `POST /v1/layers/{name}/features`; a raster layer's map tiles and their TileJSON.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/layers/{name}/features", post(ingest))
+    Router::new()
+        .route("/v1/layers/{name}/features", post(ingest))
+        .route("/v1/layers/{name}/tiles.json", get(raster_tilejson))
+        .route("/v1/layers/{name}/tiles/{z}/{x}/{y}", get(raster_tile))
+}
+
+/// `GET /v1/layers/{name}/tiles.json`: TileJSON of a raster layer's PNG tiles, their
+/// URLs carrying the layers revision (a new import is a new URL, so caches never
+/// serve an old picture).
+pub async fn raster_tilejson(
+    State(state): State<AppState>,
+    Head(head): Head,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let base = crate::routes::params::base(&state, &headers)?.url;
+    let (raster, ramp) = raster_of(&head, &name)?;
+    let b = raster.raster().pixel_bounds_wgs84();
+    let body = json!({
+        "tilejson": "3.0.0",
+        "name": name,
+        "description": format!("raster layer {name}: values {} to {} on a yellow-to-red ramp; nodata and zero transparent", ramp.lo, ramp.hi),
+        "tiles": [format!("{base}/v1/layers/{name}/tiles/{{z}}/{{x}}/{{y}}.png?r={}", head.stats.datasets.revision)],
+        "minzoom": 0,
+        "maxzoom": 18,
+        "bounds": [b.min().x.max(-180.0), b.min().y.max(-85.05), b.max().x.min(180.0), b.max().y.min(85.05)],
+        "legend": {"lo": ramp.lo, "hi": ramp.hi, "colours": ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]},
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(&body).unwrap_or_default(),
+    )
+        .into_response())
+}
+
+/// `GET /v1/layers/{name}/tiles/{z}/{x}/{y}.png`: a raster layer's map tile (204
+/// outside the raster).
+pub async fn raster_tile(
+    Head(head): Head,
+    Path((name, z, x, y)): Path<(String, String, String, String)>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "{}/{}/{}: a tile path is /v1/layers/{{name}}/tiles/{{z}}/{{x}}/{{y}}.png",
+            shorten(&z),
+            shorten(&x),
+            shorten(&y)
+        ))
+    };
+    let y = y.strip_suffix(".png").ok_or_else(bad)?;
+    let (z, x, y): (u8, u32, u32) = (
+        z.parse().map_err(|_| bad())?,
+        x.parse().map_err(|_| bad())?,
+        y.parse().map_err(|_| bad())?,
+    );
+    let (raster, ramp) = raster_of(&head, &name)?;
+    let datasets = Arc::clone(&head.stats.datasets);
+    let etag = format!("\"{name}-{}-{z}-{x}-{y}\"", datasets.revision);
+    if crate::routes::params::matches_etag(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let key = format!("{name}/{z}/{x}/{y}");
+    let png = match datasets.raster_tiles.get(&key) {
+        Some(p) => Some(p),
+        None => {
+            let made = tokio::task::spawn_blocking(move || {
+                citygrid_raster::render_tile(raster.raster(), &ramp, z, x, y)
+            })
+            .await
+            .map_err(|e| ApiError::Internal(format!("rendering a raster tile: {e}")))?
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            made.map(|png| {
+                let png = Arc::new(png);
+                datasets.raster_tiles.insert(key, Arc::clone(&png));
+                png
+            })
+        }
+    };
+    let cache = [
+        (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+        (header::ETAG, etag),
+    ];
+    Ok(match png {
+        Some(png) => (cache, [(header::CONTENT_TYPE, "image/png")], png.to_vec()).into_response(),
+        None => (StatusCode::NO_CONTENT, cache).into_response(),
+    })
+}
+
+/// A raster layer and its ramp, or why there is none.
+fn raster_of(
+    head: &crate::snapshot::Snapshot,
+    name: &str,
+) -> Result<(Arc<citygrid_stats::RasterLayer>, citygrid_raster::Ramp), ApiError> {
+    let datasets = &head.stats.datasets;
+    match (
+        datasets.layers.get(name).map(|l| &l.data),
+        datasets.ramps.get(name),
+    ) {
+        (Some(Ok(LayerData::Raster(r))), Some(ramp)) => Ok((Arc::clone(r), *ramp)),
+        (Some(Err(reason)), _) => Err(ApiError::Unavailable(format!(
+            "layer {name:?} cannot be served: {reason}"
+        ))),
+        (Some(Ok(_)), _) => Err(ApiError::BadRequest(format!(
+            "layer {name:?} is not a raster layer: it has no map tiles"
+        ))),
+        (None, _) => Err(ApiError::NotFound(format!(
+            "no layer named {}",
+            shorten(name)
+        ))),
+    }
 }
 
 /// `POST /v1/layers/{name}/features[?crs=..]` with a GeoJSON Feature or

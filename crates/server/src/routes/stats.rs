@@ -113,6 +113,7 @@ pub async fn unit(
     let mut asked = stats_query(&query, unit.level)?;
     asked.level = unit.level;
     asked.prefix = Some(code.to_string());
+    let area = citygrid_model::measure::area_m2(&unit.geometry);
     let mut layers = serde_json::Map::new();
     for name in stats.names() {
         let has_time = stats
@@ -138,6 +139,13 @@ pub async fn unit(
             },
         };
         let mut row = row;
+        if row["kind"] == "raster"
+            && let Some(m2) = row["coverage_m2"].as_f64()
+            && area > 0.0
+        {
+            // how much of the unit the raster covers
+            row["covered"] = json!((m2 / area).min(1.0));
+        }
         if let Some(obj) = row.as_object_mut() {
             obj.remove("code");
             obj.remove("name");
