@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit, property and integration tests, the differential
 # tests against independent implementations (GEOS, PROJ, GDAL, eviltransform, an MVT
-# decoder) in Python, then the web viewer end to end in headless Chromium.
+# decoder) in Python, the glTF validator on generated 3D Tiles content, then the web
+# viewer end to end in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,6 +17,12 @@ cargo build -j2 --workspace --bins
 # and PROPTEST_CASES=200 searches deeper. What a random draw finds becomes a
 # named test (see crates/repair/tests/properties.rs).
 PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261128} cargo test -j2 --workspace
+# The demo 3D tileset's glb and b3dm content, written by citygrid-synth's tests, through
+# the Khronos glTF validator (npm gltf-validator, pinned in tests/gltf).
+if [ ! -f tests/gltf/node_modules/.package-lock.json ] || [ tests/gltf/package-lock.json -nt tests/gltf/node_modules/.package-lock.json ]; then
+  npm ci --prefix tests/gltf --no-audit --no-fund --loglevel=error
+fi
+node tests/gltf/validate.mjs "${CARGO_TARGET_DIR:-target}/demo-tileset-test"
 # Independent implementations: the fixture must be what they compute today, and
 # citygrid must agree with GEOS on generated partitions.
 python3 -m pytest -q tests/python
