@@ -217,3 +217,41 @@ def test_a_cells_subset_is_valid_and_holds_exactly_the_tiles_over_it(built, tmp_
         assert status == 404 and b"no tileset" in body
         status, _, _ = http(f"{base}/v1/3dtiles/built/root.glb", headers={"Range": "bytes=5000-"})
         assert status == 416
+
+
+def test_the_demo_tilesets_subsets_are_valid_and_their_content_passes_the_gltf_validator(tmp_path):
+    store = tmp_path / "city.gpkg"
+    citygrid("store", "init", store, "--from", ROOT / "data" / "guiyang" / "partition.geojson.gz")
+    citygrid("tileset", "demo", "--store", store, "--dir", tmp_path / "tiles")
+    schema = json.loads((SAMPLES / "schema" / "tileset.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema, registry=registry())
+    served = tmp_path / "served"
+    with serving("--store", store) as base:
+        status, _, body = http(f"{base}/v1/3dtiles/oblique/coverage?level=cell")
+        assert status == 200, body
+        cells = [r["code"] for r in json.loads(body)["rows"] if r["covered"] > 0]
+        assert 60 <= len(cells) <= 120, len(cells)  # the generated area holds 69 cell centres
+        uris = set()
+        for code in cells:
+            status, _, body = http(f"{base}/v1/cells/{code}/3dtiles/oblique/tileset.json")
+            assert status == 200, (code, body)
+            subset = json.loads(body)
+            errors = list(validator.iter_errors(subset))
+            assert not errors, (code, [f"{list(e.path)}: {e.message}" for e in errors[:5]])
+            stack = [subset["root"]]
+            while stack:
+                tile = stack.pop()
+                stack += tile.get("children", [])
+                uris |= {c["uri"] for c in [tile.get("content")] + tile.get("contents", []) if c}
+        # every content the subsets name, as the server sends it, through the validator
+        for uri in sorted(uris):
+            status, _, body = http(f"{base}{uri}")
+            assert status == 200, uri
+            out = served / uri.removeprefix("/v1/3dtiles/oblique/")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(body)
+    gltf = ROOT / "tests" / "gltf"
+    if not (gltf / "node_modules").exists():
+        pytest.skip("tests/gltf/node_modules is missing: scripts/test.sh installs gltf-validator")
+    done = subprocess.run(["node", str(gltf / "validate.mjs"), str(served)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

@@ -153,7 +153,8 @@ fn demo_store() -> Result<PathBuf> {
 }
 
 /// Gives a demo store without layers the GENERATED demo layers and staff
-/// (`citygrid layer demo`), written beside it. Stores made before layers existed
+/// (`citygrid layer demo`, written beside it) and the demo's 3D tilesets
+/// (`citygrid tileset demo`, written to `tiles/`). Stores made before layers existed
 /// get them on their next start. Serving goes on without them if they cannot be
 /// made (no population raster here): the reason is printed.
 fn demo_layers(store: &Path) {
@@ -185,6 +186,15 @@ fn demo_layers(store: &Path) {
     };
     if let Err(e) = crate::commands::layer::demo(&args) {
         eprintln!("citygrid: the demo layers could not be made: {e:#}");
+    }
+    let tiles = crate::commands::tileset::TilesetDemoArgs {
+        store: location.to_string(),
+        dir: PathBuf::from("tiles"),
+        sample: PathBuf::from("../shared/data/3dtiles/reality-mesh-sample"),
+        replace: false,
+    };
+    if let Err(e) = crate::commands::tileset::demo(&tiles) {
+        eprintln!("citygrid: the demo tilesets could not be made: {e:#}");
     }
 }
 

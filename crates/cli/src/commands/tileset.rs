@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use geo::BoundingRect;
 
 use citygrid_store::{NewLayer, NewLayerKind};
+use citygrid_synth::{DEMO_BOUNDS, DemoTileset, Placement, REALITY_MESH_PLACEMENT, place_tileset};
 use citygrid_threed::Tileset;
 
 use crate::commands::edits::user;
@@ -54,6 +55,87 @@ pub enum TilesetCommand {
         #[arg(long)]
         author: Option<String>,
     },
+    /// Write the demo's tilesets into a folder and register them: a GENERATED
+    /// oblique-photography-like tileset over central Nanming (`oblique`), and the
+    /// reality-mesh sample placed over Yunyan (`reality_mesh`) when the team's
+    /// shared data is there.
+    Demo(TilesetDemoArgs),
+}
+
+/// `citygrid tileset demo`.
+#[derive(Debug, Args)]
+pub struct TilesetDemoArgs {
+    /// The store (a .gpkg file).
+    #[arg(long)]
+    pub store: String,
+    /// Where the tilesets are written (`generated/`, `reality-mesh/` inside).
+    #[arg(long, default_value = "tiles")]
+    pub dir: PathBuf,
+    /// The reality-mesh sample (3D Tiles in local metres).
+    #[arg(long, default_value = "../shared/data/3dtiles/reality-mesh-sample")]
+    pub sample: PathBuf,
+    /// Replace layers of the same names.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// Writes and registers the demo's tilesets. They sit on the ellipsoid (height 0),
+/// where a 3D view without terrain draws the ground and the cells' outlines.
+pub fn demo(a: &TilesetDemoArgs) -> Result<()> {
+    let store = citygrid_store::open(&a.store)?;
+    let generated = a.dir.join("generated");
+    let made = DemoTileset {
+        height: 0.0,
+        ..DemoTileset::default()
+    }
+    .write(DEMO_BOUNDS, &generated)?;
+    eprintln!(
+        "citygrid: GENERATED tileset in {}: {} tiles, {} kB",
+        generated.display(),
+        made.tiles,
+        made.bytes / 1000
+    );
+    let mut wanted = vec![(
+        "oblique",
+        generated.join("tileset.json"),
+        "GENERATED oblique photography (not real)",
+    )];
+    if a.sample.join("tileset.json").is_file() {
+        let placed = a.dir.join("reality-mesh");
+        place_tileset(
+            &a.sample,
+            &placed,
+            &Placement {
+                height: 0.0,
+                ..REALITY_MESH_PLACEMENT
+            },
+        )?;
+        wanted.push((
+            "reality_mesh",
+            placed.join("tileset.json"),
+            "reality-mesh sample (Apache-2.0), placed over Yunyan",
+        ));
+    } else {
+        eprintln!(
+            "citygrid: {} is not here (the team's shared data): only the generated tileset is registered",
+            a.sample.display()
+        );
+    }
+    for (name, path, source) in wanted {
+        let info = store.add_layer(NewLayer {
+            name: name.into(),
+            kind: NewLayerKind::Tileset { path: path.clone() },
+            source: source.into(),
+            author: "citygrid demo".into(),
+            replace: a.replace,
+        })?;
+        crate::commands::print(&format!(
+            "registered tileset {} ({})\n",
+            info.name,
+            path.display()
+        ))?;
+    }
+    Ok(())
 }
 
 /// Runs the chosen tileset command.
@@ -119,5 +201,6 @@ pub fn run(args: &TilesetArgs) -> Result<()> {
                 path.display()
             ))
         }
+        TilesetCommand::Demo(a) => demo(a),
     }
 }
