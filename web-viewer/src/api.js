@@ -64,6 +64,9 @@ export const unit = (code) => getJson(`/v1/units/${encodeURIComponent(code)}`);
 /** The registered layers and the staff registry's size (`/v1/layers`). */
 export const layers = () => getJson('/v1/layers');
 
+/** TileJSON of a raster layer's map tiles, with its ramp's legend. */
+export const rasterTiles = (name) => getJson(`/v1/layers/${encodeURIComponent(name)}/tiles.json`);
+
 /** One layer's figures per unit (`/v1/stats`): `params` are its query parameters. */
 export const stats = (params) => getJson(`/v1/stats?${query(params)}`);
 

@@ -13,6 +13,7 @@ import { setUpViewAsOf } from './asof.js';
 import { setUpChecks } from './checks.js';
 import { setUpColourBy } from './choropleth.js';
 import { setUpHistory } from './history.js';
+import { setUpOverlays } from './overlays.js';
 import { showError, showNothing, showUnit } from './panel.js';
 import { setUpSearch } from './search.js';
 import { setUpSession } from './session.js';
@@ -66,6 +67,7 @@ async function start() {
   map.on('load', () => {
     followPointer(map);
     setUpColourBy(map, config, colours);
+    setUpOverlays(map);
     setUpChecks(map, goToBounds);
     setUpHistory(map, goToBounds, version, config.history);
     setUpViewAsOf(map, config.history);

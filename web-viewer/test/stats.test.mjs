@@ -97,6 +97,19 @@ test('a layer with times takes a window, and its rate is coloured', async () => 
   await shot('window');
 });
 
+test('a raster layer is drawn over the fills and under the lines, with its ramp', async () => {
+  const box = page.locator('#overlay-list input[data-layer="population"]');
+  await box.check();
+  await page.locator('#overlay-list .overlay-legend').waitFor();
+  const order = await page.evaluate(() => window.citygrid.map.getStyle().layers.map((l) => l.id));
+  assert.ok(order.indexOf('overlay-population') > order.indexOf('cells-fill'));
+  assert.ok(order.indexOf('overlay-population') < order.indexOf('cells-line'));
+  await idle(page);
+  await shot('raster-layer');
+  await box.uncheck();
+  assert.equal(await page.evaluate(() => window.citygrid.map.getLayer('overlay-population')), undefined);
+});
+
 test('a clicked cell shows its figures in every layer and its staff', async () => {
   const map = await page.evaluate(([lon, lat]) => {
     const m = window.citygrid.map;
