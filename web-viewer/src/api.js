@@ -34,7 +34,7 @@ export async function tileJsonOf(v) {
 }
 
 /** The newest `limit` versions (`/v1/versions`); 404 when a file is served. */
-export const versions = (limit) => getJson(`/v1/versions?${query({ limit })}`);
+export const versions = (limit, { brief = true } = {}) => getJson(`/v1/versions?${query({ limit, brief })}`);
 
 /** What changed from version `from` to `to`: a GeoJSON FeatureCollection with `moved`. */
 export const diff = (from, to) => getJson(`/v1/diff?${query({ from, to })}`);
@@ -101,13 +101,10 @@ export async function cellsIn([w, s, e, n], v) {
 /** A unit of version `v` as a GeoJSON Feature with its exact geometry (`/v1/cells/{code}`). */
 export const cell = (code, v) => getJson(`/v1/cells/${encodeURIComponent(code)}?${query({ version: v })}`);
 
-/**
- * The version in force at `time` (RFC 3339). Any lookup taking `at` names it; an
- * empty box of `/v1/cells` is the smallest such answer.
- */
+/** The version in force at `time` (RFC 3339): `/v1/versions?at=`. */
 export async function versionAt(time) {
-  const answer = await getJson(`/v1/cells?${query({ bbox: '0,0,0,0', limit: 1, at: time })}`);
-  return answer.version;
+  const answer = await getJson(`/v1/versions?${query({ at: time, brief: true })}`);
+  return answer.in_force;
 }
 
 /**

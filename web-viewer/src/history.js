@@ -156,7 +156,7 @@ function revertForm(map, v) {
 
 function entry(map, v, goToBounds) {
   const details = element('div', { class: 'history-details' });
-  const what = `${v.changed.length} changed, ${v.created.length} created, ${v.retired.length} retired`;
+  const what = `${v.counts.changed} changed, ${v.counts.created} created, ${v.counts.retired} retired`;
   const showButton = element('button', { type: 'button', class: 'history-show', 'data-version': String(v.version) },
     `Version ${v.version}`);
   showButton.addEventListener('click', async () => {

@@ -10,7 +10,7 @@ import { element } from './dom.js';
 
 /** The versions after `base` up to `head`, newest first (at most 20). */
 async function versionsSince(base, head) {
-  const answer = await api.versions(Math.min(Math.max(head - base, 1), 20));
+  const answer = await api.versions(Math.min(Math.max(head - base, 1), 20), { brief: false });
   return answer.versions.filter((v) => v.version > base);
 }
 

@@ -83,7 +83,8 @@ export function setUpEditing(map, hasStore) {
       say(next.wait);
       return;
     }
-    validator.check(request(next.op, 'checking'), edit.user.token);
+    // a dry run needs no message
+    validator.check(request(next.op), edit.user.token);
   };
   const drawing = setUpDrawing(map, {
     onChange: (shape) => {

@@ -83,16 +83,6 @@ pub fn parse(body: &[u8]) -> Result<(EditRequest, Crs), ApiError> {
             ));
         }
     };
-    let message = match obj.get("message") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        Some(v) => {
-            return Err(bad(
-                "message",
-                format!("must be a non-empty text, got {}", shown(v)),
-            ));
-        }
-        None => return Err(bad("message", "missing: say why the edit is made")),
-    };
     let dry_run = match obj.get("dry_run") {
         None => false,
         Some(Value::Bool(b)) => *b,
@@ -102,6 +92,18 @@ pub fn parse(body: &[u8]) -> Result<(EditRequest, Crs), ApiError> {
                 format!("must be true or false, got {}", shown(v)),
             ));
         }
+    };
+    // a dry run commits nothing, so it need not say why
+    let message = match obj.get("message") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(v) => {
+            return Err(bad(
+                "message",
+                format!("must be a non-empty text, got {}", shown(v)),
+            ));
+        }
+        None if dry_run => "(dry run)".to_string(),
+        None => return Err(bad("message", "missing: say why the edit is made")),
     };
     let crs_text = match obj.get("crs") {
         None => None,

@@ -18,6 +18,18 @@ use crate::moved::moved_areas;
 /// "created", "retired", "reverted_to", "request"}`.
 #[must_use]
 pub fn version_json(v: &VersionInfo) -> Value {
+    let mut out = version_brief(v);
+    out["changed"] = json!(codes(&v.changed));
+    out["created"] = json!(codes(&v.created));
+    out["retired"] = json!(codes(&v.retired));
+    out["request"] = json!(v.request);
+    out
+}
+
+/// A version without the codes it touched and its request, with their `counts`: what
+/// a list of versions needs (version 1 of a city touches every unit).
+#[must_use]
+pub fn version_brief(v: &VersionInfo) -> Value {
     json!({
         "version": v.version,
         "created_at": v.created_at.to_string(),
@@ -25,11 +37,8 @@ pub fn version_json(v: &VersionInfo) -> Value {
         "message": v.message,
         "kind": v.kind.as_str(),
         "base": v.base,
-        "changed": codes(&v.changed),
-        "created": codes(&v.created),
-        "retired": codes(&v.retired),
+        "counts": {"changed": v.changed.len(), "created": v.created.len(), "retired": v.retired.len()},
         "reverted_to": v.reverted_to,
-        "request": v.request,
     })
 }
 

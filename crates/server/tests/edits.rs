@@ -458,3 +458,47 @@ fn ogc_api_part_4_requests_are_edits_with_their_roles_checks_and_conflicts() {
         404
     );
 }
+
+#[test]
+fn a_dry_run_needs_no_message_and_versions_answer_briefly_or_as_of_a_time() {
+    let live = Live::new();
+    let mut body = transfer(1);
+    body.as_object_mut().unwrap().remove("message");
+    body["dry_run"] = json!(true);
+    let r = live.edit(&live.editor, &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    body["dry_run"] = json!(false);
+    let r = live.edit(&live.editor, &body);
+    assert_eq!(r.status, 400);
+    assert!(r.message().contains("message"), "{}", r.message());
+    assert_eq!(live.edit(&live.editor, &transfer(1)).status, 200);
+    let brief = live.get("/v1/versions?brief=true").json();
+    let v1 = &brief["versions"][1];
+    assert!(
+        v1.get("changed").is_none() && v1.get("request").is_none(),
+        "{v1}"
+    );
+    assert_eq!(
+        v1["counts"]["created"], 13,
+        "every unit of the five-cell city"
+    );
+    let full = live.get("/v1/versions").json();
+    assert_eq!(
+        full["versions"][0]["changed"].as_array().unwrap().len(),
+        full["versions"][0]["counts"]["changed"].as_u64().unwrap() as usize
+    );
+    let made = live.store.version(2).unwrap().created_at;
+    let at = live.get(&format!(
+        "/v1/versions?at={}",
+        made.to_string().replace('+', "%2B")
+    ));
+    assert_eq!(
+        at.json()["in_force"],
+        2,
+        "{}",
+        String::from_utf8_lossy(&at.body)
+    );
+    let before = live.get("/v1/versions?at=2000-01-01T00:00:00Z");
+    assert_eq!(before.status, 404);
+    assert_eq!(live.get("/v1/versions?brief=maybe").status, 400);
+}
