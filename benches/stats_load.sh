@@ -15,20 +15,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build -j2 --release -p citygrid
-dir=target/bench-data/stats; mkdir -p "$dir"
-store=$dir/guiyang.gpkg
-if [ ! -f "$store" ]; then
-  target/release/citygrid store init "$store" --from data/guiyang/partition.geojson.gz >/dev/null
-  target/release/citygrid layer demo --store "$store" --dir "$dir/layers" >/dev/null
-fi
-port=18083
-target/release/citygrid serve --store "$store" --bind "127.0.0.1:$port" 2>"$dir/serve.log" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-base="http://127.0.0.1:$port"
+fill_store() { target/release/citygrid layer demo --store "$store" --dir "$dir/layers" >/dev/null; }
+# shellcheck source=benches/load/store_server.sh
+. benches/load/store_server.sh stats 18083
 for l in houses people legal_persons facilities events population; do
   echo "layer=$l&level=cell"
 done >"$dir/all-cells.txt"

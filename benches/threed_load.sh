@@ -9,20 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build -j2 --release -p citygrid
-dir=target/bench-data/threed; mkdir -p "$dir"
-store=$dir/guiyang.gpkg
-if [ ! -f "$store" ]; then
-  target/release/citygrid store init "$store" --from data/guiyang/partition.geojson.gz >/dev/null
-  target/release/citygrid tileset demo --store "$store" --dir "$dir/tiles" >/dev/null
-fi
-port=18084
-target/release/citygrid serve --store "$store" --bind "127.0.0.1:$port" 2>"$dir/serve.log" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-base="http://127.0.0.1:$port"
+fill_store() { target/release/citygrid tileset demo --store "$store" --dir "$dir/tiles" >/dev/null; }
+# shellcheck source=benches/load/store_server.sh
+. benches/load/store_server.sh threed 18084
 curl -fs "$base/v1/3dtiles/oblique/coverage?level=cell" | python3 -c '
 import json, sys
 rows = json.load(sys.stdin)["rows"]

@@ -17,6 +17,7 @@ use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
 use serde_json::{Map, Value};
 
+use crate::csv_file::CsvFile;
 use crate::error::{IoError, Result};
 use crate::read::{features_in, read_text};
 
@@ -132,22 +133,7 @@ fn csv_rows(
         source_name: name.to_string(),
         message,
     };
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        content(format!(
-            "is not UTF-8 (byte {}): a spreadsheet saved as GBK? convert it with `iconv -f GBK -t UTF-8`",
-            e.valid_up_to()
-        ))
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| content(format!("cannot read the header: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let CsvFile { header, mut reader } = CsvFile::from_bytes(bytes.to_vec(), name)?;
     let column = |wanted: &str, flag: &str| {
         header.iter().position(|h| h == wanted).ok_or_else(|| {
             content(format!(

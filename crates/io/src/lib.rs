@@ -6,6 +6,7 @@
 
 pub mod atomic; // files that appear whole or not at all
 pub mod crs_member; // the `crs` member that declares a GeoJSON file's coordinate system
+mod csv_file; // CSV as spreadsheets save it: UTF-8 checked, BOM skipped, header read
 pub mod edited; // an edited export against the version it came from: changed, added, deleted units
 pub mod entities; // entity layers: typed points from CSV or GeoJSON
 pub mod error; // the crate's error enum

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use citygrid_model::{StaffMember, StaffRole, UnitCode};
 
+use crate::csv_file::CsvFile;
 use crate::error::{IoError, Result};
 
 /// Reads a staff CSV. Every bad row is reported with its line; none is skipped.
@@ -18,26 +19,7 @@ pub fn read_staff(path: &Path) -> Result<Vec<StaffMember>> {
         source_name: name.clone(),
         message,
     };
-    let bytes = std::fs::read(path).map_err(|source| IoError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        content(format!(
-            "is not UTF-8 (byte {}): convert it with `iconv -f GBK -t UTF-8`",
-            e.valid_up_to()
-        ))
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| content(format!("cannot read the header: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let CsvFile { header, mut reader } = CsvFile::open(path)?;
     let column = |wanted: &str| {
         header.iter().position(|h| h == wanted).ok_or_else(|| {
             content(format!(

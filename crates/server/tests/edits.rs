@@ -13,9 +13,8 @@ use std::sync::Arc;
 use geo_types::{LineString, MultiPolygon, Polygon};
 use serde_json::{Value, json};
 
-use citygrid_server::{AppState, Config, Versions, router, watch};
-use citygrid_store::{Role, Store};
-use support::{A1, A2, B1, D, Reply, X0, Y0, city, code, rect, request};
+use citygrid_store::Store;
+use support::{A1, A2, B1, D, Reply, Tokens, X0, Y0, city, code, rect, request};
 
 struct Live {
     addr: SocketAddr,
@@ -33,21 +32,13 @@ impl Live {
         let path = dir.path().join("city.gpkg").to_string_lossy().into_owned();
         citygrid_store::init(&path, &city(), "tester", "two villages").unwrap();
         let store: Arc<dyn Store> = Arc::from(citygrid_store::open(&path).unwrap());
-        let token = |name: &str, role, district: Option<&str>| {
-            store
-                .create_token(name, role, district.map(code))
-                .unwrap()
-                .1
-        };
-        let editor = token("wang", Role::Editor, Some("520102"));
-        let viewer = token("li", Role::Viewer, None);
-        let admin = token("chen", Role::Admin, None);
-        let elsewhere = token("zhao", Role::Editor, Some("520103"));
-        let config = Config::default();
-        let versions = Arc::new(Versions::from_store(Arc::clone(&store), &config).unwrap());
-        let following = Arc::clone(&versions);
-        let state = AppState::new(versions, config).unwrap();
-        let addr = support::serve(router(state), move || watch::spawn(&following));
+        let Tokens {
+            editor,
+            viewer,
+            admin,
+            elsewhere,
+        } = Tokens::create(store.as_ref());
+        let addr = support::serve_store(Arc::clone(&store), true);
         Live {
             addr,
             store,

@@ -15,9 +15,8 @@ use serde_json::{Value, json};
 use citygrid_crs::Crs;
 use citygrid_model::{Entity, Field, FieldType, FieldValue, LayerSchema, StaffMember, StaffRole};
 use citygrid_raster::{GeoTransform, Raster};
-use citygrid_server::{AppState, Config, Versions, router, watch};
-use citygrid_store::{NewLayer, NewLayerKind, Role, StaffChange, Store};
-use support::{A1, A2, B1, D, Reply, X0, Y0, city, code, request};
+use citygrid_store::{NewLayer, NewLayerKind, StaffChange, Store};
+use support::{A1, A2, B1, D, Reply, Tokens, X0, Y0, city, code, request};
 
 /// The points of the `events` layer: (lon, lat), with where they are.
 const POINTS: [(f64, f64); 6] = [
@@ -120,20 +119,13 @@ impl Live {
                 replace: false,
             })
             .unwrap();
-        let token = |name: &str, role, district: Option<&str>| {
-            store
-                .create_token(name, role, district.map(code))
-                .unwrap()
-                .1
-        };
-        let editor = token("wang", Role::Editor, Some("520102"));
-        let viewer = token("li", Role::Viewer, None);
-        let elsewhere = token("zhao", Role::Editor, Some("520103"));
-        let config = Config::default();
-        let versions = Arc::new(Versions::from_store(Arc::clone(&store), &config).unwrap());
-        let following = Arc::clone(&versions);
-        let state = AppState::new(versions, config).unwrap();
-        let addr = support::serve(router(state), move || watch::spawn(&following));
+        let Tokens {
+            editor,
+            viewer,
+            elsewhere,
+            ..
+        } = Tokens::create(store.as_ref());
+        let addr = support::serve_store(Arc::clone(&store), true);
         Live {
             addr,
             store,
@@ -602,9 +594,7 @@ fn a_layer_imported_by_another_process_is_served_within_a_second() {
 fn a_raster_whose_file_is_gone_is_named_and_the_rest_served() {
     let live = Live::new();
     std::fs::remove_file(live.dir.path().join("values.tif")).unwrap();
-    let config = Config::default();
-    let versions = Arc::new(Versions::from_store(Arc::clone(&live.store), &config).unwrap());
-    let addr = support::serve(router(AppState::new(versions, config).unwrap()), || {});
+    let addr = support::serve_store(Arc::clone(&live.store), false);
     let r = request(addr, "GET", "/v1/stats?layer=values", &[], b"");
     assert_eq!(r.status, 503);
     assert!(r.message().contains("values.tif"), "{}", r.message());

@@ -264,18 +264,7 @@ impl Reader {
             .and_then(Value::as_f64)
             .filter(|g| g.is_finite() && *g >= 0.0)
             .ok_or_else(|| format!("{place}: no geometricError (a number from 0)"))?;
-        let footprint = match volume.footprint(&world) {
-            Ok(f) => Some(f),
-            Err(message) => {
-                self.problems.push(TileProblem {
-                    tile: place.clone(),
-                    message,
-                });
-                None
-            }
-        };
-        let id = self.tiles.len() as TileId;
-        self.tiles.push(Tile {
+        let id = self.push(Tile {
             parent,
             children: Vec::new(),
             depth,
@@ -285,12 +274,9 @@ impl Reader {
             geometric_error,
             refine,
             contents: Vec::new(),
-            footprint,
+            footprint: None,
             place: place.clone(),
         });
-        if let Some(p) = parent {
-            self.tiles[p as usize].children.push(id);
-        }
         let mut external = Vec::new();
         let contents: Vec<&Value> = match (json.get("content"), json.get("contents")) {
             (Some(c), _) => vec![c],
@@ -407,18 +393,7 @@ impl Reader {
     ) -> TileId {
         let p = &self.tiles[parent as usize];
         let (world, refine, depth) = (p.world, p.refine, p.depth + 1);
-        let footprint = match volume.footprint(&world) {
-            Ok(f) => Some(f),
-            Err(message) => {
-                self.problems.push(TileProblem {
-                    tile: place.clone(),
-                    message,
-                });
-                None
-            }
-        };
-        let id = self.tiles.len() as TileId;
-        self.tiles.push(Tile {
+        self.push(Tile {
             parent: Some(parent),
             children: Vec::new(),
             depth,
@@ -428,10 +403,26 @@ impl Reader {
             geometric_error,
             refine,
             contents,
-            footprint,
+            footprint: None,
             place,
-        });
-        self.tiles[parent as usize].children.push(id);
+        })
+    }
+
+    /// Adds a tile under its parent, its footprint worked out here (or its problem
+    /// noted): the one way tiles enter the tree.
+    fn push(&mut self, mut tile: Tile) -> TileId {
+        match tile.volume.footprint(&tile.world) {
+            Ok(f) => tile.footprint = Some(f),
+            Err(message) => self.problems.push(TileProblem {
+                tile: tile.place.clone(),
+                message,
+            }),
+        }
+        let id = self.tiles.len() as TileId;
+        if let Some(p) = tile.parent {
+            self.tiles[p as usize].children.push(id);
+        }
+        self.tiles.push(tile);
         id
     }
 

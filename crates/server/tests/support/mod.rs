@@ -78,6 +78,48 @@ pub fn city() -> Partition {
     Partition::new(units, CodeLayout::default()).unwrap()
 }
 
+/// Tokens of the five-cell city's store: an editor of district 520102 (`wang`), a
+/// viewer (`li`), an admin (`chen`) and an editor of district 520103 (`zhao`).
+pub struct Tokens {
+    pub editor: String,
+    pub viewer: String,
+    pub admin: String,
+    pub elsewhere: String,
+}
+
+impl Tokens {
+    /// Creates the four tokens in `store`.
+    pub fn create(store: &dyn citygrid_store::Store) -> Tokens {
+        use citygrid_store::Role;
+        let token = |name: &str, role, district: Option<&str>| {
+            store
+                .create_token(name, role, district.map(code))
+                .unwrap()
+                .1
+        };
+        Tokens {
+            editor: token("wang", Role::Editor, Some("520102")),
+            viewer: token("li", Role::Viewer, None),
+            admin: token("chen", Role::Admin, None),
+            elsewhere: token("zhao", Role::Editor, Some("520103")),
+        }
+    }
+}
+
+/// `store` served through the server's routes on a free port, following its head and
+/// its layers as `citygrid serve --store` does (`follow`), or reading them once.
+pub fn serve_store(store: Arc<dyn citygrid_store::Store>, follow: bool) -> SocketAddr {
+    let config = Config::default();
+    let versions = Arc::new(Versions::from_store(store, &config).unwrap());
+    let following = Arc::clone(&versions);
+    let state = AppState::new(versions, config).unwrap();
+    serve(citygrid_server::router(state), move || {
+        if follow {
+            citygrid_server::watch::spawn(&following);
+        }
+    })
+}
+
 /// A 300-cell generated city.
 pub fn generated_partition() -> Partition {
     let units = SynthCity::new(3)
