@@ -121,3 +121,10 @@ export async function edit(body, token, signal) {
   });
   return { status: response.status, body: await response.json().catch(() => null) };
 }
+
+/** The path of the subset of tileset `name` that shows cell `code` (of version `v`, the head's when null). */
+export const cellTilesetPath = (code, name, v) =>
+  `/v1/cells/${encodeURIComponent(code)}/3dtiles/${encodeURIComponent(name)}/tileset.json${v == null ? '' : `?${query({ version: v })}`}`;
+
+/** That subset tileset (3D Tiles 1.1 JSON); throws the server's reason when the tileset does not reach the cell. */
+export const cellTileset = (code, name, v) => getJson(cellTilesetPath(code, name, v));

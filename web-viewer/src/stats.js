@@ -7,6 +7,7 @@
 
 import * as api from './api.js';
 import { element } from './dom.js';
+import { openButton } from './open3d.js';
 import { CHOROPLETH_PALETTE, NO_DATA } from './style.js';
 
 const number = (v) => (Number.isInteger(v) ? v.toLocaleString('en') : v.toLocaleString('en', { maximumFractionDigits: 2 }));
@@ -20,7 +21,7 @@ export const shownVersion = () => {
 /** The figures of a layer that can colour cells: `{layer, label, path, times}`. */
 export function measures(layer) {
   const base = { layer: layer.name, times: layer.kind === 'entity' && layer.times.length > 0 };
-  if (layer.error) return [];
+  if (layer.error || layer.kind === 'tileset') return [];
   if (layer.kind === 'raster') {
     return [
       { ...base, label: `${layer.name}: sum per cell`, path: ['sum'] },
@@ -155,7 +156,21 @@ export function onVersionChange(changed) {
 
 const ROLE_NAMES = { cell_head: 'Cell head 网格长', cell_worker: 'Cell worker 网格员', cell_police: 'Cell police 网格警员', department_contact: 'Department contact' };
 
-function layerFigures(name, row) {
+/**
+ * A tileset's row: for a cell, the share of it its finest tiles cover and "Open in
+ * 3D" when they cover any of it; for a larger unit, where to open it.
+ */
+function tilesetFigures(name, row, code) {
+  if (row.covered === undefined) return [name, '3D tiles: open one of its cells in 3D'];
+  if (!(row.covered > 0)) return [name, 'no 3D tiles over this cell'];
+  const percent = row.covered >= 0.995 ? '100' : (row.covered * 100).toFixed(row.covered < 0.1 ? 1 : 0);
+  return [name, element('span', { class: 'tileset' },
+    `${percent} % covered, ${number(row.tiles)} tiles `, openButton(code, name, shownVersion().version))];
+}
+
+function layerFigures(name, row, code) {
+  if (row?.kind === 'tileset') return tilesetFigures(name, row, code);
+  if (row === null) return [name, 'no data'];
   if (row.error) return [name, row.error];
   if (row.kind === 'raster') {
     return [name, row.count > 0 ? `sum ${number(row.sum)}, mean ${number(row.mean)} (${number(row.coverage_m2 / 1e6)} km² covered)` : 'no data'];
@@ -184,7 +199,7 @@ export async function showFigures(code, into) {
   }
   const title = document.querySelector('#info .unit');
   if (!title || title.dataset.code !== code) return; // another unit was chosen meanwhile
-  const rows = Object.entries(answer.layers).map(([name, row]) => layerFigures(name, row));
+  const rows = Object.entries(answer.layers).map(([name, row]) => layerFigures(name, row, code));
   if (rows.length) {
     const dl = element('dl', { class: 'figures' });
     for (const [term, value] of rows) dl.append(element('dt', {}, term), element('dd', {}, value));
