@@ -6,7 +6,9 @@
 //   loaded only when a cell is opened in 3D, and CesiumJS's static files (its
 //   Workers, Assets, ThirdParty and Widgets, which it fetches at run time from
 //   CESIUM_BASE_URL) copied into cesium/.
-import { copyFile, cp, mkdir, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const dist = new URL('./dist/', import.meta.url);
@@ -42,4 +44,17 @@ for (const [from, name] of copies) {
 for (const folder of ['Workers', 'Assets', 'ThirdParty', 'Widgets']) {
   await cp(new URL(folder, cesium), new URL(`cesium/${folder}`, dist), { recursive: true });
 }
+// Gzipped beside each text file the server sends (`citygrid serve` answers a client
+// that accepts gzip with the .gz file instead of compressing the same bytes per request).
+const gzipAll = async (dir) => {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await gzipAll(path);
+    else if (/\.(js|mjs|css|html|json|map)$/.test(entry.name)) {
+      const bytes = await readFile(path);
+      if (bytes.length > 1024) await writeFile(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+    }
+  }
+};
+await gzipAll(dist.pathname);
 console.log(`web viewer built in ${dist.pathname} in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -47,7 +47,9 @@ pub fn router(state: AppState) -> Router {
     .expose_headers([as_of::VERSION_HEADER]);
     let app = routes::router()
         .fallback_service(
+            // the viewer's build writes a .gz beside each text file
             ServeDir::new(&state.config.viewer_dir)
+                .precompressed_gzip()
                 .call_fallback_on_method_not_allowed(true)
                 .fallback(any(no_route).with_state(state.clone())),
         )
