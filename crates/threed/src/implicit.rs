@@ -13,7 +13,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::tileset::{Content, Reader, TileId, inside};
+use crate::content::{Content, TileId, inside};
+use crate::volume::Volume;
 
 /// Most tiles one implicit root expands into: beyond, the rest is left out and said.
 const MAX_TILES: usize = 2_000_000;
@@ -42,10 +43,35 @@ struct Subtree {
     children: Bits,
 }
 
+/// What expanding needs of the tree being read: the root's volume and error, the
+/// folder, and a way to add tiles, contents and problems. The reader implements it, so
+/// this module knows nothing of how tilesets are read.
+pub(crate) trait Grow {
+    /// A tile's bounding volume.
+    fn volume_of(&self, id: TileId) -> Volume;
+    /// A tile's geometric error.
+    fn error_of(&self, id: TileId) -> f64;
+    /// The tileset's folder.
+    fn folder(&self) -> &Path;
+    /// Notes a problem at a place.
+    fn problem(&mut self, tile: String, message: String);
+    /// Sets a tile's contents.
+    fn set_contents(&mut self, id: TileId, contents: Vec<Content>);
+    /// Adds a tile under `parent`; returns its id.
+    fn implicit_tile(
+        &mut self,
+        parent: TileId,
+        volume: Volume,
+        geometric_error: f64,
+        contents: Vec<Content>,
+        place: String,
+    ) -> TileId;
+}
+
 /// Expands the implicit tiling of tile `root` (whose JSON is `json`, in a file in the
 /// folder `base`).
 pub(crate) fn expand(
-    r: &mut Reader,
+    r: &mut impl Grow,
     root: TileId,
     json: &Value,
     implicit: &Value,
@@ -92,8 +118,8 @@ pub(crate) fn expand(
             Some((uri, rest))
         })
         .collect();
-    let volume = r.tiles_volume(root);
-    let error0 = r.tiles_error(root);
+    let volume = r.volume_of(root);
+    let error0 = r.error_of(root);
     let dims = if octree { 3 } else { 2 };
     let branching: u64 = 1 << dims;
     let mut ids: HashMap<(u32, u64, u64, u64), TileId> = HashMap::from([((0, 0, 0, 0), root)]);
@@ -108,7 +134,7 @@ pub(crate) fn expand(
                 continue;
             }
         };
-        let subtree = match read_subtree(&r.dir().join(&path), templates.len()) {
+        let subtree = match read_subtree(&r.folder().join(&path), templates.len()) {
             Ok(s) => s,
             Err(e) => {
                 r.problem(format!("subtree {path}"), e);

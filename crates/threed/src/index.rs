@@ -13,7 +13,8 @@ use geo_types::{MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 
-use crate::tileset::{TileId, Tileset};
+use crate::content::TileId;
+use crate::tileset::Tileset;
 
 /// One cell's tiles and coverage.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,6 +12,7 @@
 //! each cell, the share of the cell the finest content covers), and moves to another
 //! version recomputing only changed cells; [`subset`] writes the tileset of one cell.
 
+mod content; // content paths kept inside the tileset's folder; tile ids
 mod error; // the crate's error enum
 mod implicit; // implicit tiling: subdivided volumes, subtree files, availability
 mod index; // tiles per cell and coverage, per partition version
@@ -20,9 +21,10 @@ mod subset; // one cell's subset tileset, with its metadata and clipping polygon
 mod tileset; // reading a tileset into one tree of tiles
 mod volume; // bounding volumes and their footprints on the ground
 
+pub use content::{Content, TileId};
 pub use error::{Result, ThreedError};
 pub use index::{CellCoverage, CellTiles};
 pub use matrix::Mat4;
 pub use subset::{CellInfo, subset};
-pub use tileset::{Content, Refine, Tile, TileId, TileProblem, Tileset};
+pub use tileset::{Refine, Tile, TileProblem, Tileset};
 pub use volume::Volume;

@@ -9,7 +9,8 @@ use std::collections::HashSet;
 use geo_types::MultiPolygon;
 use serde_json::{Map, Value, json};
 
-use crate::tileset::{TileId, Tileset};
+use crate::content::TileId;
+use crate::tileset::Tileset;
 
 /// The cell a subset is for, and the version it is of.
 #[derive(Debug, Clone, Copy)]

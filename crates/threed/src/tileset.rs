@@ -5,18 +5,16 @@
 //! footprint on the ground.
 
 use std::collections::HashSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use geo_types::Polygon;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::content::{Content, TileId, folder, inside};
 use crate::error::{Result, ThreedError};
-use crate::implicit;
+use crate::implicit::{self, Grow};
 use crate::matrix::Mat4;
 use crate::volume::Volume;
-
-/// A tile's index in [`Tileset::tiles`]; the root is 0.
-pub type TileId = u32;
 
 /// Deepest nesting of tiles and external tilesets read: deeper is a cycle or a mistake.
 const MAX_DEPTH: u32 = 64;
@@ -39,16 +37,6 @@ impl Refine {
             Refine::Replace => "REPLACE",
         }
     }
-}
-
-/// One content of a tile.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Content {
-    /// The file, relative to the tileset's folder, `/`-separated, never leaving it.
-    pub path: String,
-    /// The content object as written, but `uri` (its `group`, `metadata`,
-    /// `boundingVolume`...), for a subset to keep.
-    pub rest: Map<String, Value>,
 }
 
 /// One tile of the tree.
@@ -182,42 +170,7 @@ pub(crate) fn read_json(path: &Path) -> Result<Value> {
     })
 }
 
-/// `uri` (relative to the folder `base`, itself relative to the tileset's folder)
-/// as a path relative to the tileset's folder, `/`-separated; an error for a URL, an
-/// absolute path or one that leaves the folder.
-pub(crate) fn inside(base: &str, uri: &str) -> std::result::Result<String, String> {
-    let uri = uri.split(['?', '#']).next().unwrap_or("");
-    if uri.contains("://") || uri.starts_with("data:") || uri.starts_with('/') || uri.contains('\\')
-    {
-        return Err(format!(
-            "content {uri:?} is not a relative path inside the tileset's folder"
-        ));
-    }
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for c in Path::new(uri).components() {
-        match c {
-            Component::Normal(p) => parts.push(p.to_str().ok_or("a path that is not UTF-8")?),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if parts.pop().is_none() {
-                    return Err(format!("content {uri:?} leaves the tileset's folder"));
-                }
-            }
-            _ => return Err(format!("content {uri:?} is not a relative path")),
-        }
-    }
-    if parts.is_empty() {
-        return Err(format!("content {uri:?} names no file"));
-    }
-    Ok(parts.join("/"))
-}
-
-/// The folder of a path relative to the tileset's folder.
-pub(crate) fn folder(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
-}
-
-pub(crate) struct Reader {
+struct Reader {
     dir: PathBuf,
     tiles: Vec<Tile>,
     problems: Vec<TileProblem>,
@@ -382,8 +335,47 @@ impl Reader {
         self.open.remove(&file);
     }
 
-    /// Adds an implicit tile (no JSON of its own) under `parent`.
-    pub(crate) fn implicit_tile(
+    /// Adds a tile under its parent, its footprint worked out here (or its problem
+    /// noted): the one way tiles enter the tree.
+    fn push(&mut self, mut tile: Tile) -> TileId {
+        match tile.volume.footprint(&tile.world) {
+            Ok(f) => tile.footprint = Some(f),
+            Err(message) => self.problems.push(TileProblem {
+                tile: tile.place.clone(),
+                message,
+            }),
+        }
+        let id = self.tiles.len() as TileId;
+        if let Some(p) = tile.parent {
+            self.tiles[p as usize].children.push(id);
+        }
+        self.tiles.push(tile);
+        id
+    }
+}
+
+impl Grow for Reader {
+    fn volume_of(&self, id: TileId) -> Volume {
+        self.tiles[id as usize].volume.clone()
+    }
+
+    fn error_of(&self, id: TileId) -> f64 {
+        self.tiles[id as usize].geometric_error
+    }
+
+    fn folder(&self) -> &Path {
+        &self.dir
+    }
+
+    fn problem(&mut self, tile: String, message: String) {
+        self.problems.push(TileProblem { tile, message });
+    }
+
+    fn set_contents(&mut self, id: TileId, contents: Vec<Content>) {
+        self.tiles[id as usize].contents = contents;
+    }
+
+    fn implicit_tile(
         &mut self,
         parent: TileId,
         volume: Volume,
@@ -406,62 +398,5 @@ impl Reader {
             footprint: None,
             place,
         })
-    }
-
-    /// Adds a tile under its parent, its footprint worked out here (or its problem
-    /// noted): the one way tiles enter the tree.
-    fn push(&mut self, mut tile: Tile) -> TileId {
-        match tile.volume.footprint(&tile.world) {
-            Ok(f) => tile.footprint = Some(f),
-            Err(message) => self.problems.push(TileProblem {
-                tile: tile.place.clone(),
-                message,
-            }),
-        }
-        let id = self.tiles.len() as TileId;
-        if let Some(p) = tile.parent {
-            self.tiles[p as usize].children.push(id);
-        }
-        self.tiles.push(tile);
-        id
-    }
-
-    /// Sets the contents of a tile (the implicit root's, once its availability is read).
-    pub(crate) fn set_contents(&mut self, id: TileId, contents: Vec<Content>) {
-        self.tiles[id as usize].contents = contents;
-    }
-
-    pub(crate) fn tiles_volume(&self, id: TileId) -> Volume {
-        self.tiles[id as usize].volume.clone()
-    }
-
-    pub(crate) fn tiles_error(&self, id: TileId) -> f64 {
-        self.tiles[id as usize].geometric_error
-    }
-
-    pub(crate) fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    pub(crate) fn problem(&mut self, tile: String, message: String) {
-        self.problems.push(TileProblem { tile, message });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_paths_stay_inside_the_folder() {
-        assert_eq!(inside("", "a/b.glb").unwrap(), "a/b.glb");
-        assert_eq!(inside("city", "../x/./y.b3dm?v=2").unwrap(), "x/y.b3dm");
-        assert!(inside("", "../secret").is_err());
-        assert!(inside("city", "../../etc/passwd").is_err());
-        assert!(inside("", "/etc/passwd").is_err());
-        assert!(inside("", "https://example.com/t.glb").is_err());
-        assert!(inside("", "a\\..\\..\\b").is_err());
-        assert_eq!(folder("city/tileset.json"), "city");
-        assert_eq!(folder("tileset.json"), "");
     }
 }
