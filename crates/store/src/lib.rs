@@ -32,12 +32,15 @@ mod attributes; // unit attributes as JSON text, numbers exact
 mod changes; // what changed between two versions, and applying it
 mod commit; // what a commit carries, and what makes the store refuse one
 mod dataset; // entity and raster layers, the staff registry
+mod entity_values; // entity values and layer schemas as JSON, as every backend keeps them
 mod error; // the crate's error enum
 mod history; // a unit's rows over time and its code lineage
 mod location; // opening and creating a store by path or URL
+mod plan; // what a commit does to the head: the refusal rules every backend applies
 mod sqlite; // the GeoPackage backend
 mod store; // the Store trait
 mod text; // enum names and lists as text
+mod time; // times to the millisecond, and as fixed-width RFC 3339 text
 mod token; // roles, token secrets and their hashes
 mod version; // versions: number, time, author, kind, codes touched
 
