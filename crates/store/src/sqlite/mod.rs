@@ -187,6 +187,28 @@ impl SqliteStore {
         Self::open(path)
     }
 
+    /// Brings the store in the file at `path` up to this build's schema (as
+    /// [`SqliteStore::open`] does); returns its schema version before and after.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`].
+    pub fn migrate(path: &Path) -> Result<(i64, i64)> {
+        let shown = path.display().to_string();
+        let before = {
+            let conn = match std::fs::metadata(path) {
+                Ok(m) if m.is_file() => connect(path).at(&shown)?,
+                _ => {
+                    return Err(StoreError::Missing {
+                        path: path.to_path_buf(),
+                    });
+                }
+            };
+            schema::check(&conn, path)?.1
+        };
+        Self::open(path)?;
+        Ok((before, schema::SCHEMA_VERSION.max(before)))
+    }
+
     /// The file.
     #[must_use]
     pub fn path(&self) -> &Path {
