@@ -5,6 +5,7 @@
 #   eval "$(scripts/postgres.sh start)"   # installs the packages if missing, starts,
 #                                         # prints the export of CITYGRID_TEST_POSTGRES
 #   scripts/postgres.sh restart           # stops and starts it (the same data)
+#   scripts/postgres.sh halt              # stops it, keeping its data (start again)
 #   scripts/postgres.sh stop              # stops it and removes its data
 #
 # CITYGRID_PG_PORT (default 55432) and CITYGRID_PG_DIR (default
@@ -71,6 +72,7 @@ start() {
 case "${1:-}" in
   start) start ;;
   restart) ctl restart ;;
+  halt) ctl stop -m fast ;;
   stop)
     if [ -f "$DIR/data/PG_VERSION" ]; then
       as_owner "$(bin pg_ctl)" -D "$DIR/data" status >/dev/null 2>&1 && ctl stop -m fast
@@ -78,7 +80,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    echo "usage: $0 start|restart|stop" >&2
+    echo "usage: $0 start|restart|halt|stop" >&2
     exit 2
     ;;
 esac
