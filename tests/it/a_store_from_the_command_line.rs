@@ -201,7 +201,11 @@ fn store_init_tokens_and_history_work_together() {
 #[test]
 fn a_postgis_store_from_the_command_line() {
     let Ok(admin) = std::env::var("CITYGRID_TEST_POSTGRES") else {
-        eprintln!("CITYGRID_TEST_POSTGRES is not set: the PostGIS store's commands are NOT tested");
+        // Straight to standard error: the test harness captures eprintln!.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"*** CITYGRID_TEST_POSTGRES is not set: the PostGIS store's commands are NOT tested ***\n",
+        );
         return;
     };
     let name = format!("citygrid_cli_{}", std::process::id());

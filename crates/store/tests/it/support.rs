@@ -2,6 +2,7 @@
 //! a database of its own on the test cluster), and exact comparisons.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,8 +64,10 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var(POSTGRES_VAR) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
+            // Straight to standard error: the test harness captures eprintln!.
             WARNED.call_once(|| {
-                eprintln!(
+                let _ = writeln!(
+                    std::io::stderr(),
                     "\n*** {POSTGRES_VAR} is not set: the PostGIS store is NOT tested. \
                      Start a cluster with: eval \"$(scripts/postgres.sh start)\" ***\n"
                 );
