@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit, property and integration tests, the differential
+# Runs every test: Rust unit, property and integration tests (the PostGIS store's
+# against a private PostgreSQL that scripts/postgres.sh starts), the differential
 # tests against independent implementations (GEOS, PROJ, GDAL, eviltransform, an MVT
 # decoder) in Python, the glTF validator on generated 3D Tiles content, then the web
 # viewer end to end in headless Chromium.
@@ -12,6 +13,11 @@ cargo clippy -j2 --workspace --all-targets -- -D warnings
 # No import cycles between the modules of a crate.
 python3 scripts/module_cycles.py
 cargo build -j2 --workspace --bins
+# A private PostgreSQL with PostGIS (its own port and data folder, removed at the
+# end) for the PostGIS store's tests: they read CITYGRID_TEST_POSTGRES, and say
+# loudly that they skip PostGIS without it.
+trap 'scripts/postgres.sh stop' EXIT
+eval "$(scripts/postgres.sh start)"
 # Property tests draw the same cases on every run here, so a run fails only for
 # a change, not for a new random draw; without it (as locally) they draw new ones,
 # and PROPTEST_CASES=200 searches deeper. What a random draw finds becomes a

@@ -184,10 +184,77 @@ fn store_init_tokens_and_history_work_together() {
     assert_eq!(states["states"][1]["attributes"]["households"], 42);
     let missing = run(&["history", "--store", at(&path), "--cell", "520100999999999"]);
     assert_eq!(missing.status.code(), Some(2));
-    let nowhere = run(&["history", "--store", "postgres://db.example/grid"]);
+    // Nothing listens on port 1: the database is named, its password never.
+    let nowhere = run(&[
+        "history",
+        "--store",
+        "postgres://grid:s3cret@127.0.0.1:1/grid",
+    ]);
+    assert_eq!(nowhere.status.code(), Some(2));
+    let said = text(&nowhere.stderr);
+    assert!(said.contains("postgres://127.0.0.1:1/grid"), "{said}");
+    assert!(!said.contains("s3cret"), "{said}");
+}
+
+/// `store init` and `store migrate` on a PostGIS database, `history` and `token`
+/// through its URL; the password never printed.
+#[test]
+fn a_postgis_store_from_the_command_line() {
+    let Ok(admin) = std::env::var("CITYGRID_TEST_POSTGRES") else {
+        // Straight to standard error: the test harness captures eprintln!.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"*** CITYGRID_TEST_POSTGRES is not set: the PostGIS store's commands are NOT tested ***\n",
+        );
+        return;
+    };
+    let name = format!("citygrid_cli_{}", std::process::id());
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
+    client
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE citygrid_template"
+        ))
+        .unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let password = url.split(':').nth(2).unwrap().split('@').next().unwrap();
+    let from = city_file("store-pg-city.geojson", None);
+    let said = ok(&run(&["store", "init", &url, "--from", at(&from)]));
     assert!(
-        text(&nowhere.stderr).contains("issue 18"),
-        "{}",
-        text(&nowhere.stderr)
+        said.contains("version 1 by") && said.contains("citygrid_cells"),
+        "{said}"
     );
+    assert!(!said.contains(password), "{said}");
+    let again = run(&["store", "init", &url, "--from", at(&from)]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("never overwritten"));
+    assert!(!text(&again.stderr).contains(password));
+    let migrated = ok(&run(&["store", "migrate", &url]));
+    assert!(migrated.contains("schema 1, up to date"), "{migrated}");
+    assert!(
+        ok(&run(&[
+            "token", "create", "--store", &url, "--role", "editor", "--name", "ops"
+        ]))
+        .starts_with("cg_")
+    );
+    let history = ok(&run(&["history", "--store", &url]));
+    assert!(
+        history
+            .lines()
+            .next()
+            .unwrap()
+            .contains("head is version 1"),
+        "{history}"
+    );
+    let cells: i64 = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap()
+        .query_one("SELECT count(*) FROM citygrid_cells", &[])
+        .unwrap()
+        .get(0);
+    assert!(cells > 50, "{cells} cells in the view");
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
 }

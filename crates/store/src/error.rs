@@ -22,7 +22,7 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// `init` found a file at the path: a store is never overwritten.
-    #[error("{}: a file exists here already, and a store is never overwritten", path.display())]
+    #[error("{}: a file or a store is here already, and a store is never overwritten", path.display())]
     Exists {
         /// The path asked for.
         path: PathBuf,
@@ -46,6 +46,20 @@ pub enum StoreError {
         /// The file's schema version.
         found: i64,
         /// The newest schema version this build reads.
+        supported: i64,
+    },
+    /// The store's schema is older than this citygrid's: a database shared by several
+    /// servers is migrated on purpose (`citygrid store migrate`), not on open.
+    #[error(
+        "{store}: store schema version {found} is older than this citygrid's ({supported}): \
+         run `citygrid store migrate` on it first"
+    )]
+    OlderSchema {
+        /// The store.
+        store: String,
+        /// Its schema version.
+        found: i64,
+        /// The schema version this build reads and writes.
         supported: i64,
     },
     /// A location this build cannot open (a PostGIS URL, an unknown scheme).
@@ -173,6 +187,14 @@ pub enum StoreError {
         store: String,
         /// SQLite's error.
         source: rusqlite::Error,
+    },
+    /// PostgreSQL failed, or could not be reached.
+    #[error("{store}: {source}")]
+    Postgres {
+        /// The store (its URL without credentials).
+        store: String,
+        /// The client's error.
+        source: postgres::Error,
     },
     /// The GeoPackage file or its layers could not be created.
     #[error("{store}: cannot create the GeoPackage: {source}")]

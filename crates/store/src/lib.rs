@@ -4,9 +4,10 @@
 //! A version is immutable and numbered from 1; a commit makes the next one from the
 //! head or fails with a conflict, so two editors never both win. The default backend
 //! is one GeoPackage file (SQLite in WAL mode, [`SqliteStore`]) that QGIS and GDAL
-//! open directly and see the head version in as layers. A PostGIS backend (issue 18)
-//! will implement the same trait: callers open a store by its location ([`open`],
-//! [`init`]) and never name a backend. See `docs/store.md`.
+//! open directly and see the head version in as layers. The PostGIS backend
+//! ([`PostgisStore`], a `postgres://` URL) keeps the same in one database that
+//! several servers share. Callers open a store by its location ([`open`], [`init`],
+//! [`migrate`]) and never name a backend. See `docs/store.md`.
 //!
 //! # Examples
 //!
@@ -32,12 +33,16 @@ mod attributes; // unit attributes as JSON text, numbers exact
 mod changes; // what changed between two versions, and applying it
 mod commit; // what a commit carries, and what makes the store refuse one
 mod dataset; // entity and raster layers, the staff registry
+mod entity_values; // entity values and layer schemas as JSON, as every backend keeps them
 mod error; // the crate's error enum
 mod history; // a unit's rows over time and its code lineage
 mod location; // opening and creating a store by path or URL
+mod plan; // what a commit does to the head: the refusal rules every backend applies
+mod postgis; // the PostGIS backend
 mod sqlite; // the GeoPackage backend
 mod store; // the Store trait
 mod text; // enum names and lists as text
+mod time; // times to the millisecond, and as fixed-width RFC 3339 text
 mod token; // roles, token secrets and their hashes
 mod version; // versions: number, time, author, kind, codes touched
 
@@ -48,7 +53,8 @@ pub use dataset::{
 };
 pub use error::{Result, StoreError};
 pub use history::{LineageEvent, UnitRecord};
-pub use location::{init, open};
+pub use location::{init, migrate, open, shown};
+pub use postgis::{CHANNEL, PostgisStore};
 pub use sqlite::SqliteStore;
 pub use store::Store;
 pub use token::{Role, TokenInfo};

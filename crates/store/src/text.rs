@@ -1,7 +1,10 @@
 //! How the crate's values read as text: the names of its small enums (as stored,
-//! typed and printed) and lists of codes or problems in messages, each written once.
+//! typed and printed) and lists of codes or problems in messages, and the code layout as stored, each
+//! written once.
 
 use std::fmt::Display;
+
+use citygrid_model::{CodeLayout, Level, LevelDigits};
 
 /// Implements `Display` and `FromStr` (ignoring ASCII case and surrounding spaces)
 /// for an enum with an `ALL` array and an `as_str` method; `$what` names the enum
@@ -38,4 +41,44 @@ pub(crate) fn list<T: Display>(items: &[T], sep: &str) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(sep)
+}
+
+/// The layout as text: digits/significant per level, top first (`6/4 6/6 9/9 12/12 15/15`).
+pub(crate) fn layout_text(layout: &CodeLayout) -> String {
+    Level::ALL
+        .iter()
+        .map(|l| {
+            let d = layout.digits(*l);
+            format!("{}/{}", d.digits, d.significant)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(crate) fn parse_layout(text: &str) -> Option<CodeLayout> {
+    let levels: Vec<LevelDigits> = text
+        .split(' ')
+        .map(|pair| {
+            let (digits, significant) = pair.split_once('/')?;
+            Some(LevelDigits {
+                digits: digits.parse().ok()?,
+                significant: significant.parse().ok()?,
+            })
+        })
+        .collect::<Option<_>>()?;
+    CodeLayout::new(levels.try_into().ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_reads_back() {
+        let layout = CodeLayout::default();
+        assert_eq!(layout_text(&layout), "6/4 6/6 9/9 12/12 15/15");
+        assert_eq!(parse_layout(&layout_text(&layout)), Some(layout));
+        assert_eq!(parse_layout("6/4 6/6"), None);
+        assert_eq!(parse_layout("6/4 6/6 9/9 12/12 15/16"), None);
+    }
 }

@@ -1,4 +1,5 @@
-//! `citygrid store init`: a versioned store made from a partition file.
+//! `citygrid store init`: a versioned store made from a partition file;
+//! `citygrid store migrate`: a store brought up to this build's schema.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -16,11 +17,13 @@ use crate::commands::check::findings;
 use crate::commands::edits::{spinner, user};
 use crate::commands::input::{InputArgs, read_violations};
 
-/// Make versioned stores: every version of a partition in one GeoPackage file.
+/// Make versioned stores: every version of a partition in one GeoPackage file, or
+/// in a PostgreSQL database with PostGIS that several servers share.
 ///
 /// A store holds every version of the partition, the edit log, code lineage and
 /// access tokens. QGIS opens it directly and shows the newest version as the
-/// layers city, districts, townships, villages and cells, and the history as the
+/// layers city, districts, townships, villages and cells (in PostGIS: the views
+/// citygrid_city, citygrid_districts, ... citygrid_cells), and the history as the
 /// table citygrid_versions. See docs/store.md.
 ///
 /// Examples:
@@ -28,6 +31,10 @@ use crate::commands::input::{InputArgs, read_violations};
 ///   citygrid store init guiyang.gpkg                      (the bundled Guiyang)
 ///
 ///   citygrid store init grid.gpkg --from cells.geojson --author 王芳 --message "2026 survey"
+///
+///   citygrid store init postgres://grid:secret@db.internal/grid
+///
+///   citygrid store migrate postgres://grid:secret@db.internal/grid
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct StoreArgs {
@@ -39,6 +46,29 @@ pub struct StoreArgs {
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     Init(InitArgs),
+    Migrate(MigrateArgs),
+}
+
+/// Bring a store up to this citygrid's schema, in one transaction.
+///
+/// A GeoPackage file is also brought up to date whenever it is opened; a PostGIS
+/// database, which several servers share, only by this command (servers of the
+/// older citygrid should be stopped first: they refuse the newer schema). Running
+/// it again changes nothing.
+///
+/// Exit status: 0 when the store is up to date, 2 when it cannot be (a newer
+/// schema, no store there, the database unreachable).
+///
+/// Examples:
+///
+///   citygrid store migrate postgres://grid:secret@db.internal/grid
+///
+///   citygrid store migrate guiyang.gpkg
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct MigrateArgs {
+    /// The store: a .gpkg file or a postgres:// URL.
+    pub store: String,
 }
 
 /// Create a store whose version 1 is a partition file, after checking it.
@@ -59,7 +89,9 @@ pub enum StoreCommand {
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct InitArgs {
-    /// The store to create (a .gpkg file; must not exist).
+    /// The store to create: a .gpkg file (must not exist) or a
+    /// postgres://user:password@host:port/database URL (a database without a store;
+    /// PostGIS is added when the role may).
     pub store: PathBuf,
     /// The partition (GeoJSON of cells and the units above them; .gz is read too).
     #[arg(long, default_value = crate::commands::BUNDLED_PARTITION)]
@@ -92,7 +124,20 @@ pub fn init_bundled(store: &Path) -> Result<ExitCode> {
 pub fn run(args: &StoreArgs) -> Result<ExitCode> {
     match &args.what {
         StoreCommand::Init(a) => init(a),
+        StoreCommand::Migrate(a) => migrate(a),
     }
+}
+
+fn migrate(args: &MigrateArgs) -> Result<ExitCode> {
+    let shown = citygrid_store::shown(&args.store);
+    let (from, to) = citygrid_store::migrate(&args.store)?;
+    let said = if from == to {
+        format!("{shown}: schema {to}, up to date\n")
+    } else {
+        format!("{shown}: schema {from} -> {to}\n")
+    };
+    crate::commands::print(&said)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(args: &InitArgs) -> Result<ExitCode> {
@@ -105,11 +150,12 @@ fn init(args: &InitArgs) -> Result<ExitCode> {
     let mut report = Checker::new(CheckOptions::default()).check(&units, None);
     report.violations.extend(read);
     report.sort();
+    let location = args.store.to_string_lossy();
+    let shown = citygrid_store::shown(&location);
     if !report.is_valid() {
         spinner.finish_and_clear();
         crate::commands::print(&format!(
-            "{}: not made: every version of a store is a valid partition, and {} is not\n{}",
-            args.store.display(),
+            "{shown}: not made: every version of a store is a valid partition, and {} is not\n{}",
             args.from.display(),
             findings(&report)
         ))?;
@@ -121,13 +167,12 @@ fn init(args: &InitArgs) -> Result<ExitCode> {
         .collect();
     let partition = Partition::new(units, CodeLayout::default())
         .with_context(|| format!("{} is not a partition", args.from.display()))?;
-    spinner.set_message(format!("writing {}", args.store.display()));
+    spinner.set_message(format!("writing {shown}"));
     let author = args.author.clone().unwrap_or_else(user);
     let message = args
         .message
         .clone()
         .unwrap_or_else(|| format!("imported from {}", args.from.display()));
-    let location = args.store.to_string_lossy();
     let store = citygrid_store::init(&location, &partition, &author, &message)?;
     spinner.finish_and_clear();
     let counts: Vec<String> = Level::ALL
@@ -136,16 +181,24 @@ fn init(args: &InitArgs) -> Result<ExitCode> {
         .filter(|(_, n)| *n > 0)
         .map(|(l, n)| format!("{n} {}", l.layer_name()))
         .collect();
-    let size = std::fs::metadata(&args.store).map_or(0, |m| m.len());
-    crate::commands::print(&format!(
-        "{}: version 1 by {author}: {} ({:.1} MB, {:.1} s)\n\
-         open it in QGIS for the layers city, districts, townships, villages and cells;\n\
-         history: citygrid history --store {}\n",
-        store.describe(),
-        counts.join(", "),
-        size as f64 / 1e6,
-        started.elapsed().as_secs_f64(),
-        args.store.display()
-    ))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let said = match std::fs::metadata(&args.store) {
+        Ok(file) => format!(
+            "{shown}: version 1 by {author}: {} ({:.1} MB, {seconds:.1} s)\n\
+             open it in QGIS for the layers city, districts, townships, villages and cells;\n\
+             history: citygrid history --store {shown}\n",
+            counts.join(", "),
+            file.len() as f64 / 1e6,
+        ),
+        // A database: its URL, credentials left out (they are the caller's to add).
+        Err(_) => format!(
+            "{}: version 1 by {author}: {} ({seconds:.1} s)\n\
+             QGIS opens the views citygrid_city, citygrid_districts, ... citygrid_cells;\n\
+             history: citygrid history --store postgres://...\n",
+            store.describe(),
+            counts.join(", "),
+        ),
+    };
+    crate::commands::print(&said)?;
     Ok(ExitCode::SUCCESS)
 }

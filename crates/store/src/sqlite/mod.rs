@@ -16,7 +16,6 @@ mod read; // partitions, differences, histories, lineage
 mod schema; // the citygrid_ tables, recognising a store
 mod sql_error; // SQLite errors named by their store; how long writers wait
 mod staff; // the staff registry, by revision
-mod time; // fixed-width RFC 3339 times
 mod tokens; // token rows
 mod units; // unit rows
 mod versions; // version rows
@@ -36,6 +35,7 @@ use crate::dataset::{LayerInfo, NewLayer, StaffChange, StaffRoster};
 use crate::error::{Result, StoreError};
 use crate::history::{LineageEvent, UnitRecord};
 use crate::store::Store;
+use crate::time;
 use crate::token::{Role, TokenInfo};
 use crate::version::VersionInfo;
 
@@ -187,6 +187,28 @@ impl SqliteStore {
         Self::open(path)
     }
 
+    /// Brings the store in the file at `path` up to this build's schema (as
+    /// [`SqliteStore::open`] does); returns its schema version before and after.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`].
+    pub fn migrate(path: &Path) -> Result<(i64, i64)> {
+        let shown = path.display().to_string();
+        let before = {
+            let conn = match std::fs::metadata(path) {
+                Ok(m) if m.is_file() => connect(path).at(&shown)?,
+                _ => {
+                    return Err(StoreError::Missing {
+                        path: path.to_path_buf(),
+                    });
+                }
+            };
+            schema::check(&conn, path)?.1
+        };
+        Self::open(path)?;
+        Ok((before, schema::SCHEMA_VERSION.max(before)))
+    }
+
     /// The file.
     #[must_use]
     pub fn path(&self) -> &Path {
@@ -286,7 +308,7 @@ impl Store for SqliteStore {
             }
         }
         if !problems.is_empty() {
-            return Err(commit::refused(&self.shown, c.base, problems));
+            return Err(crate::plan::refused(&self.shown, c.base, problems));
         }
         self.write(|tx| commit::commit(tx, &self.shown, c, &encoded))
     }
@@ -321,7 +343,7 @@ impl Store for SqliteStore {
     }
 
     fn add_layer(&self, layer: NewLayer) -> Result<LayerInfo> {
-        let encoded = entities::encode_new(&self.shown, &layer)?;
+        let encoded = crate::entity_values::encode_new(&self.shown, &layer)?;
         self.write(|tx| entities::add(tx, &self.shown, layer, &encoded))
     }
 

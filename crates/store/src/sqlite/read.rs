@@ -11,9 +11,9 @@ use crate::changes::UnitChanges;
 use crate::error::{Result, StoreError};
 use crate::history::{LineageEvent, UnitRecord};
 use crate::sqlite::sql_error::At;
-use crate::sqlite::time;
 use crate::sqlite::units::{self, ALIVE_AT, COLUMNS};
 use crate::sqlite::versions::{self, to_i64, to_u64};
+use crate::time;
 
 /// The whole partition as of `version`.
 ///

@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use citygrid_model::{CodeLayout, Level, LevelDigits};
+use citygrid_model::CodeLayout;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Result, StoreError};
+use crate::text::{layout_text, parse_layout};
 
 /// The schema this build writes and the newest it reads. A file with a newer one is
 /// refused rather than misread; an older one is brought up to it on open
@@ -216,44 +217,4 @@ pub(crate) fn check(conn: &Connection, path: &Path) -> Result<(CodeLayout, i64)>
     let layout = parse_layout(&layout)
         .ok_or_else(|| not_a_store(format!("citygrid_meta has an unreadable layout {layout:?}")))?;
     Ok((layout, version))
-}
-
-/// The layout as text: digits/significant per level, top first (`6/4 6/6 9/9 12/12 15/15`).
-fn layout_text(layout: &CodeLayout) -> String {
-    Level::ALL
-        .iter()
-        .map(|l| {
-            let d = layout.digits(*l);
-            format!("{}/{}", d.digits, d.significant)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn parse_layout(text: &str) -> Option<CodeLayout> {
-    let levels: Vec<LevelDigits> = text
-        .split(' ')
-        .map(|pair| {
-            let (digits, significant) = pair.split_once('/')?;
-            Some(LevelDigits {
-                digits: digits.parse().ok()?,
-                significant: significant.parse().ok()?,
-            })
-        })
-        .collect::<Option<_>>()?;
-    CodeLayout::new(levels.try_into().ok()?).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_layout_reads_back() {
-        let layout = CodeLayout::default();
-        assert_eq!(layout_text(&layout), "6/4 6/6 9/9 12/12 15/15");
-        assert_eq!(parse_layout(&layout_text(&layout)), Some(layout));
-        assert_eq!(parse_layout("6/4 6/6"), None);
-        assert_eq!(parse_layout("6/4 6/6 9/9 12/12 15/16"), None);
-    }
 }

@@ -12,7 +12,7 @@ use crate::dataset::{StaffChange, StaffRoster};
 use crate::error::{Result, StoreError};
 use crate::sqlite::entities::bump;
 use crate::sqlite::sql_error::At;
-use crate::sqlite::time;
+use crate::time;
 
 /// The registry at `revision` (the newest when `None`).
 ///

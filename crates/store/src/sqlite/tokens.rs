@@ -6,7 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use crate::error::{Result, StoreError};
 use crate::sqlite::sql_error::At;
-use crate::sqlite::{time, units};
+use crate::sqlite::units;
+use crate::time;
 use crate::token::{self, Role, TokenInfo};
 
 const COLUMNS: &str = "name, role, district, created_at, revoked_at";

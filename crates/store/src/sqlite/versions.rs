@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use crate::error::{Result, StoreError};
 use crate::sqlite::sql_error::At;
-use crate::sqlite::time;
+use crate::time;
 use crate::version::VersionInfo;
 
 /// The columns [`read`] expects, in order.

@@ -1,16 +1,26 @@
 use citygrid_model::CodeLayout;
 use citygrid_store::{StoreError, VersionKind};
 
-use crate::support::{assert_same, city, fresh};
+use crate::support::{Backend, Database, assert_same, backends, city, postgres_url};
 
 #[test]
 fn a_generated_city_loads_back_unit_for_unit_bit_for_bit() {
     let partition = city(7, 300);
-    let (_dir, path, store) = fresh(&partition);
+    for backend in backends() {
+        let f = backend.fresh(&partition);
+        round_trips(f.store.as_ref(), &partition);
+        // Another process's view: the same store opened again.
+        let again = f.open_again();
+        assert_same(&again.load(1).unwrap(), &partition);
+        assert_eq!(again.describe(), citygrid_store::shown(&f.location));
+    }
+}
+
+fn round_trips(store: &dyn citygrid_store::Store, partition: &citygrid_model::Partition) {
     assert_eq!(store.head().unwrap(), 1);
     let loaded = store.load(1).unwrap();
     assert_eq!(loaded.version(), 1);
-    assert_same(&loaded, &partition);
+    assert_same(&loaded, partition);
     assert_eq!(store.layout().unwrap(), CodeLayout::default());
 
     let v1 = store.version(1).unwrap();
@@ -22,23 +32,31 @@ fn a_generated_city_loads_back_unit_for_unit_bit_for_bit() {
     codes.sort();
     assert_eq!(v1.created, codes);
     assert!(v1.changed.is_empty() && v1.retired.is_empty());
-
-    // Another process's view: the same file opened again.
-    let again = citygrid_store::open(path.to_str().unwrap()).unwrap();
-    assert_same(&again.load(1).unwrap(), &partition);
-    assert_eq!(again.describe(), path.display().to_string());
 }
 
 #[test]
 fn a_store_is_never_overwritten() {
     let partition = city(3, 20);
-    let (_dir, path, store) = fresh(&partition);
-    let Err(e) = citygrid_store::init(path.to_str().unwrap(), &partition, "tests", "again") else {
-        panic!("init overwrote a store");
-    };
-    assert!(matches!(e, StoreError::Exists { .. }), "{e}");
-    assert!(e.to_string().contains(&path.display().to_string()), "{e}");
-    assert_eq!(store.head().unwrap(), 1);
+    for backend in backends() {
+        let f = backend.fresh(&partition);
+        let Err(e) = citygrid_store::init(&f.location, &partition, "tests", "again") else {
+            panic!("init overwrote a store");
+        };
+        assert!(matches!(e, StoreError::Exists { .. }), "{e}");
+        assert!(
+            e.to_string().contains(&citygrid_store::shown(&f.location)),
+            "{e}"
+        );
+        assert_eq!(f.store.head().unwrap(), 1);
+        assert_eq!(f.store.versions(None, 10).unwrap().len(), 1);
+        if backend == Backend::Postgis {
+            continue;
+        }
+        nothing_beside(&f.path());
+    }
+}
+
+fn nothing_beside(path: &std::path::Path) {
     // Nothing was left behind beside it.
     let mut names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
         .unwrap()
@@ -81,8 +99,8 @@ fn files_that_are_not_stores_are_named() {
     assert!(message.contains("without the citygrid tables"), "{message}");
 
     let partition = city(3, 20);
-    let (_store_dir, path, store) = fresh(&partition);
-    drop(store);
+    let f = Backend::Sqlite.fresh(&partition);
+    let path = f.path();
     rusqlite::Connection::open(&path)
         .unwrap()
         .execute(
@@ -98,4 +116,55 @@ fn files_that_are_not_stores_are_named() {
         "{e}"
     );
     assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+}
+
+#[test]
+fn databases_that_are_not_stores_are_named_and_schemas_are_checked() {
+    if postgres_url().is_none() {
+        return;
+    }
+    let empty = Database::new();
+    let shown = citygrid_store::shown(&empty.url);
+    let Err(e) = citygrid_store::open(&empty.url) else {
+        panic!("an empty database opened")
+    };
+    assert!(matches!(e, StoreError::Missing { .. }), "{e}");
+    assert!(e.to_string().contains(&shown), "{e}");
+    assert!(
+        !e.to_string().contains("citygrid-test"),
+        "the password: {e}"
+    );
+    assert!(matches!(
+        citygrid_store::migrate(&empty.url),
+        Err(StoreError::Missing { .. })
+    ));
+
+    let partition = city(3, 20);
+    let f = Backend::Postgis.fresh(&partition);
+    assert_eq!(citygrid_store::migrate(&f.location).unwrap(), (1, 1));
+    let mut client = crate::support::sql(&f);
+    client
+        .batch_execute(
+            "INSERT INTO citygrid_migrations (version, description) VALUES (99, 'future')",
+        )
+        .unwrap();
+    let Err(e) = citygrid_store::open(&f.location) else {
+        panic!("a newer schema opened")
+    };
+    assert!(
+        matches!(e, StoreError::NewerSchema { found: 99, .. }),
+        "{e}"
+    );
+    assert!(matches!(
+        citygrid_store::migrate(&f.location),
+        Err(StoreError::NewerSchema { found: 99, .. })
+    ));
+    client
+        .batch_execute("DELETE FROM citygrid_migrations")
+        .unwrap();
+    let Err(e) = citygrid_store::open(&f.location) else {
+        panic!("an older schema opened")
+    };
+    assert!(matches!(e, StoreError::OlderSchema { found: 0, .. }), "{e}");
+    assert!(e.to_string().contains("citygrid store migrate"), "{e}");
 }

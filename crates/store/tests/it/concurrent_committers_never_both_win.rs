@@ -1,26 +1,32 @@
 use std::sync::{Arc, Barrier};
 
 use citygrid_model::AttrValue;
-use citygrid_store::{Commit, SqliteStore, Store, StoreError};
+use citygrid_store::{Commit, Store, StoreError};
 
-use crate::support::{cells, city, fresh};
+use crate::support::{Backend, backends, cells, city};
 
 /// Six writers (four with a connection of their own, as separate processes have, two
 /// sharing one store) commit on the same base each round: exactly one wins, the
 /// others meet a conflict naming the new head, and versions stay gap-free.
 #[test]
 fn exactly_one_commit_wins_each_round() {
+    for backend in backends() {
+        one_wins_each_round(backend);
+    }
+}
+
+fn one_wins_each_round(backend: Backend) {
     const WRITERS: usize = 6;
     const ROUNDS: u64 = 8;
     let partition = city(21, 30);
-    let (_dir, path, shared) = fresh(&partition);
-    let shared: Arc<dyn Store> = Arc::from(shared);
+    let f = backend.fresh(&partition);
+    let shared: Arc<dyn Store> = Arc::from(f.open_again());
     let cell = cells(&partition).remove(0);
     let barrier = Arc::new(Barrier::new(WRITERS));
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
             let store: Arc<dyn Store> = if w < 4 {
-                Arc::new(SqliteStore::open(&path).unwrap())
+                Arc::from(f.open_again())
             } else {
                 Arc::clone(&shared)
             };
@@ -79,15 +85,23 @@ fn exactly_one_commit_wins_each_round() {
 /// Readers on other threads keep reading whole versions while a writer commits.
 #[test]
 fn readers_see_whole_versions_while_a_writer_commits() {
+    for backend in backends() {
+        whole_versions(backend);
+    }
+}
+
+fn whole_versions(backend: Backend) {
     let partition = city(22, 40);
-    let (_dir, path, store) = fresh(&partition);
+    let f = backend.fresh(&partition);
+    let store = &f.store;
+    let again = f.open_again();
     let cell_codes: Vec<_> = cells(&partition)
         .iter()
         .take(10)
         .map(|c| c.code.clone())
         .collect();
     let reader = std::thread::spawn(move || {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = again;
         let mut seen = 0;
         while seen < 12 {
             let head = store.head().unwrap();

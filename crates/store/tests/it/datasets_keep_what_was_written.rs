@@ -8,7 +8,7 @@ use citygrid_model::{
 };
 use citygrid_store::{LayerKind, NewLayer, NewLayerKind, StaffChange, StoreError};
 
-use crate::support::{city, fresh};
+use crate::support::{Backend, backends, city};
 
 fn schema() -> LayerSchema {
     let field = |name: &str, kind| Field {
@@ -61,7 +61,14 @@ fn layer(name: &str, entities: Vec<Entity>, replace: bool) -> NewLayer {
 
 #[test]
 fn entity_layers_read_back_exactly_and_appends_get_the_next_ids() {
-    let (_dir, _path, store) = fresh(&city(1, 20));
+    for backend in backends() {
+        entity_layers(backend);
+    }
+}
+
+fn entity_layers(backend: Backend) {
+    let f = backend.fresh(&city(1, 20));
+    let store = &f.store;
     assert_eq!(store.datasets_revision().unwrap(), 0);
     let info = store
         .add_layer(layer("events", (0..5).map(entity).collect(), false))
@@ -96,8 +103,8 @@ fn entity_layers_read_back_exactly_and_appends_get_the_next_ids() {
             .collect::<Vec<_>>(),
         [6, 7]
     );
-    // another handle on the file sees it all
-    let other = citygrid_store::open(_path.to_str().unwrap()).unwrap();
+    // another handle on the store sees it all
+    let other = f.open_again();
     assert_eq!(other.datasets_revision().unwrap(), 2);
     assert_eq!(other.layers().unwrap().len(), 1);
     let replaced = store
@@ -121,11 +128,20 @@ fn entity_layers_read_back_exactly_and_appends_get_the_next_ids() {
 
 #[test]
 fn refused_layer_writes_change_nothing() {
-    let (dir, _path, store) = fresh(&city(2, 20));
+    for backend in backends() {
+        refused_layers(backend);
+    }
+}
+
+fn refused_layers(backend: Backend) {
+    let f = backend.fresh(&city(2, 20));
+    let store = &f.store;
+    let dir = tempfile::tempdir().unwrap();
     store
         .add_layer(layer("events", vec![entity(1)], false))
         .unwrap();
     let revision = store.datasets_revision().unwrap();
+    let before = crate::support::content_hash(&f);
     let mut wrong = entity(2);
     wrong.values[1] = FieldValue::Text("many".into());
     let mut far = entity(3);
@@ -185,12 +201,20 @@ fn refused_layer_writes_change_nothing() {
     assert_eq!(store.datasets_revision().unwrap(), revision);
     assert_eq!(store.entities("events", 0).unwrap().len(), 1);
     assert_eq!(store.layers().unwrap().len(), 1);
+    assert_eq!(crate::support::content_hash(&f), before, "a refusal wrote");
 }
 
 #[test]
 fn staff_revisions_read_back_as_they_were() {
+    for backend in backends() {
+        staff_revisions(backend);
+    }
+}
+
+fn staff_revisions(backend: Backend) {
     let partition = city(3, 20);
-    let (_dir, _path, store) = fresh(&partition);
+    let f = backend.fresh(&partition);
+    let store = &f.store;
     let cells: Vec<_> = partition
         .level_ids(Level::Cell)
         .map(|id| partition.unit(id).code.clone())
@@ -287,8 +311,8 @@ fn staff_revisions_read_back_as_they_were() {
 
 #[test]
 fn a_store_of_schema_1_is_brought_up_to_date_on_open() {
-    let (_dir, path, store) = fresh(&city(4, 10));
-    drop(store);
+    let f = Backend::Sqlite.fresh(&city(4, 10));
+    let path = f.path();
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(

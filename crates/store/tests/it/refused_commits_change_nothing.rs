@@ -1,12 +1,19 @@
 use citygrid_model::{AttrValue, Level, Unit};
 use citygrid_store::{Commit, Lineage, LineageKind, Refusal, StoreError};
 
-use crate::support::{cells, city, content_hash, fresh, sibling_code};
+use crate::support::{Backend, backends, cells, city, content_hash, sibling_code};
 
 #[test]
-fn structural_nonsense_is_refused_with_every_problem_and_the_file_unchanged() {
+fn structural_nonsense_is_refused_with_every_problem_and_the_store_unchanged() {
+    for backend in backends() {
+        nonsense_is_refused(backend);
+    }
+}
+
+fn nonsense_is_refused(backend: Backend) {
     let partition = city(9, 60);
-    let (_dir, path, store) = fresh(&partition);
+    let f = backend.fresh(&partition);
+    let store = &f.store;
     let c = cells(&partition);
     // A first real commit, so the layers and history are not just version 1.
     store
@@ -17,7 +24,7 @@ fn structural_nonsense_is_refused_with_every_problem_and_the_file_unchanged() {
             ),
         )
         .unwrap();
-    let before = content_hash(&path);
+    let before = content_hash(&f);
     let village = c[1].parent.clone().unwrap();
     let new_cell = Unit {
         code: sibling_code(&c[1], 950),
@@ -135,7 +142,7 @@ fn structural_nonsense_is_refused_with_every_problem_and_the_file_unchanged() {
         panic!("a stale base was not a conflict");
     };
     assert_eq!(
-        content_hash(&path),
+        content_hash(&f),
         before,
         "a refused commit changed the file"
     );
@@ -144,9 +151,16 @@ fn structural_nonsense_is_refused_with_every_problem_and_the_file_unchanged() {
 
 #[test]
 fn the_last_cell_cannot_go() {
+    for backend in backends() {
+        last_cell(backend);
+    }
+}
+
+fn last_cell(backend: Backend) {
     let partition = city(4, 4);
-    let (_dir, path, store) = fresh(&partition);
-    let before = content_hash(&path);
+    let f = backend.fresh(&partition);
+    let store = &f.store;
+    let before = content_hash(&f);
     let mut all = Commit::new(1, "x", "everything");
     for unit in partition.units().iter().rev() {
         all = all.remove(unit.code.clone());
@@ -155,5 +169,5 @@ fn the_last_cell_cannot_go() {
         panic!("every unit removed")
     };
     assert_eq!(problems, [Refusal::NoCells]);
-    assert_eq!(content_hash(&path), before);
+    assert_eq!(content_hash(&f), before);
 }

@@ -1,7 +1,11 @@
-//! Generated cities, fresh stores in temporary folders, and exact comparisons.
+//! Generated cities, fresh stores of each backend (a GeoPackage in a temporary folder,
+//! a database of its own on the test cluster), and exact comparisons.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use citygrid_model::{AttrValue, CodeLayout, Level, Partition, Unit, UnitCode};
 use citygrid_store::Store;
@@ -30,13 +34,154 @@ pub fn city(seed: u64, cells: usize) -> Partition {
     Partition::new(units, CodeLayout::default()).expect("a generated city is a partition")
 }
 
-/// A new store holding `partition` as version 1, in a folder removed on drop.
-pub fn fresh(partition: &Partition) -> (tempfile::TempDir, PathBuf, Box<dyn Store>) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let path = dir.path().join("city.gpkg");
-    let store = citygrid_store::init(path.to_str().unwrap(), partition, "tests", "generated")
-        .expect("init");
-    (dir, path, store)
+/// The variable naming the test cluster: a superuser URL whose database is
+/// `postgres` and where the database `citygrid_template` has PostGIS
+/// (`scripts/postgres.sh start` prints it).
+pub const POSTGRES_VAR: &str = "CITYGRID_TEST_POSTGRES";
+
+/// A kind of store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One GeoPackage file.
+    Sqlite,
+    /// A PostgreSQL database with PostGIS.
+    Postgis,
+}
+
+/// Every backend these tests can reach: the GeoPackage store always, PostGIS when
+/// [`POSTGRES_VAR`] names a cluster (skipped loudly otherwise).
+pub fn backends() -> Vec<Backend> {
+    if postgres_url().is_some() {
+        vec![Backend::Sqlite, Backend::Postgis]
+    } else {
+        vec![Backend::Sqlite]
+    }
+}
+
+/// The test cluster's URL, or `None` (and a loud message, once) without one.
+pub fn postgres_url() -> Option<String> {
+    static WARNED: Once = Once::new();
+    match std::env::var(POSTGRES_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            // Straight to standard error: the test harness captures eprintln!.
+            WARNED.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n*** {POSTGRES_VAR} is not set: the PostGIS store is NOT tested. \
+                     Start a cluster with: eval \"$(scripts/postgres.sh start)\" ***\n"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// A store made for one test, and where it is; its folder or database goes on drop.
+pub struct Fresh {
+    /// The store (dropped first, closing its connections).
+    pub store: Box<dyn Store>,
+    /// Its location: a path, or a URL with credentials.
+    pub location: String,
+    /// Its kind.
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+    _db: Option<Database>,
+}
+
+impl Fresh {
+    /// The GeoPackage file (panics for another backend).
+    pub fn path(&self) -> PathBuf {
+        assert_eq!(self.backend, Backend::Sqlite, "not a file");
+        PathBuf::from(&self.location)
+    }
+
+    /// Another handle on the same store, as another process would open.
+    pub fn open_again(&self) -> Box<dyn Store> {
+        citygrid_store::open(&self.location).expect("open again")
+    }
+}
+
+impl Backend {
+    /// A new, empty place for a store: a path in a new folder, or a new database.
+    pub fn place(self) -> (String, Option<tempfile::TempDir>, Option<Database>) {
+        match self {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let path = dir.path().join("city.gpkg");
+                (path.to_str().unwrap().to_string(), Some(dir), None)
+            }
+            Backend::Postgis => {
+                let db = Database::new();
+                (db.url.clone(), None, Some(db))
+            }
+        }
+    }
+
+    /// A new store holding `partition` as version 1.
+    pub fn fresh(self, partition: &Partition) -> Fresh {
+        let (location, dir, db) = self.place();
+        let store = citygrid_store::init(&location, partition, "tests", "generated").expect("init");
+        Fresh {
+            store,
+            location,
+            backend: self,
+            _dir: dir,
+            _db: db,
+        }
+    }
+}
+
+/// A database of its own on the test cluster, made from `citygrid_template` (which
+/// has PostGIS) and dropped with everything in it when this goes.
+pub struct Database {
+    /// Its URL, credentials included.
+    pub url: String,
+    /// Its name.
+    pub name: String,
+    admin: String,
+}
+
+impl Database {
+    /// A new database, named after this process and a counter.
+    pub fn new() -> Self {
+        static MADE: AtomicU64 = AtomicU64::new(0);
+        let admin = postgres_url().expect("a test cluster");
+        let name = format!(
+            "citygrid_test_{}_{}",
+            std::process::id(),
+            MADE.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the cluster");
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name} TEMPLATE citygrid_template"),
+        ] {
+            client.batch_execute(&sql).expect("a test database");
+        }
+        let (base, _) = admin.rsplit_once('/').expect("a URL with a database");
+        Database {
+            url: format!("{base}/{name}"),
+            name,
+            admin,
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A connection to the database of a PostGIS store made by [`Backend::fresh`].
+pub fn sql(f: &Fresh) -> postgres::Client {
+    postgres::Client::connect(&f.location, postgres::NoTls).expect("the test database")
 }
 
 /// The cells of a partition, in code order.
@@ -87,9 +232,64 @@ fn bits(m: &MultiPolygon<f64>) -> Vec<u64> {
         .collect()
 }
 
+/// A hash of everything a store holds, read through a connection of its own.
+pub fn content_hash(f: &Fresh) -> u64 {
+    match f.backend {
+        Backend::Sqlite => file_hash(&f.path()),
+        Backend::Postgis => database_hash(&mut sql(f), true),
+    }
+}
+
+/// A hash of every row of a PostGIS store, leaving out where its sequences are: a
+/// transaction rolled back after it took row ids does not give them back
+/// (PostgreSQL's sequences are not transactional), and that is no change.
+pub fn rows_hash(f: &Fresh) -> u64 {
+    database_hash(&mut sql(f), false)
+}
+
+/// A hash of every table's rows in the public schema (each row as text, in order),
+/// and every sequence's position when asked.
+fn database_hash(client: &mut postgres::Client, sequences: bool) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for table in &tables {
+        table.hash(&mut hasher);
+        for row in client
+            .query(
+                &format!("SELECT t::text FROM \"{table}\" t ORDER BY 1"),
+                &[],
+            )
+            .unwrap()
+        {
+            row.get::<_, String>(0).hash(&mut hasher);
+        }
+    }
+    if !sequences {
+        return hasher.finish();
+    }
+    for row in client
+        .query(
+            "SELECT sequencename, last_value FROM pg_sequences ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+    {
+        (row.get::<_, String>(0), row.get::<_, Option<i64>>(1)).hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 /// A hash of every table's schema and rows (GeoPackage, R-tree and citygrid tables
 /// alike), read through a connection of its own.
-pub fn content_hash(path: &Path) -> u64 {
+fn file_hash(path: &Path) -> u64 {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut hasher = DefaultHasher::new();
     let tables: Vec<(String, Option<String>)> = conn

@@ -1,7 +1,7 @@
 use citygrid_model::{AttrValue, Level, Unit};
 use citygrid_store::Commit;
 
-use crate::support::{cells, city, fresh, sibling_code};
+use crate::support::{Backend, cells, city, sibling_code};
 
 /// The rows of a layer: code, version, attributes JSON, and the typed columns asked for.
 fn layer(
@@ -30,7 +30,8 @@ fn layer(
 #[test]
 fn the_layers_hold_the_head_with_typed_columns_and_an_index_in_step() {
     let partition = city(13, 50);
-    let (_dir, path, store) = fresh(&partition);
+    let f = Backend::Sqlite.fresh(&partition);
+    let (path, store) = (f.path(), &f.store);
     let c = cells(&partition);
     let new = Unit {
         code: sibling_code(&c[0], 990),
@@ -127,7 +128,8 @@ fn the_layers_hold_the_head_with_typed_columns_and_an_index_in_step() {
 #[test]
 fn a_reshaped_unit_s_row_gets_its_new_geometry() {
     let partition = city(14, 30);
-    let (_dir, path, store) = fresh(&partition);
+    let f = Backend::Sqlite.fresh(&partition);
+    let (path, store) = (f.path(), &f.store);
     let c = cells(&partition);
     let mut moved = c[0].clone();
     moved.geometry.0[0].exterior_mut(|r| r.0[1].x += 1e-6);

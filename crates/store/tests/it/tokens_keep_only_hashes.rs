@@ -1,12 +1,19 @@
 use citygrid_model::Level;
 use citygrid_store::{Role, StoreError};
 
-use crate::support::{city, fresh};
+use crate::support::{Backend, backends, city, sql};
 
 #[test]
 fn tokens_verify_until_revoked_and_only_their_hash_is_stored() {
+    for backend in backends() {
+        only_hashes(backend);
+    }
+}
+
+fn only_hashes(backend: Backend) {
     let partition = city(6, 60);
-    let (_dir, path, store) = fresh(&partition);
+    let f = backend.fresh(&partition);
+    let store = &f.store;
     let first = |level| {
         partition
             .level_ids(level)
@@ -64,9 +71,16 @@ fn tokens_verify_until_revoked_and_only_their_hash_is_stored() {
         ]
     );
 
-    // Only the hashes are in the file (and its write-ahead log).
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes.extend(std::fs::read(path.with_extension("gpkg-wal")).unwrap_or_default());
+    // Only the hashes are in the file (and its write-ahead log), or the database.
+    let bytes = match backend {
+        Backend::Sqlite => {
+            let path = f.path();
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend(std::fs::read(path.with_extension("gpkg-wal")).unwrap_or_default());
+            bytes
+        }
+        Backend::Postgis => every_row(&mut sql(&f)).into_bytes(),
+    };
     let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
     for secret in [&viewer_secret, &editor_secret, &admin_secret] {
         assert!(!contains(secret), "a secret is stored in the file");
@@ -78,10 +92,40 @@ fn tokens_verify_until_revoked_and_only_their_hash_is_stored() {
     assert!(contains("wall screen"));
 }
 
+/// Every row of every table in the database, as text.
+fn every_row(client: &mut postgres::Client) -> String {
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut all = String::new();
+    for table in tables {
+        for row in client
+            .query(&format!("SELECT t::text FROM \"{table}\" t"), &[])
+            .unwrap()
+        {
+            all.push_str(&row.get::<_, String>(0));
+        }
+    }
+    all
+}
+
 #[test]
 fn tokens_that_make_no_sense_are_refused() {
+    for backend in backends() {
+        nonsense_tokens(backend);
+    }
+}
+
+fn nonsense_tokens(backend: Backend) {
     let partition = city(6, 60);
-    let (_dir, _path, store) = fresh(&partition);
+    let f = backend.fresh(&partition);
+    let store = &f.store;
     let township = partition
         .level_ids(Level::Township)
         .next()

@@ -5,7 +5,7 @@ use citygrid_store::{Commit, Lineage, LineageKind, Refusal, Store, StoreError, V
 use geo_types::MultiPolygon;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::support::{assert_same, cells, city, code, fresh, sibling_code};
+use crate::support::{Backend, assert_same, backends, cells, city, code, sibling_code};
 
 /// Commits `commit` and keeps `expected` in step by applying the same changes.
 fn commit(store: &dyn Store, expected: &mut Vec<Partition>, commit: Commit) {
@@ -32,9 +32,15 @@ fn halves(cell: &Unit, a: u32, b: u32) -> [Unit; 2] {
 
 #[test]
 fn every_version_loads_as_committed_and_changes_lead_between_any_two() {
+    for backend in backends() {
+        every_version(backend);
+    }
+}
+
+fn every_version(backend: Backend) {
     let partition = city(11, 120);
-    let (_dir, _path, store) = fresh(&partition);
-    let store = store.as_ref();
+    let f = backend.fresh(&partition);
+    let store = f.store.as_ref();
     let c = cells(&partition);
     let mut expected = vec![partition.clone()];
 
@@ -176,8 +182,15 @@ fn every_version_loads_as_committed_and_changes_lead_between_any_two() {
 
 #[test]
 fn a_retired_code_is_never_used_again_except_by_a_revert() {
+    for backend in backends() {
+        never_reused(backend);
+    }
+}
+
+fn never_reused(backend: Backend) {
     let partition = city(5, 40);
-    let (_dir, _path, store) = fresh(&partition);
+    let f = backend.fresh(&partition);
+    let store = &f.store;
     let gone = cells(&partition).remove(4);
     store
         .commit(Commit::new(1, "alice", "retire").remove(gone.code.clone()))
@@ -229,7 +242,14 @@ fn a_retired_code_is_never_used_again_except_by_a_revert() {
 
 #[test]
 fn a_missing_version_names_itself_and_the_head() {
-    let (_dir, _path, store) = fresh(&city(2, 10));
+    for backend in backends() {
+        missing_version(backend);
+    }
+}
+
+fn missing_version(backend: Backend) {
+    let f = backend.fresh(&city(2, 10));
+    let store = &f.store;
     for v in [0, 2, 99] {
         let e = store.load(v).unwrap_err();
         assert!(matches!(e, StoreError::NotFound { version, head: 1, .. } if version == v));
