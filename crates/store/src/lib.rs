@@ -41,6 +41,8 @@ mod plan; // what a commit does to the head: the refusal rules every backend app
 mod postgis; // the PostGIS backend
 mod sqlite; // the GeoPackage backend
 mod store; // the Store trait
+#[cfg(test)]
+mod testing; // geometry the backends' tests must keep bit for bit
 mod text; // enum names and lists as text
 mod time; // times to the millisecond, and as fixed-width RFC 3339 text
 mod token; // roles, token secrets and their hashes

@@ -49,30 +49,11 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use geo_types::{LineString, Polygon, polygon};
-
     use super::*;
 
     #[test]
     fn coordinates_read_back_bit_for_bit() {
-        let awkward = [
-            0.1 + 0.2,
-            -0.0,
-            5e-324,
-            1e-300,
-            106.713_000_000_000_01,
-            f64::MAX,
-        ];
-        let ring: Vec<(f64, f64)> = awkward
-            .iter()
-            .zip(awkward.iter().rev())
-            .map(|(&x, &y)| (x, y))
-            .collect();
-        let hole = LineString::from(vec![(1.0, 1.0), (2.0, 1.0), (1.5, 2.0), (1.0, 1.0)]);
-        let area = MultiPolygon(vec![
-            Polygon::new(LineString::from(ring), vec![hole]),
-            polygon![(x: 106.6, y: 26.5), (x: 106.7, y: 26.5), (x: 106.7, y: 26.6)],
-        ]);
+        let area = crate::testing::awkward_area();
         let (blob, envelope) = encode(&area).unwrap();
         let back = decode(&blob).unwrap();
         assert_eq!(back, area);
