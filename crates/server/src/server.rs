@@ -165,7 +165,13 @@ async fn time_body(State(state): State<AppState>, request: Request, next: Next) 
 pub async fn serve(config: Config, problem: Option<String>) -> Result<(), ServerError> {
     config.check()?;
     let started = Instant::now();
-    let versions = Arc::new(Versions::open(&config).map_err(|e| match e {
+    // Off the async workers: a store's client may run a runtime of its own (the
+    // PostGIS one does), which cannot be started on one of ours.
+    let opening = config.clone();
+    let opened = tokio::task::spawn_blocking(move || Versions::open(&opening))
+        .await
+        .map_err(|e| ServerError::Source(format!("loading the store failed: {e}")))?;
+    let versions = Arc::new(opened.map_err(|e| match e {
         ServerError::Tiles(_) | ServerError::Colours(_) | ServerError::Index(_) => {
             ServerError::Unservable {
                 path: config.partition.clone().unwrap_or_default(),

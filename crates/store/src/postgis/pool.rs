@@ -307,6 +307,18 @@ pub(crate) trait At<T> {
     fn at(self, store: &str) -> Result<T>;
 }
 
+/// Idle connections are closed on a thread of their own: the blocking client closes
+/// one by running its own runtime, which cannot start on an async worker (where a
+/// server drops its store when it shuts down).
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut *lock(&self.idle));
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
 impl<T> At<T> for Result<T, postgres::Error> {
     fn at(self, store: &str) -> Result<T> {
         self.map_err(|source| match source.code() {
