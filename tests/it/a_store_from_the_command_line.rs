@@ -6,9 +6,9 @@ use std::process::Output;
 
 use citygrid_model::{AttrValue, Level};
 use citygrid_store::Commit;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::support::{binary, run, tmp};
+use crate::support::{Server, binary, get, post, run, tmp};
 
 /// A generated city written by `synth-city`, damaged when `damage` says how.
 fn city_file(name: &str, damage: Option<&str>) -> PathBuf {
@@ -233,12 +233,10 @@ fn a_postgis_store_from_the_command_line() {
     assert!(!text(&again.stderr).contains(password));
     let migrated = ok(&run(&["store", "migrate", &url]));
     assert!(migrated.contains("schema 1, up to date"), "{migrated}");
-    assert!(
-        ok(&run(&[
-            "token", "create", "--store", &url, "--role", "editor", "--name", "ops"
-        ]))
-        .starts_with("cg_")
-    );
+    let secret = ok(&run(&[
+        "token", "create", "--store", &url, "--role", "editor", "--name", "ops",
+    ]));
+    assert!(secret.starts_with("cg_"));
     let history = ok(&run(&["history", "--store", &url]));
     assert!(
         history
@@ -254,6 +252,34 @@ fn a_postgis_store_from_the_command_line() {
         .unwrap()
         .get(0);
     assert!(cells > 50, "{cells} cells in the view");
+    // two servers on the database: an edit through one is served by the other
+    let code: String = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap()
+        .query_one("SELECT code FROM citygrid_cells ORDER BY code LIMIT 1", &[])
+        .unwrap()
+        .get(0);
+    let (one, two) = (Server::start(&url), Server::start(&url));
+    let edit = json!({"base_version": 1, "message": "over PostGIS",
+        "ops": [{"op": "set", "cell": code, "attributes": {"households": 123}}]});
+    let (status, body) = post(one.port, "/v1/edits", secret.trim(), &edit).expect("an answer");
+    assert_eq!(status, 200, "{body} {}", one.log());
+    assert_eq!(body["version"], 2);
+    let started = std::time::Instant::now();
+    loop {
+        let (_, cell) = get(two.port, &format!("/v1/cells/{code}")).expect("an answer");
+        if cell["version"] == 2 {
+            assert_eq!(cell["properties"]["attributes"]["households"], 123);
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "the other server still serves {} after 3 s: {}",
+            cell["version"],
+            two.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop((one, two));
     client
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .unwrap();
