@@ -150,6 +150,18 @@ pub enum StoreError {
         /// How long this one waited.
         seconds: u64,
     },
+    /// Every connection the store may open was in use for too long.
+    #[error(
+        "{store}: busy: all {connections} connections to the database were in use for {seconds} s"
+    )]
+    Saturated {
+        /// The store.
+        store: String,
+        /// The connections open at most.
+        connections: usize,
+        /// How long this call waited.
+        seconds: u64,
+    },
     /// Stored data that cannot be read back (a damaged row, a foreign edit).
     #[error("{store}: {what} is damaged: {reason}")]
     Corrupt {
@@ -188,7 +200,17 @@ pub enum StoreError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
-    /// PostgreSQL failed, or could not be reached.
+    /// The database cannot be reached, or dropped the connection (a restart, a
+    /// dropped network, a server shutting down): what was being written was not
+    /// acknowledged; try again when it is back.
+    #[error("{store}: the database cannot be reached: {source}")]
+    Unreachable {
+        /// The store (its URL without credentials).
+        store: String,
+        /// The client's error.
+        source: postgres::Error,
+    },
+    /// PostgreSQL refused or failed a statement.
     #[error("{store}: {source}")]
     Postgres {
         /// The store (its URL without credentials).

@@ -36,6 +36,7 @@ mod dataset; // entity and raster layers, the staff registry
 mod entity_values; // entity values and layer schemas as JSON, as every backend keeps them
 mod error; // the crate's error enum
 mod history; // a unit's rows over time and its code lineage
+mod listen; // notices of commits by other processes, where a backend pushes them
 mod location; // opening and creating a store by path or URL
 mod plan; // what a commit does to the head: the refusal rules every backend applies
 mod postgis; // the PostGIS backend
@@ -55,6 +56,7 @@ pub use dataset::{
 };
 pub use error::{Result, StoreError};
 pub use history::{LineageEvent, UnitRecord};
+pub use listen::{Listener, Notice};
 pub use location::{init, migrate, open, shown};
 pub use postgis::{CHANNEL, PostgisStore};
 pub use sqlite::SqliteStore;

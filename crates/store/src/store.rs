@@ -12,6 +12,7 @@ use crate::commit::Commit;
 use crate::dataset::{LayerInfo, NewLayer, StaffChange, StaffRoster};
 use crate::error::Result;
 use crate::history::{LineageEvent, UnitRecord};
+use crate::listen::Listener;
 use crate::token::{Role, TokenInfo};
 use crate::version::VersionInfo;
 
@@ -185,4 +186,14 @@ pub trait Store: Send + Sync {
     /// twice, an empty name or a code that is not a cell of the head (nothing is
     /// written).
     fn commit_staff(&self, change: StaffChange) -> Result<StaffRoster>;
+
+    /// A subscription to the notices of commits by any process, on a connection
+    /// of its own; `None` for a backend that cannot push them (poll
+    /// [`Store::head`] and [`Store::datasets_revision`] instead).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::Unreachable`] when the store cannot be reached now.
+    fn listen(&self) -> Result<Option<Box<dyn Listener>>> {
+        Ok(None)
+    }
 }

@@ -12,6 +12,7 @@
 mod commit; // the write path: version 1, then each commit, announced by NOTIFY
 mod entities; // entity and raster layers, their points
 mod geometry; // EWKB in and out of geometry columns, bit-exact
+mod listen; // LISTEN on a connection of its own: commits wake the servers
 mod pool; // connections: reuse, reconnection, errors named by the store
 mod read; // partitions, differences, histories, lineage
 mod schema; // migrations: tables, indexes, the views QGIS opens
@@ -28,6 +29,7 @@ use crate::commit::Commit;
 use crate::dataset::{LayerInfo, NewLayer, StaffChange, StaffRoster};
 use crate::error::{Result, StoreError};
 use crate::history::{LineageEvent, UnitRecord};
+use crate::listen::Listener;
 use crate::store::Store;
 use crate::time;
 use crate::token::{Role, TokenInfo};
@@ -51,7 +53,7 @@ impl PostgisStore {
     /// messages.
     ///
     /// # Errors
-    /// [`StoreError::Postgres`] when the database cannot be reached;
+    /// [`StoreError::Unreachable`] when the database cannot be reached;
     /// [`StoreError::Missing`] when it holds no store; [`StoreError::NewerSchema`]
     /// or [`StoreError::OlderSchema`] when its schema is not this build's.
     pub fn open(url: &str, shown: &str) -> Result<Self> {
@@ -153,6 +155,11 @@ impl Store for PostgisStore {
 
     fn head(&self) -> Result<u64> {
         self.pool.read(|conn| conn.head(&self.shown))
+    }
+
+    fn listen(&self) -> Result<Option<Box<dyn Listener>>> {
+        let listener = listen::PostgisListener::new(&self.pool, &self.shown)?;
+        Ok(Some(Box::new(listener)))
     }
 
     fn version(&self, version: u64) -> Result<VersionInfo> {

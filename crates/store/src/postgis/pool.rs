@@ -4,9 +4,10 @@
 //! name the store by its URL without credentials.
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
 use postgres::types::{FromSql, ToSql};
@@ -16,6 +17,19 @@ use crate::error::{Result, StoreError};
 
 /// Idle connections kept for reuse; more are opened when many threads call at once.
 const IDLE: usize = 8;
+
+/// Connections open at most at once (lent and idle; a listener's is apart): a
+/// server's blocking threads are many more, and PostgreSQL's `max_connections`
+/// (100 by default) is shared by every server. Callers beyond wait for one.
+pub(crate) const MAX_OPEN: usize = 16;
+
+/// How long a statement, or a transaction left idle, may run before the database
+/// cancels it, unless the URL sets `options` itself.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Idle time before TCP keepalive probes, and between them: a network that drops
+/// without a word is noticed within about four times this.
+const KEEPALIVE: Duration = Duration::from_secs(10);
 
 /// How long a connection attempt may take before the call fails.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -202,20 +216,65 @@ pub(crate) fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// The connection settings and the idle connections.
+/// The connection settings, the idle connections and how many are open.
 pub(crate) struct Pool {
     config: Config,
     shown: String,
-    idle: Mutex<Vec<Conn>>,
+    idle: Mutex<Idle>,
+    /// Signalled when a connection comes back or closes.
+    returned: Condvar,
+}
+
+/// The connections kept for reuse and the count of all open, lent or idle.
+struct Idle {
+    conns: Vec<Conn>,
+    open: usize,
+}
+
+/// A connection lent by the pool, given back when dropped (also when the caller
+/// panics), so the count of open connections stays true.
+pub(crate) struct Lease<'p> {
+    pool: &'p Pool,
+    conn: Option<Conn>,
+    /// Whether it was taken from the idle ones (it may have broken while idle).
+    pooled: bool,
+}
+
+impl Deref for Lease<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn
+            .as_ref()
+            .expect("a lease holds its connection until dropped")
+    }
+}
+
+impl DerefMut for Lease<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.conn
+            .as_mut()
+            .expect("a lease holds its connection until dropped")
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.give_back(conn);
+        }
+    }
 }
 
 impl Pool {
     /// Settings from a `postgres://` URL (credentials, host, port, database, and
-    /// libpq's query parameters); connects once to check them.
+    /// libpq's query parameters); connects once to check them. Unless the URL sets
+    /// `options`, statements and idle transactions are cut off after
+    /// [`STATEMENT_TIMEOUT`], so a stuck query cannot hold a connection (or the
+    /// head row's lock) for ever; TCP keepalives notice a dropped network.
     ///
     /// # Errors
     /// [`StoreError::Unsupported`] for a URL that does not parse;
-    /// [`StoreError::Postgres`] when the database cannot be reached.
+    /// [`StoreError::Unreachable`] when the database cannot be reached.
     pub fn new(url: &str, shown: &str) -> Result<Self> {
         let mut config = Config::from_str(url).map_err(|e| StoreError::Unsupported {
             location: shown.to_string(),
@@ -224,79 +283,161 @@ impl Pool {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        if config.get_options().is_none() {
+            let ms = STATEMENT_TIMEOUT.as_millis();
+            config.options(&format!(
+                "-c statement_timeout={ms} -c idle_in_transaction_session_timeout={ms}"
+            ));
+        }
+        config
+            .keepalives_idle(KEEPALIVE)
+            .keepalives_interval(KEEPALIVE)
+            .keepalives_retries(3);
         config.application_name("citygrid");
         let pool = Pool {
             config,
             shown: shown.to_string(),
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(Idle {
+                conns: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
         };
-        let first = pool.connect()?;
-        pool.put(first);
+        drop(pool.take()?);
         Ok(pool)
     }
 
-    /// A new connection.
+    /// A new connection outside the pool's count (a listener holds one for as long
+    /// as it lives).
     ///
     /// # Errors
-    /// [`StoreError::Postgres`].
-    pub fn connect(&self) -> Result<Conn> {
-        let client = self.config.connect(NoTls).at(&self.shown)?;
-        Ok(Conn {
-            client,
-            prepared: HashMap::new(),
-        })
+    /// [`StoreError::Unreachable`].
+    pub fn connect_alone(&self) -> Result<Client> {
+        self.config.connect(NoTls).at(&self.shown)
+    }
+
+    /// An idle connection, or a new one while fewer than [`MAX_OPEN`] are open, or
+    /// the first one given back within [`CONNECT_TIMEOUT`].
+    ///
+    /// # Errors
+    /// [`StoreError::Saturated`] when none came back in time;
+    /// [`StoreError::Unreachable`] when a new one cannot be made.
+    fn take(&self) -> Result<Lease<'_>> {
+        let deadline = Instant::now() + CONNECT_TIMEOUT;
+        let mut idle = lock(&self.idle);
+        loop {
+            while let Some(conn) = idle.conns.pop() {
+                if conn.client.is_closed() {
+                    idle.open -= 1;
+                    continue;
+                }
+                return Ok(self.lease(conn, true));
+            }
+            if idle.open < MAX_OPEN {
+                idle.open += 1;
+                drop(idle);
+                return match self.connect_alone() {
+                    Ok(client) => Ok(self.lease(
+                        Conn {
+                            client,
+                            prepared: HashMap::new(),
+                        },
+                        false,
+                    )),
+                    Err(e) => {
+                        lock(&self.idle).open -= 1;
+                        self.returned.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(StoreError::Saturated {
+                    store: self.shown.clone(),
+                    connections: MAX_OPEN,
+                    seconds: CONNECT_TIMEOUT.as_secs(),
+                });
+            }
+            idle = self
+                .returned
+                .wait_timeout(idle, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    fn lease(&self, conn: Conn, pooled: bool) -> Lease<'_> {
+        Lease {
+            pool: self,
+            conn: Some(conn),
+            pooled,
+        }
     }
 
     /// Runs a read on a connection; when it fails because its idle connection had
-    /// broken meanwhile (the database restarted), it runs once more on a new one.
+    /// broken meanwhile (the database restarted, so every idle one has), the idle
+    /// ones are thrown away and it runs once more on a new one.
     ///
     /// # Errors
-    /// `f`'s; [`StoreError::Postgres`] when no connection can be made.
+    /// `f`'s; [`StoreError::Unreachable`] when no connection can be made.
     pub fn read<T>(&self, mut f: impl FnMut(&mut Conn) -> Result<T>) -> Result<T> {
-        let pooled = lock(&self.idle).pop();
-        let was_pooled = pooled.is_some();
-        let mut conn = match pooled {
-            Some(c) if !c.client.is_closed() => c,
-            _ => self.connect()?,
-        };
+        let mut conn = self.take()?;
         let out = f(&mut conn);
-        if out.is_err() && was_pooled && conn.client.is_closed() {
+        if out.is_err() && conn.pooled && conn.client.is_closed() {
             drop(conn);
-            let mut fresh = self.connect()?;
-            let again = f(&mut fresh);
-            self.put(fresh);
-            return again;
+            self.forget_idle();
+            return f(&mut *self.take()?);
         }
-        self.put(conn);
         out
     }
 
     /// Runs a write on a connection, once: a write that met a broken connection
     /// may have been committed just before the break, so it is not repeated; the
     /// error goes back to the caller (a commit then meets a conflict or sees its
-    /// version on retry).
+    /// version on retry). The idle connections, broken too, are thrown away.
     ///
     /// # Errors
-    /// `f`'s; [`StoreError::Postgres`] when no connection can be made.
+    /// `f`'s; [`StoreError::Unreachable`] when no connection can be made.
     pub fn write<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
-        let pooled = lock(&self.idle).pop();
-        let mut conn = match pooled {
-            Some(c) if !c.client.is_closed() => c,
-            _ => self.connect()?,
-        };
+        let mut conn = self.take()?;
         let out = f(&mut conn);
-        self.put(conn);
+        if out.is_err() && conn.client.is_closed() {
+            drop(conn);
+            self.forget_idle();
+        }
         out
     }
 
-    fn put(&self, conn: Conn) {
-        if conn.client.is_closed() {
-            return;
-        }
+    fn give_back(&self, conn: Conn) {
         let mut idle = lock(&self.idle);
-        if idle.len() < IDLE {
-            idle.push(conn);
+        if conn.client.is_closed() || idle.conns.len() >= IDLE {
+            idle.open -= 1;
+            drop(idle);
+            close(vec![conn]);
+        } else {
+            idle.conns.push(conn);
         }
+        self.returned.notify_one();
+    }
+
+    /// Closes every idle connection (after one was found broken: they all are).
+    fn forget_idle(&self) {
+        let mut idle = lock(&self.idle);
+        let conns = std::mem::take(&mut idle.conns);
+        idle.open -= conns.len();
+        drop(idle);
+        self.returned.notify_all();
+        close(conns);
+    }
+}
+
+/// Closes connections. The blocking client closes one by running a runtime of its
+/// own, which cannot start on an async worker (where a server drops its store when
+/// it shuts down): on a thread of their own.
+fn close(conns: Vec<Conn>) {
+    if !conns.is_empty() {
+        let _ = std::thread::spawn(move || drop(conns)).join();
     }
 }
 
@@ -307,15 +448,9 @@ pub(crate) trait At<T> {
     fn at(self, store: &str) -> Result<T>;
 }
 
-/// Idle connections are closed on a thread of their own: the blocking client closes
-/// one by running its own runtime, which cannot start on an async worker (where a
-/// server drops its store when it shuts down).
 impl Drop for Pool {
     fn drop(&mut self) {
-        let idle = std::mem::take(&mut *lock(&self.idle));
-        if !idle.is_empty() {
-            let _ = std::thread::spawn(move || drop(idle)).join();
-        }
+        close(std::mem::take(&mut lock(&self.idle).conns));
     }
 }
 
@@ -326,12 +461,31 @@ impl<T> At<T> for Result<T, postgres::Error> {
                 store: store.to_string(),
                 seconds: LOCK_TIMEOUT.as_secs(),
             },
+            _ if unreachable(&source) => StoreError::Unreachable {
+                store: store.to_string(),
+                source,
+            },
             _ => StoreError::Postgres {
                 store: store.to_string(),
                 source,
             },
         })
     }
+}
+
+/// Whether `e` says the database is out of reach rather than that it refused
+/// something: the connection closed or could not be made (an I/O error under it),
+/// or the server said it is shutting down or not accepting connections yet
+/// (SQLSTATE class 08, connection exception, and 57P01-57P03).
+pub(crate) fn unreachable(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        let code = code.code();
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03");
+    }
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
 /// A lock whose holder panicked is still good: transactions roll back on drop.

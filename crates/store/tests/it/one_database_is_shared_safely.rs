@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use citygrid_model::AttrValue;
-use citygrid_store::{CHANNEL, Commit, Store, StoreError};
+use citygrid_store::{CHANNEL, Commit, Notice, Store, StoreError};
 use postgres::fallible_iterator::FallibleIterator;
 
 use crate::support::{Backend, cells, city, postgres_url, rows_hash, sql};
@@ -69,7 +69,7 @@ fn a_writer_killed_mid_commit_leaves_nothing_half_written() {
         .unwrap();
     let (out, store) = writer.join().unwrap();
     let e = out.expect_err("a killed commit succeeded");
-    assert!(matches!(e, StoreError::Postgres { .. }), "{e}");
+    assert!(matches!(e, StoreError::Unreachable { .. }), "{e}");
     hold.rollback().unwrap();
     assert_eq!(rows_hash(&f), before, "a killed commit left rows");
     assert_eq!(store.head().unwrap(), 1);
@@ -146,11 +146,18 @@ fn a_database_restart_is_an_error_then_nothing() {
     let store = citygrid_store::init(&url, &partition, "tests", "generated").unwrap();
     assert_eq!(store.head().unwrap(), 1);
     let cell = cells(&partition).remove(0);
+    let mut listener = store.listen().unwrap().expect("PostGIS pushes notices");
 
     cluster.run("halt");
+    let e = listener.wait(Duration::from_secs(5)).unwrap_err();
+    assert!(matches!(e, StoreError::Unreachable { .. }), "{e}");
+    assert!(matches!(
+        store.listen().map(|_| ()),
+        Err(StoreError::Unreachable { .. })
+    ));
     for _ in 0..2 {
         let e = store.head().unwrap_err();
-        assert!(matches!(e, StoreError::Postgres { .. }), "{e}");
+        assert!(matches!(e, StoreError::Unreachable { .. }), "{e}");
         assert!(
             !e.to_string().contains("citygrid-test"),
             "the password: {e}"
@@ -164,10 +171,15 @@ fn a_database_restart_is_an_error_then_nothing() {
     }
     cluster.run("start");
     assert_eq!(store.head().unwrap(), 1);
+    let mut listener = store.listen().unwrap().expect("PostGIS pushes notices");
     let v2 = store
         .commit(Commit::new(1, "alice", "back").upsert(cell.clone().with_name("back")))
         .unwrap();
     assert_eq!(v2.version, 2);
+    assert_eq!(
+        listener.wait(Duration::from_secs(5)).unwrap(),
+        Some(Notice::Version(2))
+    );
 
     // A restart between calls, the pool full of connections it broke: the next
     // read reconnects (a pooled connection that broke meanwhile is retried once).
@@ -189,6 +201,7 @@ fn commits_are_announced_to_listeners() {
     listener
         .batch_execute(&format!("LISTEN {CHANNEL}"))
         .unwrap();
+    let mut ours = f.store.listen().unwrap().expect("PostGIS pushes notices");
     let c = cells(&partition);
     f.store
         .commit(Commit::new(1, "alice", "named").upsert(c[0].clone().with_name("named")))
@@ -226,6 +239,52 @@ fn commits_are_announced_to_listeners() {
             .unwrap(),
         0
     );
+    // The store's own listener reads the same notices.
+    let wait = |l: &mut Box<dyn citygrid_store::Listener>, ms| l.wait(Duration::from_millis(ms));
+    assert_eq!(wait(&mut ours, 5000).unwrap(), Some(Notice::Version(2)));
+    assert_eq!(wait(&mut ours, 5000).unwrap(), Some(Notice::Datasets(1)));
+    assert_eq!(wait(&mut ours, 200).unwrap(), None);
+}
+
+/// Many threads reading at once share at most the pool's cap of connections: the
+/// others wait their turn, and every read succeeds.
+#[test]
+fn many_readers_share_a_few_connections() {
+    if postgres_url().is_none() {
+        return;
+    }
+    let partition = city(35, 40);
+    let f = Backend::Postgis.fresh(&partition);
+    let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(f.open_again());
+    let busiest = std::thread::scope(|s| {
+        let readers: Vec<_> = (0..48)
+            .map(|_| {
+                let store = std::sync::Arc::clone(&store);
+                s.spawn(move || {
+                    for _ in 0..5 {
+                        assert_eq!(store.load(1).unwrap().version(), 1);
+                    }
+                })
+            })
+            .collect();
+        let mut watcher = sql(&f);
+        let mut busiest = 0;
+        while readers.iter().any(|r| !r.is_finished()) {
+            let row = watcher
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND application_name = 'citygrid'",
+                    &[],
+                )
+                .unwrap();
+            busiest = busiest.max(row.get::<_, i64>(0));
+        }
+        busiest
+    });
+    eprintln!("at most {busiest} connections for 48 readers");
+    assert!(busiest >= 2, "the readers never ran at once: {busiest}");
+    // The cap, and the first store's own idle connection.
+    assert!(busiest <= 16 + 1, "{busiest} connections open at once");
 }
 
 /// `head()` is polled several times a second by every server: one round trip.
