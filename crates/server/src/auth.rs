@@ -5,7 +5,9 @@
 //! when they do not allow it); `Option<Caller>` takes one when it is sent.
 //!
 //! Verified tokens are remembered for [`TRUSTED`], so a burst of requests asks the
-//! store once; a revocation takes effect within that time.
+//! store once; a revocation takes effect within that time. While the store cannot
+//! be reached, the last answer about a token stands, so reads go on through an
+//! outage (a revocation then waits for the store).
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -15,9 +17,9 @@ use axum::http::request::Parts;
 use rustc_hash::FxHashMap;
 
 use citygrid_model::{Partition, UnitCode};
-use citygrid_store::{Role, Store, TokenInfo};
+use citygrid_store::{Role, Store, StoreError, TokenInfo};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, store_error};
 
 /// How long a token the store verified is trusted without asking again: the most a
 /// revocation waits to take effect.
@@ -148,11 +150,21 @@ impl Auth {
             )
         })?;
         let owned = secret.to_string();
-        let found = tokio::task::spawn_blocking(move || store.verify_token(&owned))
+        let asked = tokio::task::spawn_blocking(move || store.verify_token(&owned))
             .await
-            .map_err(|e| ApiError::Internal(format!("verifying a token: {e}")))?
-            .map_err(|e| ApiError::Internal(format!("verifying a token: {e}")))?
-            .map(Caller::from);
+            .map_err(|e| ApiError::Internal(format!("verifying a token: {e}")))?;
+        let found = match asked {
+            Ok(found) => found.map(Caller::from),
+            // While the store is out of reach, the last word on a token stands
+            // (however old): reads go on; a token never seen waits for the store.
+            Err(e @ StoreError::Unreachable { .. }) => {
+                return match self.lock().get(secret) {
+                    Some((known, _)) => Ok(known.clone()),
+                    None => Err(store_error(e)),
+                };
+            }
+            Err(e) => return Err(store_error(e)),
+        };
         let mut remembered = self.lock();
         if remembered.len() >= REMEMBERED {
             remembered.clear();

@@ -9,6 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use citygrid_store::StoreError;
+
 /// A request the server cannot answer as asked. 4xx variants explain the caller's
 /// mistake, naming the field, the value (shortened by [`shorten`]) and the limit;
 /// 503 says when to come back; the 500 one sends a generic message and is logged.
@@ -75,6 +77,15 @@ pub enum ApiError {
     /// gone): 503 with kind `unavailable`, not retried by waiting alone.
     #[error("{0}")]
     Unavailable(String),
+    /// The store cannot be reached (a database restart, a dropped network): what
+    /// needs it waits, while reads of what is in memory go on. 503 with kind
+    /// `store_unreachable` and `Retry-After`.
+    #[error(
+        "{0}; what is in memory is still served; try again in a few seconds (an edit that \
+         met a dropped connection may have been committed: retried on the same \
+         base_version it answers 409 if so)"
+    )]
+    StoreUnreachable(String),
     /// A failure on our side (500).
     #[error("internal error")]
     Internal(String),
@@ -92,13 +103,35 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::InvalidEdit { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::Overloaded { .. } | ApiError::Unavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Overloaded { .. }
+            | ApiError::Unavailable(_)
+            | ApiError::StoreUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
+
+/// A store's error as the API gives it: a missing version is the caller's 404
+/// (without the store's path), a store out of reach or busy is 503 (try again),
+/// anything else is ours.
+#[must_use]
+pub fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound { version, head, .. } => ApiError::NotFound(format!(
+            "version {version} does not exist (the head is version {head})"
+        )),
+        StoreError::Unreachable { .. } => ApiError::StoreUnreachable(e.to_string()),
+        StoreError::Busy { .. } | StoreError::Saturated { .. } => ApiError::Overloaded {
+            message: e.to_string(),
+            retry_after_s: 1,
+        },
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// Seconds a client should wait before asking again of an unreachable store: a
+/// database restart takes a few.
+pub const STORE_RETRY_AFTER_S: u32 = 2;
 
 /// The `kind` of an error answer with this status.
 fn kind(status: StatusCode) -> &'static str {
@@ -133,6 +166,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let kind = match self {
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::StoreUnreachable(_) => "store_unreachable",
             _ => kind(status),
         };
         let mut body = json!({"error": {"status": status.as_u16(), "kind": kind, "message": self.to_string()}});
@@ -155,6 +189,9 @@ impl IntoResponse for ApiError {
                 .map(|v| (header::ALLOW, v)),
             ApiError::Overloaded { retry_after_s, .. } => {
                 Some((header::RETRY_AFTER, HeaderValue::from(*retry_after_s)))
+            }
+            ApiError::StoreUnreachable(_) => {
+                Some((header::RETRY_AFTER, HeaderValue::from(STORE_RETRY_AFTER_S)))
             }
             // RFC 6750 section 3: how to authenticate.
             ApiError::Unauthorized(_) => Some((

@@ -24,6 +24,7 @@ pub mod error; // one error type that answers in JSON
 pub mod guard; // the Caller extractor and the token check of reads
 pub mod hosts; // the base of TileJSON and style URLs: public_url or an allowed Host
 pub mod limits; // concurrency limits with a bounded queue and load shedding
+pub mod link; // the link to the store: reachable or not, listening, how far behind
 pub mod listener; // accepting connections: the cap, hyper's timeouts, graceful shutdown
 pub mod metrics; // Prometheus counters and latency histograms per route
 pub mod moved; // the area that moved between units from one version to another
@@ -32,6 +33,7 @@ pub mod records; // versions, unit states and lineage as JSON
 pub mod routes; // the handlers, one module per resource
 mod server; // the router, its layers, and serving until a signal
 pub mod snapshot; // one version as served: city and map
+mod starting; // answers while the first version loads (or the store is not up yet)
 mod state; // what every handler sees
 pub mod tile_service; // the tilers, the cache of encoded tiles, single-flight renders
 pub mod versions; // the head behind one swap, older versions on demand, refresh

@@ -417,7 +417,7 @@ impl Metrics {
     }
 }
 
-fn head(s: &mut String, name: &str, help: &str, kind: &str) {
+pub(crate) fn head(s: &mut String, name: &str, help: &str, kind: &str) {
     let _ = writeln!(s, "# HELP {name} {help}");
     let _ = writeln!(s, "# TYPE {name} {kind}");
 }

@@ -22,9 +22,11 @@ use crate::error::{ApiError, ServerError, json_errors, shorten};
 use crate::listener::{self, connection_cap};
 use crate::metrics::{NO_ROUTE, RouteLabel, VIEWER_FILES};
 use crate::routes;
+use crate::starting::{self, Progress};
 use crate::state::AppState;
 use crate::versions::Versions;
 use crate::{as_of, guard, watch};
+use citygrid_store::StoreError;
 
 /// All routes ([`routes::router`]) with their layers: every error in JSON, tokens
 /// for reads (when the settings ask), metrics, the minimum body rate, the
@@ -154,8 +156,9 @@ async fn time_body(State(state): State<AppState>, request: Request, next: Next) 
         .await
 }
 
-/// Checks the settings, loads the store's head (or the partition), binds, follows
-/// the store, and serves until SIGINT or SIGTERM, finishing the requests in flight.
+/// Checks the settings, binds, loads the store's head (or the partition) while
+/// answering that it is starting (`crate::starting`), follows the store, and
+/// serves until SIGINT or SIGTERM, finishing the requests in flight.
 /// `problem` is why `citygrid check` rejects the partition when it is served anyway
 /// (`/readyz` then says so).
 ///
@@ -165,12 +168,22 @@ async fn time_body(State(state): State<AppState>, request: Request, next: Next) 
 pub async fn serve(config: Config, problem: Option<String>) -> Result<(), ServerError> {
     config.check()?;
     let started = Instant::now();
-    // Off the async workers: a store's client may run a runtime of its own (the
-    // PostGIS one does), which cannot be started on one of ours.
-    let opening = config.clone();
-    let opened = tokio::task::spawn_blocking(move || Versions::open(&opening))
-        .await
-        .map_err(|e| ServerError::Source(format!("loading the store failed: {e}")))?;
+    let listener = listener::bind(config.bind).map_err(|source| ServerError::Bind {
+        address: config.bind,
+        source,
+    })?;
+    tracing::info!(address = %listener.local_addr()?, "listening; loading");
+    let progress = Progress::default();
+    let (loaded, when_loaded) = tokio::sync::oneshot::channel::<()>();
+    let starting = starting::answer_while(&listener, progress.clone(), async {
+        let _ = when_loaded.await;
+    })?;
+    let opened = tokio::select! {
+        opened = open(&config, &progress) => opened,
+        () = shutdown() => return Ok(()),
+    };
+    let _ = loaded.send(());
+    let _ = starting.await;
     let versions = Arc::new(opened.map_err(|e| match e {
         ServerError::Tiles(_) | ServerError::Colours(_) | ServerError::Index(_) => {
             ServerError::Unservable {
@@ -203,15 +216,38 @@ pub async fn serve(config: Config, problem: Option<String>) -> Result<(), Server
         );
     });
     watch::spawn(&versions);
-    let listener = listener::bind(config.bind).map_err(|source| ServerError::Bind {
-        address: config.bind,
-        source,
-    })?;
     let state = AppState::new(versions, config)?.with_problem(problem);
-    tracing::info!(address = %listener.local_addr()?, "listening");
     serve_on(listener, state, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Loads what `config` names, off the async workers (a store's client may run a
+/// runtime of its own, which cannot start on one of ours). A store out of reach
+/// is asked again, with backoff, until it answers: a server started before its
+/// database waits for it, saying so in `/readyz`.
+async fn open(config: &Config, progress: &Progress) -> Result<Versions, ServerError> {
+    let mut pause = starting::RETRY_MIN;
+    loop {
+        progress.set(match (&config.store, &config.partition) {
+            (Some(store), _) => format!("loading the head of {}", citygrid_store::shown(store)),
+            (None, Some(path)) => format!("loading {}", path.display()),
+            (None, None) => "loading".into(),
+        });
+        let opening = config.clone();
+        let opened = tokio::task::spawn_blocking(move || Versions::open(&opening))
+            .await
+            .map_err(|e| ServerError::Source(format!("loading the store failed: {e}")))?;
+        match opened {
+            Err(ServerError::Store(e @ StoreError::Unreachable { .. })) => {
+                tracing::warn!(error = %e, retry_s = pause.as_secs_f64(), "the store cannot be reached; waiting for it");
+                progress.set(format!("waiting for the store: {e}"));
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(starting::RETRY_MAX);
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Serves `state` on `listener` with every limit of its settings (see

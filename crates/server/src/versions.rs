@@ -18,14 +18,15 @@ use jiff::Timestamp;
 use tokio::sync::{Mutex, Notify};
 
 use citygrid_model::Partition;
-use citygrid_store::{Store, StoreError};
+use citygrid_store::Store;
 
 use crate::background::Background;
 use crate::city::{City, REBUILD_PATCHED};
 use crate::city_stats::CityStats;
 use crate::config::Config;
 use crate::datasets::Datasets;
-use crate::error::{ApiError, ServerError};
+use crate::error::{ApiError, ServerError, store_error};
+use crate::link::StoreLink;
 use crate::recent::Recent;
 use crate::snapshot::{MapData, Snapshot};
 use crate::tile_service::{TileService, TileWork};
@@ -54,6 +55,8 @@ pub struct Versions {
     map_wanted: Notify,
     /// Where new maps are drawn and indexes rebuilt: CPU the requests leave.
     background: Background,
+    /// Whether the store answers, for `/readyz` and `/metrics`.
+    link: StoreLink,
 }
 
 impl Versions {
@@ -113,6 +116,7 @@ impl Versions {
         config: &Config,
     ) -> Result<Versions, ServerError> {
         let work = Arc::new(TileWork::new(config));
+        let version = city.version();
         let map = MapData::new(&city, config, Arc::clone(&work))?;
         let stats = match &store {
             Some(store) => {
@@ -136,6 +140,7 @@ impl Versions {
             refreshing: Mutex::new(()),
             map_wanted: Notify::new(),
             background: Background::start(),
+            link: StoreLink::new(version),
         })
     }
 
@@ -143,6 +148,12 @@ impl Versions {
     #[must_use]
     pub fn head(&self) -> Arc<Snapshot> {
         self.head.load_full()
+    }
+
+    /// What the server knows of its store.
+    #[must_use]
+    pub fn link(&self) -> &StoreLink {
+        &self.link
     }
 
     /// The store served, if any (none for a partition file).
@@ -292,8 +303,10 @@ impl Versions {
             .map(ms);
             Ok(Some((city, stats, made_at, phases)))
         })
-        .await?;
+        .await
+        .inspect_err(|e| self.link.failed_with(e))?;
         let Some((city, stats, made_at, [read_ms, apply_ms, city_ms, stats_ms])) = next else {
+            self.link.answered(current.version());
             return Ok(current);
         };
         let (city, stats) = (Arc::new(city), Arc::new(stats));
@@ -307,6 +320,7 @@ impl Versions {
         self.stats
             .put(current.version(), Arc::clone(&current.stats));
         self.map_wanted.notify_one();
+        self.link.answered(city.version());
         tracing::info!(
             version = city.version(),
             from = current.version(),
@@ -348,7 +362,8 @@ impl Versions {
                 Some(&before),
             )))
         })
-        .await?;
+        .await
+        .inspect_err(|e| self.link.failed_with(e))?;
         let Some(stats) = next else {
             return Ok(current);
         };
@@ -529,17 +544,6 @@ where
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))?
-}
-
-/// A store's answer as the API gives it: a missing version is the caller's 404
-/// (without the store's path); anything else is ours.
-fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound { version, head, .. } => ApiError::NotFound(format!(
-            "version {version} does not exist (the head is version {head})"
-        )),
-        other => ApiError::Internal(other.to_string()),
-    }
 }
 
 /// Milliseconds, to a tenth, for the log.

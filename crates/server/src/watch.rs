@@ -1,43 +1,141 @@
-//! Following the store: a task polls its head (and its layers and staff) and serves
-//! each new version, by whichever process it was committed (the command line, another server, this
-//! server's edits), and another draws the new version's map in the background.
+//! Following the store: a new version, new layers or new staff are served the
+//! moment they are committed, by whichever process committed them (the command
+//! line, another server, this server's edits), and a task draws the new version's
+//! map in the background.
+//!
+//! A store that pushes notices (PostgreSQL's `LISTEN`) has a listener on a thread
+//! of its own that wakes the follower at each commit; it reconnects with backoff
+//! when the connection drops and wakes the follower once more to catch up on what
+//! was committed meanwhile. The follower also polls, every [`POLL`] without a
+//! listener (SQLite: `Store::head` costs microseconds) and every
+//! [`POLL_WHILE_LISTENING`] with one, as a net under a listener whose network went
+//! quiet without a word.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use tokio::time::MissedTickBehavior;
+use tokio::sync::Notify;
 
+use citygrid_store::Store;
+
+use crate::error::ApiError;
+use crate::link::StoreLink;
 use crate::versions::Versions;
 
-/// How often the store's head is polled. `Store::head` costs microseconds while
-/// nothing changed, so this only bounds how long another process's commit waits to
-/// be noticed; an edit through this server is served at once (`Versions::refresh`).
+/// How often the store's head is polled without a listener: this bounds how long
+/// another process's commit waits to be noticed; an edit through this server is
+/// served at once (`Versions::refresh`).
 pub const POLL: Duration = Duration::from_millis(200);
 
-/// Starts following the store, if one is served: both tasks run on the current
-/// tokio runtime until it shuts down.
+/// How often the head is polled while notices arrive.
+pub const POLL_WHILE_LISTENING: Duration = Duration::from_secs(5);
+
+/// How often the head is asked for while the store is out of reach (a listener
+/// that reconnects wakes the follower at once).
+pub const POLL_WHILE_DOWN: Duration = Duration::from_secs(1);
+
+/// How long a listener waits for a notice before it looks whether the server
+/// is still running.
+const LISTEN_WAIT: Duration = Duration::from_secs(1);
+
+/// The first pause before a listener reconnects, doubled after each failure up
+/// to [`RECONNECT_MAX`].
+const RECONNECT_MIN: Duration = Duration::from_millis(250);
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
+
+/// Starts following the store, if one is served: the tasks run on the current
+/// tokio runtime until it shuts down; the listener's thread ends within a second
+/// after.
 pub fn spawn(versions: &Arc<Versions>) {
-    if versions.store().is_none() {
+    let Some(store) = versions.store().cloned() else {
         return;
+    };
+    let wake = Arc::new(Notify::new());
+    let listening = Arc::downgrade(&wake);
+    let (for_thread, link_versions) = (Arc::clone(versions), Arc::clone(versions));
+    let spawned = std::thread::Builder::new()
+        .name("citygrid-listen".into())
+        .spawn(move || listen(store.as_ref(), &listening, &for_thread));
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no thread for the store's notices; polling only");
     }
-    tokio::spawn(follow(Arc::clone(versions)));
+    tokio::spawn(follow(link_versions, wake));
     tokio::spawn(draw(Arc::clone(versions)));
 }
 
-/// Polls the head and the datasets revision every [`POLL`] and serves a new
-/// version, new layers or new staff when they moved.
-async fn follow(versions: Arc<Versions>) {
-    let mut tick = tokio::time::interval(POLL);
-    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+/// Serves a new version, new layers or new staff when the listener wakes it or
+/// a poll is due. While the store is out of reach it asks once every
+/// [`POLL_WHILE_DOWN`] and says nothing more (the link logged the outage).
+async fn follow(versions: Arc<Versions>, wake: Arc<Notify>) {
     loop {
-        tick.tick().await;
-        if let Err(e) = versions.refresh().await {
-            tracing::warn!(error = ?e, "following the store; the version served stays");
+        let link = versions.link();
+        let every = if !link.is_reachable() {
+            POLL_WHILE_DOWN
+        } else if link.is_listening() {
+            POLL_WHILE_LISTENING
+        } else {
+            POLL
+        };
+        let _ = tokio::time::timeout(every, wake.notified()).await;
+        match versions.refresh().await {
+            Ok(_) => {}
+            Err(ApiError::StoreUnreachable(_)) => continue,
+            Err(e) => tracing::warn!(error = ?e, "following the store; the version served stays"),
         }
-        if let Err(e) = versions.refresh_datasets().await {
-            tracing::warn!(error = ?e, "following the store's layers; the layers served stay");
+        match versions.refresh_datasets().await {
+            Ok(_) | Err(ApiError::StoreUnreachable(_)) => {}
+            Err(e) => {
+                tracing::warn!(error = ?e, "following the store's layers; the layers served stay");
+            }
         }
     }
+}
+
+/// Listens to the store's notices until the follower is gone (`wake` cannot be
+/// upgraded), reconnecting after a dropped connection; returns at once for a
+/// store that does not push them.
+fn listen(store: &dyn Store, wake: &Weak<Notify>, versions: &Versions) {
+    let link: &StoreLink = versions.link();
+    let mut pause = RECONNECT_MIN;
+    while wake.strong_count() > 0 {
+        match store.listen() {
+            Ok(None) => return,
+            Ok(Some(mut listener)) => {
+                link.listening(true);
+                pause = RECONNECT_MIN;
+                // Catch up on what was committed while no one listened.
+                if !ring(wake) {
+                    return;
+                }
+                loop {
+                    match listener.wait(LISTEN_WAIT) {
+                        Ok(Some(notice)) => {
+                            link.noticed(notice, versions.head().version());
+                            if !ring(wake) {
+                                return;
+                            }
+                        }
+                        Ok(None) if wake.strong_count() == 0 => return,
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the store's notices stopped; reconnecting");
+                            link.failed(&e.to_string());
+                            break;
+                        }
+                    }
+                }
+                link.listening(false);
+            }
+            Err(e) => link.failed(&e.to_string()),
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(RECONNECT_MAX);
+    }
+}
+
+/// Wakes the follower; false when it is gone.
+fn ring(wake: &Weak<Notify>) -> bool {
+    wake.upgrade().map(|w| w.notify_one()).is_some()
 }
 
 /// After drawing a map, the drawing rests this many times as long as the map took,

@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 
 use citygrid_crs::Crs;
 use citygrid_edit::{Author, EditError, EditOptions, EditRequest, Editor, Outcome};
-use citygrid_store::{Role, StoreError};
+use citygrid_store::Role;
 
 use crate::auth::Caller;
 use crate::edit_json;
-use crate::error::ApiError;
+use crate::error::{ApiError, store_error};
 use crate::state::AppState;
 
 /// `POST /v1/edits`, `POST /v1/revert`.
@@ -177,10 +177,7 @@ fn api_error(e: EditError, crs: Crs) -> ApiError {
             message: e.to_string(),
             problems: Vec::new(),
         },
-        EditError::Store(StoreError::Busy { .. }) => ApiError::Overloaded {
-            message: e.to_string(),
-            retry_after_s: 1,
-        },
+        EditError::Store(e) => store_error(e),
         other => ApiError::Internal(other.to_string()),
     }
 }

@@ -1,5 +1,5 @@
 //! `GET /healthz` (the process answers), `GET /readyz` (a partition is loaded and
-//! indexed) and `GET /metrics` (Prometheus).
+//! indexed, and how the server stands with its store) and `GET /metrics` (Prometheus).
 
 use axum::Json;
 use axum::Router;
@@ -10,6 +10,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::as_of::Head;
+use crate::link::Standing;
 use crate::metrics::Gauges;
 use crate::state::AppState;
 
@@ -27,9 +28,16 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// Readiness: what is being served (`tiles_version` is the version of the tiles,
-/// which follow a new version a moment after lookups do); 503 with the reason when
-/// the partition failed the start-up check and is served only because
-/// `--allow-invalid` said so.
+/// which follow a new version a moment after lookups do) and, with a store, how
+/// the server stands with it (`store`):
+/// - `ready` (200): serving the store's newest version;
+/// - `read_only` (200): the store cannot be reached; the version in memory is
+///   served (lookups, tiles, statistics) and edits answer 503 until it is back,
+///   so a load balancer keeps the server in service;
+/// - `catching_up` (503): the store announced a version not served for over a
+///   second (a server reconnecting after an outage, a big catch-up);
+/// - `not_ready` (503) with the reason when the partition failed the start-up
+///   check and is served only because `--allow-invalid` said so.
 pub async fn readyz(State(state): State<AppState>, Head(head): Head) -> Response {
     let city = &head.city;
     let mut body = json!({
@@ -41,14 +49,25 @@ pub async fn readyz(State(state): State<AppState>, Head(head): Head) -> Response
         "cells": city.cell_count(),
         "index_bytes": city.index.memory_bytes(),
     });
-    match &state.problem {
-        None => Json(body).into_response(),
-        Some(problem) => {
-            body["status"] = json!("not_ready");
-            body["reason"] = json!(problem.as_ref());
-            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    let mut status = StatusCode::OK;
+    if state.versions.store().is_some() {
+        let link = state.versions.link();
+        body["store"] = link.json(city.version());
+        match link.standing(city.version()) {
+            Standing::Ready => {}
+            Standing::ReadOnly => body["status"] = json!("read_only"),
+            Standing::CatchingUp => {
+                body["status"] = json!("catching_up");
+                status = StatusCode::SERVICE_UNAVAILABLE;
+            }
         }
     }
+    if let Some(problem) = &state.problem {
+        body["status"] = json!("not_ready");
+        body["reason"] = json!(problem.as_ref());
+        status = StatusCode::SERVICE_UNAVAILABLE;
+    }
+    (status, Json(body)).into_response()
 }
 
 /// Metrics in the Prometheus text format.
@@ -63,8 +82,9 @@ pub async fn metrics(State(state): State<AppState>, Head(head): Head) -> impl In
             ("render", tiles.render_stats()),
         ],
     };
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(&gauges),
-    )
+    let mut text = state.metrics.render(&gauges);
+    if state.versions.store().is_some() {
+        state.versions.link().render(head.version(), &mut text);
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use crate::as_of::Head;
 use crate::auth::Caller;
 use crate::datasets::LayerData;
-use crate::error::{ApiError, shorten};
+use crate::error::{ApiError, shorten, store_error};
 use crate::routes::params::crs_param;
 use crate::routes::stats::CITY_UTC_OFFSET;
 use crate::state::AppState;
@@ -298,7 +298,7 @@ pub async fn ingest(
                 StoreError::DatasetRefused { .. } | StoreError::UnknownLayer { .. } => {
                     ApiError::BadRequest(e.to_string())
                 }
-                other => ApiError::Internal(other.to_string()),
+                other => store_error(other),
             })?;
     let now = state.versions.refresh_datasets().await?;
     let staff = &now.stats.datasets.staff;

@@ -16,7 +16,7 @@ use citygrid_store::{Role, StaffChange, StoreError};
 use crate::as_of::Head;
 use crate::auth::Caller;
 use crate::datasets::member_json;
-use crate::error::ApiError;
+use crate::error::{ApiError, store_error};
 use crate::routes::params::code_param;
 use crate::state::AppState;
 
@@ -44,7 +44,7 @@ pub async fn list(
                 .await?
                 .map_err(|e| match e {
                     StoreError::DatasetRefused { .. } => ApiError::NotFound(e.to_string()),
-                    other => ApiError::Internal(other.to_string()),
+                    other => store_error(other),
                 })?
         }
     };
@@ -145,7 +145,7 @@ pub async fn change(
         .await?
         .map_err(|e| match e {
             StoreError::DatasetRefused { .. } => ApiError::BadRequest(e.to_string()),
-            other => ApiError::Internal(other.to_string()),
+            other => store_error(other),
         })?;
     state.versions.refresh_datasets().await?;
     Ok(Json(
