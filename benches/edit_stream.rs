@@ -13,6 +13,8 @@
 //!          served: that too, and after each 200 poll GET /v1/cells/{changed code}
 //!                  on a second connection until it answers from the new version,
 //!                  timed from the 200's arrival: what another client sees
+//!          served-on=HOST:PORT: the same, polling another server of the same
+//!                  store: how long a commit takes to reach every server
 //!   RATE   edits to start per second at most (5); without it, each edit starts
 //!          as soon as the one before is answered: the heaviest stream one
 //!          client makes
@@ -78,11 +80,15 @@ struct Args {
     token: String,
     budget: Budget,
     mode: Mode,
+    /// Where the new version is watched for (`served` modes): ADDR, or another
+    /// server of the same store.
+    watch: String,
     /// The least time from one edit's start to the next one's.
     interval: Option<Duration>,
 }
 
-const USAGE: &str = "usage: edit-stream ADDR TOKEN COUNT|SECONDSs commit|served [EDITS_PER_SECOND]";
+const USAGE: &str =
+    "usage: edit-stream ADDR TOKEN COUNT|SECONDSs commit|served|served-on=HOST:PORT [EDITS_PER_SECOND]";
 
 fn args() -> Result<Args, String> {
     let list: Vec<String> = std::env::args().skip(1).collect();
@@ -96,10 +102,11 @@ fn args() -> Result<Args, String> {
         None => count.parse().map(Budget::Edits),
     }
     .map_err(|_| format!("{count:?} is neither a count nor seconds such as 15s; {USAGE}"))?;
-    let mode = match mode.as_str() {
-        "commit" => Mode::Commit,
-        "served" => Mode::Served,
-        other => return Err(format!("unknown mode {other:?}; {USAGE}")),
+    let (mode, watch) = match (mode.as_str(), mode.strip_prefix("served-on=")) {
+        ("commit", _) => (Mode::Commit, addr.clone()),
+        ("served", _) => (Mode::Served, addr.clone()),
+        (_, Some(other)) => (Mode::Served, other.to_string()),
+        (other, None) => return Err(format!("unknown mode {other:?}; {USAGE}")),
     };
     let interval = rate
         .map(|r| match r.parse::<f64>() {
@@ -114,6 +121,7 @@ fn args() -> Result<Args, String> {
         token: token.clone(),
         budget,
         mode,
+        watch,
         interval,
     })
 }
@@ -360,7 +368,7 @@ fn stream(args: &Args) -> io::Result<(Figures, Duration)> {
     let mut conn = Conn::open(&args.addr)?;
     let base = head(&mut conn)?;
     let other = match args.mode {
-        Mode::Served => Some(Conn::open(&args.addr)?),
+        Mode::Served => Some(Conn::open(&args.watch)?),
         Mode::Commit => None,
     };
     let mut editing = Editing {
