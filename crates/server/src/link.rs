@@ -145,12 +145,6 @@ impl StoreLink {
         self.lock().listening = on;
     }
 
-    /// Whether the store answered last time it was asked.
-    #[must_use]
-    pub fn is_reachable(&self) -> bool {
-        self.lock().reachable
-    }
-
     /// Whether a listener is connected.
     #[must_use]
     pub fn is_listening(&self) -> bool {

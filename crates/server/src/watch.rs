@@ -6,10 +6,10 @@
 //! A store that pushes notices (PostgreSQL's `LISTEN`) has a listener on a thread
 //! of its own that wakes the follower at each commit; it reconnects with backoff
 //! when the connection drops and wakes the follower once more to catch up on what
-//! was committed meanwhile. The follower also polls, every [`POLL`] without a
-//! listener (SQLite: `Store::head` costs microseconds) and every
-//! [`POLL_WHILE_LISTENING`] with one, as a net under a listener whose network went
-//! quiet without a word.
+//! was committed meanwhile. The follower also polls, every [`POLL`] while no
+//! listener is connected (SQLite has none: `Store::head` costs microseconds there)
+//! and every [`POLL_WHILE_LISTENING`] with one, as a net under a listener whose
+//! network went quiet without a word.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -30,10 +30,6 @@ pub const POLL: Duration = Duration::from_millis(200);
 /// How often the head is polled while notices arrive.
 pub const POLL_WHILE_LISTENING: Duration = Duration::from_secs(5);
 
-/// How often the head is asked for while the store is out of reach (a listener
-/// that reconnects wakes the follower at once).
-pub const POLL_WHILE_DOWN: Duration = Duration::from_secs(1);
-
 /// How long a listener waits for a notice before it looks whether the server
 /// is still running.
 const LISTEN_WAIT: Duration = Duration::from_secs(1);
@@ -41,7 +37,7 @@ const LISTEN_WAIT: Duration = Duration::from_secs(1);
 /// The first pause before a listener reconnects, doubled after each failure up
 /// to [`RECONNECT_MAX`].
 const RECONNECT_MIN: Duration = Duration::from_millis(250);
-const RECONNECT_MAX: Duration = Duration::from_secs(5);
+const RECONNECT_MAX: Duration = Duration::from_secs(2);
 
 /// Starts following the store, if one is served: the tasks run on the current
 /// tokio runtime until it shuts down; the listener's thread ends within a second
@@ -64,14 +60,12 @@ pub fn spawn(versions: &Arc<Versions>) {
 }
 
 /// Serves a new version, new layers or new staff when the listener wakes it or
-/// a poll is due. While the store is out of reach it asks once every
-/// [`POLL_WHILE_DOWN`] and says nothing more (the link logged the outage).
+/// a poll is due: every [`POLL`] while no listener is connected (also while the
+/// database is out of reach, so that a commit right after it is back is served as
+/// soon as without a listener), and says nothing of an outage (the link logged it).
 async fn follow(versions: Arc<Versions>, wake: Arc<Notify>) {
     loop {
-        let link = versions.link();
-        let every = if !link.is_reachable() {
-            POLL_WHILE_DOWN
-        } else if link.is_listening() {
+        let every = if versions.link().is_listening() {
             POLL_WHILE_LISTENING
         } else {
             POLL
