@@ -307,6 +307,11 @@ impl Server {
         self.child.wait().expect("citygrid serve is reaped")
     }
 
+    /// Whether it is still running (it has not stopped by itself, nor been killed).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// What it wrote on standard error so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
