@@ -7,7 +7,9 @@
 //! then whole; nothing of a later version; and the restarted server serves the
 //! head, which checks clean. `a_killed_store_writer_loses_nothing` is the same at
 //! the store level; this one goes through the edit engine, the server's refresh of
-//! what it serves and its answer, which is where a client learns "done".
+//! what it serves and its answer, which is where a client learns "done". A
+//! second server of the same store, never killed, must serve each head the kills
+//! leave; on PostGIS (issue 18) that is the database several servers share.
 //!
 //! The seed of the kill moments is printed; `CITYGRID_KILL_SEED=N` replays it.
 
@@ -22,7 +24,9 @@ use citygrid_check::{CheckOptions, Checker};
 use citygrid_model::{AttrValue, Partition, UnitCode};
 use citygrid_synth::SplitMix64;
 
-use crate::support::{Neighbours, Server, generated_store, get, post, rows_beyond, token};
+use crate::support::{
+    Backend, Neighbours, Server, generated_store_on, get, post, rows_beyond, run, token,
+};
 
 const ROUNDS: usize = 6;
 /// The latest a kill comes after the round's first acknowledged edit.
@@ -114,10 +118,39 @@ fn seed() -> u64 {
         })
 }
 
+/// Waits until `server` serves version `v`, for at most a second.
+fn serves(server: &Server, v: u64, at: &str) {
+    let started = Instant::now();
+    loop {
+        let (_, ready) = get(server.port, "/readyz").expect("the witness answers");
+        if ready["version"] == v {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{at}: the witness still serves {} a second after version {v} was found: {}",
+            ready["version"],
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn a_server_killed_at_random_moments_loses_no_acknowledged_edit() {
-    let (location, store) = generated_store("killed-server.gpkg", 8, 60);
-    let location = location.as_str();
+    killed(Backend::GeoPackage);
+}
+
+#[test]
+fn a_server_of_a_postgis_database_killed_at_random_moments_loses_no_acknowledged_edit() {
+    killed(Backend::Postgis);
+}
+
+fn killed(backend: Backend) {
+    let Some((at, store)) = generated_store_on(backend, "killed-server.gpkg", 8, 60) else {
+        return;
+    };
+    let location = at.location.as_str();
     let first = store.load(1).unwrap();
     drop(store);
     let cells = Arc::new(Neighbours::of(&first));
@@ -125,6 +158,7 @@ fn a_server_killed_at_random_moments_loses_no_acknowledged_edit() {
     let seed = seed();
     println!("seed {seed} (CITYGRID_KILL_SEED={seed} replays the kill moments)");
     let mut rng = SplitMix64::new(seed);
+    let witness = Server::start(location);
 
     let mut acknowledged: BTreeMap<u64, Vec<String>> = BTreeMap::new();
     let mut unanswered = Vec::new();
@@ -194,6 +228,7 @@ fn a_server_killed_at_random_moments_loses_no_acknowledged_edit() {
         if now > last {
             unanswered.push(now);
         }
+        serves(&witness, now, &at);
         println!(
             "{at}: killed {wait} ms after the first answer; versions {}..={last} answered, head {now}",
             head + 1
@@ -217,6 +252,27 @@ fn a_server_killed_at_random_moments_loses_no_acknowledged_edit() {
         listed["versions"].as_array().map(Vec::len),
         Some(head as usize)
     );
+
+    // The command line agrees, and so does the witness, which never stopped.
+    let history = run(&[
+        "history", "--store", location, "--format", "json", "--limit", "1000",
+    ]);
+    let history: Value = serde_json::from_slice(&history.stdout).unwrap_or_else(|e| {
+        panic!(
+            "citygrid history: {e}: {}",
+            String::from_utf8_lossy(&history.stderr)
+        )
+    });
+    assert_eq!(history["head"], head, "citygrid history");
+    assert_eq!(
+        history["versions"].as_array().map(Vec::len),
+        Some(head as usize),
+        "citygrid history"
+    );
+    let (_, answer) = get(server.port, &format!("/v1/cells/{}", cells.a)).unwrap();
+    let (_, witnessed) = get(witness.port, &format!("/v1/cells/{}", cells.a)).unwrap();
+    assert_eq!(answer, witnessed, "the restarted server and the witness");
+    assert_eq!(witnessed["version"], head, "{}", witness.log());
 
     // Every version holds exactly what its number says, the answered ones as
     // answered, each record agreeing with the units it changed.

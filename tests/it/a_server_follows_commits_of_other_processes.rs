@@ -1,26 +1,33 @@
 //! `citygrid serve --store` in a process of its own, while this process commits to
 //! the same store file: each commit (an attribute, then two cells swapping shapes)
-//! is served within a second.
+//! is served within a second; from a GeoPackage file, and from a PostGIS
+//! database (issue 18).
 
 use std::time::Duration;
 
 use geo::InteriorPoint;
 
-use citygrid_model::{AttrValue, CodeLayout, Level, Partition};
+use citygrid_model::{AttrValue, Level};
 use citygrid_store::Commit;
-use citygrid_synth::SynthCity;
 
-use crate::support::{Server, get, tmp, until};
+use crate::support::{Backend, Server, generated_store_on, get, until};
 
 #[test]
 fn a_server_serves_what_another_process_commits_within_a_second() {
-    let path = tmp("followed.gpkg");
-    let _ = std::fs::remove_file(&path);
-    let units = SynthCity::new(5).cells(60).vertices_per_cell(8).generate();
-    let partition = Partition::new(units, CodeLayout::default()).unwrap();
-    let location = path.to_string_lossy().into_owned();
-    let store = citygrid_store::init(&location, &partition, "tester", "generated").unwrap();
-    let server = Server::start(&location);
+    follows(Backend::GeoPackage);
+}
+
+#[test]
+fn a_server_serves_what_another_process_commits_to_postgis_within_a_second() {
+    follows(Backend::Postgis);
+}
+
+fn follows(backend: Backend) {
+    let Some((at, store)) = generated_store_on(backend, "followed.gpkg", 5, 60) else {
+        return;
+    };
+    let partition = store.load(1).unwrap();
+    let server = Server::start(&at.location);
     let port = server.port;
     until(port, "/readyz", |v| v["version"] == 1);
 
@@ -41,7 +48,11 @@ fn a_server_serves_what_another_process_commits_within_a_second() {
     let took = until(port, &lookup, |v| {
         v["cell"]["attributes"]["households"] == 4321
     });
-    assert!(took < Duration::from_secs(1), "an attribute: {took:?}");
+    assert!(
+        took < Duration::from_secs(1),
+        "an attribute: {took:?}: {}",
+        server.log()
+    );
 
     let (mut a2, mut b2) = (more, b.clone());
     std::mem::swap(&mut a2.geometry, &mut b2.geometry);
@@ -53,7 +64,12 @@ fn a_server_serves_what_another_process_commits_within_a_second() {
         )
         .unwrap();
     let took = until(port, &lookup, |v| v["cell"]["code"] == b.code.as_str());
-    assert!(took < Duration::from_secs(1), "a swap: {took:?}");
+    assert!(
+        took < Duration::from_secs(1),
+        "a swap: {took:?}: {}",
+        server.log()
+    );
+    println!("{backend:?}: served {took:?} after the commit");
     let (_, answer) = get(port, &lookup).unwrap();
     assert_eq!(answer["version"], 3);
 }

@@ -8,7 +8,9 @@ use citygrid_model::{AttrValue, Level};
 use citygrid_store::Commit;
 use serde_json::{Value, json};
 
-use crate::support::{Server, binary, get, post, run, tmp};
+use crate::support::{
+    Server, TestStore, binary, database_name, get, post, postgres_admin, run, tmp,
+};
 
 /// A generated city written by `synth-city`, damaged when `damage` says how.
 fn city_file(name: &str, damage: Option<&str>) -> PathBuf {
@@ -200,25 +202,11 @@ fn store_init_tokens_and_history_work_together() {
 /// through its URL; the password never printed.
 #[test]
 fn a_postgis_store_from_the_command_line() {
-    let Ok(admin) = std::env::var("CITYGRID_TEST_POSTGRES") else {
-        // Straight to standard error: the test harness captures eprintln!.
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"*** CITYGRID_TEST_POSTGRES is not set: the PostGIS store's commands are NOT tested ***\n",
-        );
+    let Some(admin) = postgres_admin() else {
         return;
     };
-    let name = format!("citygrid_cli_{}", std::process::id());
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .unwrap();
-    client
-        .batch_execute(&format!(
-            "CREATE DATABASE {name} TEMPLATE citygrid_template"
-        ))
-        .unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let database = TestStore::database(&admin, &database_name("cli"));
+    let url = database.location.clone();
     let password = url.split(':').nth(2).unwrap().split('@').next().unwrap();
     let from = city_file("store-pg-city.geojson", None);
     let said = ok(&run(&["store", "init", &url, "--from", at(&from)]));
@@ -280,7 +268,5 @@ fn a_postgis_store_from_the_command_line() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     drop((one, two));
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .unwrap();
+    drop(database);
 }

@@ -6,19 +6,24 @@
 //! replaced by another's; the store then holds one version per round, the
 //! winner's, and every version checks clean. `rival_processes_never_both_commit` is
 //! the same at the store level; this one goes through tokens, the edit engine's
-//! rebase-or-refuse and the server's answers.
+//! rebase-or-refuse and the server's answers. On PostGIS (issue 18) the writers
+//! post through two servers of one database, so that the race is decided by the
+//! database, not inside one process, and both servers end serving the same.
 
 use std::sync::Barrier;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use citygrid_check::{CheckOptions, Checker};
 use citygrid_model::{AttrValue, UnitCode};
 
-use crate::support::{Neighbours, Server, connect, exchange, generated_store, get, token};
+use crate::support::{
+    Backend, Neighbours, Server, connect, exchange, generated_store_on, get, token,
+};
 
 const WRITERS: usize = 4;
-const ROUNDS: u64 = 8;
+const ROUNDS: u64 = 12;
 
 /// Writer `w`'s edit of round `round`: even writers set `households` of A to
 /// `100 round + w`, odd ones move the square from A to B, or back when it is in B.
@@ -38,12 +43,33 @@ fn edit(cells: &Neighbours, round: u64, w: usize, square_in_b: bool) -> Value {
 
 #[test]
 fn of_editors_posting_on_one_base_at_once_exactly_one_wins_each_round() {
-    let (location, store) = generated_store("racing.gpkg", 9, 40);
+    racing(Backend::GeoPackage, 1);
+}
+
+#[test]
+fn of_editors_posting_through_two_servers_of_one_postgis_database_exactly_one_wins_each_round() {
+    racing(Backend::Postgis, 2);
+}
+
+/// `WRITERS` writers race for `ROUNDS` rounds through `servers` servers of one
+/// store on `backend`, writer `w` through server `w % servers`.
+fn racing(backend: Backend, servers: usize) {
+    let Some((at, store)) = generated_store_on(backend, "racing.gpkg", 9, 40) else {
+        return;
+    };
+    let location = at.location.as_str();
     let cells = Neighbours::of(&store.load(1).unwrap());
     let secrets: Vec<String> = (0..WRITERS)
-        .map(|w| token(&location, "editor", &format!("writer {w}")))
+        .map(|w| token(location, "editor", &format!("writer {w}")))
         .collect();
-    let server = Server::start(&location);
+    let servers: Vec<Server> = (0..servers).map(|_| Server::start(location)).collect();
+    let logs = || -> String {
+        servers
+            .iter()
+            .map(Server::log)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
 
     let mut square_in_b = false;
     let mut winners = Vec::new();
@@ -54,7 +80,7 @@ fn of_editors_posting_on_one_base_at_once_exactly_one_wins_each_round() {
             let posting: Vec<_> = (0..WRITERS)
                 .map(|w| {
                     let (start, cells, secret) = (&start, &cells, &secrets[w]);
-                    let port = server.port;
+                    let port = servers[w % servers.len()].port;
                     s.spawn(move || {
                         let body = edit(cells, round, w, square_in_b);
                         let conn = connect(port).expect("the server takes connections");
@@ -74,12 +100,7 @@ fn of_editors_posting_on_one_base_at_once_exactly_one_wins_each_round() {
                 .collect()
         });
         let won: Vec<usize> = (0..WRITERS).filter(|&w| answers[w].0 == 200).collect();
-        assert_eq!(
-            won.len(),
-            1,
-            "round {round}: {answers:#?}\n{}",
-            server.log()
-        );
+        assert_eq!(won.len(), 1, "round {round}: {answers:#?}\n{}", logs());
         let w = won[0];
         assert_eq!(answers[w].1["version"], round + 1, "round {round}");
         for (other, (status, answer)) in answers.iter().enumerate() {
@@ -106,10 +127,38 @@ fn of_editors_posting_on_one_base_at_once_exactly_one_wins_each_round() {
         }
     }
 
-    // One version per round, the winner's, served, and each checks clean.
+    // One version per round, the winner's, served by every server within a
+    // second, the same by each, and each checks clean.
     assert_eq!(store.head().unwrap(), ROUNDS + 1);
-    let (_, listed) = get(server.port, "/v1/versions").unwrap();
-    assert_eq!(listed["head"], ROUNDS + 1);
+    let last = Instant::now();
+    let mut answers = Vec::new();
+    for server in &servers {
+        loop {
+            let (_, ready) = get(server.port, "/readyz").expect("an answer");
+            if ready["version"] == ROUNDS + 1 {
+                break;
+            }
+            assert!(
+                last.elapsed() < Duration::from_secs(1),
+                "a server still serves {} a second after the last edit: {}",
+                ready["version"],
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let answer = |path: &str| get(server.port, path).expect("an answer");
+        answers.push([
+            answer("/v1/versions"),
+            answer(&format!("/v1/cells/{}", cells.a)),
+            answer(&format!("/v1/cells/{}", cells.b)),
+        ]);
+    }
+    for (s, other) in answers.iter().enumerate().skip(1) {
+        assert_eq!(
+            other, &answers[0],
+            "server {s} and server 0 answer differently"
+        );
+    }
     let a: UnitCode = cells.a.parse().unwrap();
     let mut square_in_b = false;
     for (round, &w) in (1..=ROUNDS).zip(&winners) {

@@ -15,6 +15,7 @@ mod guiyang_round_trips_through_a_store;
 mod outputs_appear_whole_or_not_at_all;
 mod rival_processes_never_both_commit;
 mod serve_refuses_what_check_rejects;
+mod several_servers_on_one_database;
 mod support;
 mod the_bundled_guiyang_partition;
 mod the_citygrid_command;

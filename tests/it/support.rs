@@ -78,15 +78,156 @@ pub fn generated_store(
     seed: u64,
     cells: usize,
 ) -> (String, Box<dyn citygrid_store::Store>) {
-    let location = tmp(name).to_str().expect("a UTF-8 path").to_string();
+    let (at, store) = generated_store_on(Backend::GeoPackage, name, seed, cells)
+        .expect("a GeoPackage store needs no database");
+    (at.location.clone(), store)
+}
+
+/// The store backends a test can run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A GeoPackage file in [`tmp`].
+    GeoPackage,
+    /// A database of its own on the PostgreSQL named by `CITYGRID_TEST_POSTGRES`
+    /// (an admin URL, as `scripts/postgres.sh start` exports it).
+    Postgis,
+}
+
+/// The admin URL of the PostgreSQL with PostGIS the tests may use
+/// (`CITYGRID_TEST_POSTGRES`), or `None`, said loudly on standard error, naming
+/// the test (the harness names its thread after it): without it, a test of the
+/// PostGIS store is not run, and must not look as if it passed quietly.
+pub fn postgres_admin() -> Option<String> {
+    let admin = std::env::var("CITYGRID_TEST_POSTGRES").ok();
+    if admin.is_none() {
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a test");
+        // Straight to standard error: the test harness captures eprintln!.
+        let _ = std::io::stderr().write_all(
+            format!(
+                "*** CITYGRID_TEST_POSTGRES is not set: {test} is NOT tested on PostGIS \
+                 (scripts/test.sh sets it) ***\n"
+            )
+            .as_bytes(),
+        );
+    }
+    admin
+}
+
+/// Where a test's store lives: a GeoPackage file, or a PostGIS database of its own
+/// made from `citygrid_template` and dropped (with whatever is connected to it)
+/// when this is dropped, so keep it until the servers on it are gone.
+pub struct TestStore {
+    /// The location `citygrid --store` and `citygrid_store::open` take: a path or
+    /// a `postgres://` URL with its credentials.
+    pub location: String,
+    /// The admin URL and the database's name, for a PostGIS store.
+    database: Option<(String, String)>,
+}
+
+impl TestStore {
+    /// An empty PostGIS database `name` (made anew) on the cluster of `admin`.
+    ///
+    /// # Panics
+    /// When the cluster refuses.
+    pub fn database(admin: &str, name: &str) -> TestStore {
+        let mut client = postgres::Client::connect(admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to {admin}: {e}"));
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap_or_else(|e| panic!("dropping database {name}: {e:?}"));
+        // PostgreSQL copies a template nobody else is connected to, and tests
+        // running at the same time copy it too: try again while it is in use.
+        let started = Instant::now();
+        while let Err(e) = client.batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE citygrid_template"
+        )) {
+            let in_use = e.code() == Some(&postgres::error::SqlState::OBJECT_IN_USE);
+            assert!(
+                in_use && started.elapsed() < Duration::from_secs(30),
+                "making database {name}: {e:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let base = admin.rsplit_once('/').expect("a URL with a database").0;
+        TestStore {
+            location: format!("{base}/{name}"),
+            database: Some((admin.to_string(), name.to_string())),
+        }
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.database
+            && let Ok(mut client) = postgres::Client::connect(admin, postgres::NoTls)
+        {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// A generated city of about `cells` cells (from `seed`) as version 1 of a new
+/// store on `backend`: a file `tmp(name)`, or a database named after `name` and
+/// this process; `None` (said loudly) for PostGIS when `CITYGRID_TEST_POSTGRES` is
+/// not set.
+pub fn generated_store_on(
+    backend: Backend,
+    name: &str,
+    seed: u64,
+    cells: usize,
+) -> Option<(TestStore, Box<dyn citygrid_store::Store>)> {
+    let at = match backend {
+        Backend::GeoPackage => {
+            let path = tmp(name);
+            let _ = std::fs::remove_file(&path);
+            TestStore {
+                location: path.to_str().expect("a UTF-8 path").to_string(),
+                database: None,
+            }
+        }
+        Backend::Postgis => {
+            let admin = postgres_admin()?;
+            TestStore::database(&admin, &database_name(name))
+        }
+    };
+    Some(generated_store_at(at, seed, cells))
+}
+
+/// A generated city of about `cells` cells as version 1 of a new store at `at`.
+pub fn generated_store_at(
+    at: TestStore,
+    seed: u64,
+    cells: usize,
+) -> (TestStore, Box<dyn citygrid_store::Store>) {
     let units = citygrid_synth::SynthCity::new(seed)
         .cells(cells)
         .vertices_per_cell(8)
         .generate();
     let partition = citygrid_model::Partition::new(units, citygrid_model::CodeLayout::default())
         .expect("a generated city is a partition");
-    let store = citygrid_store::init(&location, &partition, "tests", "generated").expect("init");
-    (location, store)
+    let store = citygrid_store::init(&at.location, &partition, "tests", "generated").expect("init");
+    (at, store)
+}
+
+/// A database name for a test's store `name` in this process: lowercase letters,
+/// digits and underscores, unique across test runs that share a cluster.
+pub fn database_name(name: &str) -> String {
+    let stem: String = name
+        .split('.')
+        .next()
+        .unwrap_or(name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    format!("citygrid_it_{}_{stem}", std::process::id())
 }
 
 /// The secret of a new token of the store at `store` (`citygrid token create`).
@@ -166,6 +307,11 @@ impl Server {
         self.child.wait().expect("citygrid serve is reaped")
     }
 
+    /// Whether it is still running (it has not stopped by itself, nor been killed).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// What it wrote on standard error so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -187,17 +333,42 @@ pub fn connect(port: u16) -> Option<TcpStream> {
     Some(s)
 }
 
+/// An HTTP answer: its status, head (the status line and headers) and body.
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// The status line and headers, as sent.
+    pub head: String,
+    /// The body, as sent (no `Accept-Encoding` is sent, so never compressed).
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The value of header `name` (any case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (n, value) = line.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
+    /// The body as JSON, null when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
 /// One HTTP/1.1 request on `s` (`Connection: close`), with a bearer token and a
-/// JSON body when given: the status and the JSON body (null if none). `None` when
-/// the connection fails or the answer is cut short (fewer bytes than its
+/// JSON body when given: the whole answer, any body (JSON, tiles). `None` when the
+/// connection fails or the answer is cut short (fewer bytes than its
 /// `Content-Length`), as when the server is killed while answering.
-pub fn exchange(
+pub fn request(
     mut s: TcpStream,
     method: &str,
     path: &str,
     token: Option<&str>,
     body: Option<&Value>,
-) -> Option<(u16, Value)> {
+) -> Option<Answer> {
     let body = body.map(Value::to_string).unwrap_or_default();
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
@@ -209,19 +380,30 @@ pub fn exchange(
     .ok()?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).ok()?;
-    let raw = String::from_utf8(raw).ok()?;
-    let (head, body) = raw.split_once("\r\n\r\n")?;
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8(raw[..end].to_vec()).ok()?;
+    let body = raw.split_off(end + 4);
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    let length = head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse::<usize>().ok())?
-    });
-    if length.is_some_and(|n| body.len() < n) {
+    let answer = Answer { status, head, body };
+    let length = answer
+        .header("content-length")
+        .and_then(|v| v.parse::<usize>().ok());
+    if length.is_some_and(|n| answer.body.len() < n) {
         return None;
     }
-    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+    Some(answer)
+}
+
+/// [`request`]: the status and the JSON body (null if none).
+pub fn exchange(
+    s: TcpStream,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Option<(u16, Value)> {
+    let answer = request(s, method, path, token, body)?;
+    Some((answer.status, answer.json()))
 }
 
 /// `GET path` on 127.0.0.1:`port`: the status and the JSON body (null if none).
@@ -309,10 +491,31 @@ impl Neighbours {
     }
 }
 
-/// Rows of a GeoPackage store's tables that belong to a version after `head`, or a
-/// gap in the version records up to it: what a half-applied commit would leave
-/// (after SQLite's integrity check, which must pass).
+/// Rows of a store's tables that belong to a version after `head`, or a gap in the
+/// version records up to it: what a half-applied commit would leave. A GeoPackage
+/// file must pass SQLite's integrity check first; a PostGIS database must name
+/// `head` as its head.
 pub fn rows_beyond(location: &str, head: u64) -> i64 {
+    if location.starts_with("postgres://") {
+        let mut client = postgres::Client::connect(location, postgres::NoTls).unwrap();
+        let head = head as i64;
+        let recorded: i64 = client
+            .query_one("SELECT version FROM citygrid_head", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(recorded, head, "citygrid_head of {location}");
+        return client
+            .query_one(
+                "SELECT (SELECT count(*) FROM citygrid_units WHERE valid_from > $1 OR valid_to > $1) \
+                 + (SELECT count(*) FROM citygrid_versions WHERE version > $1) \
+                 + (SELECT count(*) FROM citygrid_lineage WHERE version > $1) \
+                 + (SELECT count(*) FROM citygrid_codes WHERE first_version > $1 OR retired_in > $1) \
+                 + (SELECT $1 - count(*) FROM citygrid_versions)",
+                &[&head],
+            )
+            .unwrap()
+            .get(0);
+    }
     let conn = rusqlite::Connection::open(location).unwrap();
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -327,4 +530,72 @@ pub fn rows_beyond(location: &str, head: u64) -> i64 {
         |r| r.get(0),
     )
     .unwrap()
+}
+
+/// A PostgreSQL cluster with PostGIS of one test's own, for a test that stops and
+/// starts its database (the shared cluster of `CITYGRID_TEST_POSTGRES` serves other
+/// tests at the same time): `scripts/postgres.sh` on a free port and a folder in
+/// [`tmp`]. Stopped, and its folder removed, when dropped.
+pub struct Cluster {
+    /// Its admin URL (the `postgres` database of its superuser).
+    pub admin: String,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Cluster {
+    /// Makes and starts a cluster in `tmp(name)` (a few seconds: `initdb`).
+    ///
+    /// # Panics
+    /// When `scripts/postgres.sh start` fails.
+    pub fn start(name: &str) -> Cluster {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = tmp(&format!("{name}-{port}"));
+        let mut cluster = Cluster {
+            admin: String::new(),
+            port,
+            dir,
+        };
+        let out = cluster.script("start");
+        let said = String::from_utf8_lossy(&out.stdout);
+        cluster.admin = said
+            .split('\'')
+            .nth(1)
+            .unwrap_or_else(|| panic!("scripts/postgres.sh start printed {said}"))
+            .to_string();
+        cluster
+    }
+
+    /// Runs `scripts/postgres.sh ACTION` (`restart`, `halt`, `start`) on it.
+    ///
+    /// # Panics
+    /// When the script fails.
+    pub fn script(&self, action: &str) -> Output {
+        let out = Command::new(root().join("scripts/postgres.sh"))
+            .arg(action)
+            .env("CITYGRID_PG_PORT", self.port.to_string())
+            .env("CITYGRID_PG_DIR", &self.dir)
+            .output()
+            .expect("scripts/postgres.sh runs");
+        assert!(
+            out.status.success(),
+            "scripts/postgres.sh {action} on port {}: {}",
+            self.port,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(root().join("scripts/postgres.sh"))
+            .arg("stop")
+            .env("CITYGRID_PG_PORT", self.port.to_string())
+            .env("CITYGRID_PG_DIR", &self.dir)
+            .output();
+    }
 }
