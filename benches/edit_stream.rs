@@ -87,8 +87,7 @@ struct Args {
     interval: Option<Duration>,
 }
 
-const USAGE: &str =
-    "usage: edit-stream ADDR TOKEN COUNT|SECONDSs commit|served|served-on=HOST:PORT [EDITS_PER_SECOND]";
+const USAGE: &str = "usage: edit-stream ADDR TOKEN COUNT|SECONDSs commit|served|served-on=HOST:PORT [EDITS_PER_SECOND]";
 
 fn args() -> Result<Args, String> {
     let list: Vec<String> = std::env::args().skip(1).collect();

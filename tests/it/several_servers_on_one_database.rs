@@ -1,9 +1,11 @@
 //! Several stateless `citygrid serve` processes over one PostGIS database (issue 18):
 //! an edit through any of three servers is served by the other two within a
 //! second; and when the database restarts, or is down for a few seconds, the
-//! servers keep answering every read from memory (no 5xx, no crash), refuse edits
-//! meanwhile with a 503 `store_unreachable`, and take edits again once it is back, served by the others within a
-//! second. Racing editors through two servers and kill -9 of a server mid-commit
+//! servers keep answering every read from memory (no 5xx, no crash), say so in
+//! `/readyz` (`read_only`) and `/metrics`, refuse edits meanwhile with a 503
+//! `store_unreachable`, and take edits again once it is back, served by the others
+//! within a second. A server started before its database answers `starting` and
+//! serves once the database is up. Racing editors through two servers and kill -9 of a server mid-commit
 //! are `editors_racing_over_http_never_both_win` and
 //! `a_killed_server_loses_no_acknowledged_edit` on PostGIS.
 //!
@@ -23,7 +25,7 @@ use citygrid_model::{Level, Partition};
 
 use crate::support::{
     Backend, Cluster, Server, TestStore, connect, database_name, generated_store_at,
-    generated_store_on, get, post, postgres_admin, request, token,
+    generated_store_on, get, post, postgres_admin, request, token, until,
 };
 
 /// How soon every server must serve a version another server committed.
@@ -313,6 +315,27 @@ fn reads_through(outage: Outage) {
                     );
                     refused.push(answer);
                 }
+                // Both servers say they serve read only, in /readyz and /metrics.
+                for server in &servers {
+                    let (status, ready) = get(server.port, "/readyz").expect("an answer");
+                    assert!(
+                        status == 200
+                            && ready["status"] == "read_only"
+                            && ready["store"]["reachable"] == false,
+                        "{outage:?}: /readyz with the database down: {status} {ready}"
+                    );
+                    let metrics = String::from_utf8(
+                        request(connect(server.port).unwrap(), "GET", "/metrics", None, None)
+                            .expect("metrics")
+                            .body,
+                    )
+                    .unwrap();
+                    assert!(
+                        metrics.contains("\ncitygrid_store_reachable 0\n")
+                            && metrics.contains("\ncitygrid_store_outages_total 1\n"),
+                        "{outage:?}: /metrics with the database down:\n{metrics}"
+                    );
+                }
                 // The rest of three seconds without a database, reads going on.
                 if let Some(wait) = Duration::from_secs(3).checked_sub(down.elapsed()) {
                     std::thread::sleep(wait);
@@ -411,11 +434,16 @@ fn reads_through(outage: Outage) {
         "{outage:?}: version {v} served by the other server only after {took:?}: {}",
         servers[1].log()
     );
-    let (status, ready) = get(servers[1].port, "/readyz").expect("an answer");
-    assert!(
-        status == 200 && ready["version"] == v,
-        "{outage:?}: /readyz: {status} {ready}"
-    );
+    for server in &servers {
+        let (status, ready) = get(server.port, "/readyz").expect("an answer");
+        assert!(
+            status == 200
+                && ready["status"] == "ready"
+                && ready["store"]["reachable"] == true
+                && ready["version"] == v,
+            "{outage:?}: /readyz after the outage: {status} {ready}"
+        );
+    }
     drop(servers);
     drop(at);
     drop(cluster);
@@ -429,4 +457,75 @@ fn reads_never_fail_while_the_database_restarts_and_edits_resume_after() {
 #[test]
 fn reads_never_fail_while_the_database_is_down_edits_get_503_and_resume_after() {
     reads_through(Outage::Halt);
+}
+
+/// A server started while its database is down listens at once, says it is
+/// starting and what it waits for (`/readyz` 503, other routes 503 with
+/// `Retry-After`, `/healthz` 200), and serves once the database is up.
+#[test]
+fn a_server_started_before_its_database_waits_for_it() {
+    if postgres_admin().is_none() {
+        return;
+    }
+    let cluster = Cluster::start("pg-late");
+    let at = TestStore::database(&cluster.admin, &database_name("late"));
+    let (at, store) = generated_store_at(at, 8, 40);
+    let cell = cell_codes(&store.load(1).unwrap(), 1).remove(0);
+    drop(store);
+    cluster.script("halt");
+    let mut server = Server::launch(&at.location);
+    let (status, health) = wait_for(|| get(server.port, "/healthz"), "/healthz");
+    assert_eq!(
+        (status, &health["status"]),
+        (200, &json!("starting")),
+        "{health}"
+    );
+    let (status, ready) = get(server.port, "/readyz").expect("an answer");
+    assert!(
+        status == 503
+            && ready["status"] == "starting"
+            && ready["reason"].as_str().is_some_and(
+                |r| r.contains("waiting for the store") && !r.contains("citygrid-test")
+            ),
+        "{status} {ready}"
+    );
+    let refused = request(
+        connect(server.port).unwrap(),
+        "GET",
+        &format!("/v1/cells/{cell}"),
+        None,
+        None,
+    )
+    .expect("an answer");
+    assert_eq!(refused.status, 503, "{}", refused.head);
+    assert_eq!(refused.json()["error"]["kind"], "starting");
+    assert!(refused.header("retry-after").is_some(), "{}", refused.head);
+    assert!(server.running(), "{}", server.log());
+
+    cluster.script("start");
+    let took = until(server.port, "/readyz", |r| r["status"] == "ready");
+    println!(
+        "served {:.2} s after the database started",
+        took.as_secs_f64()
+    );
+    let (status, answer) = get(server.port, &format!("/v1/cells/{cell}")).expect("an answer");
+    assert_eq!(status, 200, "{answer}");
+    drop(server);
+    drop(at);
+    drop(cluster);
+}
+
+/// What `ask` answers once it answers at all (within 30 s).
+fn wait_for<T>(ask: impl Fn() -> Option<T>, what: &str) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(answer) = ask() {
+            return answer;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what}: no answer in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -257,24 +257,31 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts `citygrid serve --store STORE` on a free port, without waiting for
+    /// anything.
+    pub fn launch(store: &str) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let log = tmp(&format!("serve-{port}.log"));
+        let child = citygrid()
+            .args(["serve", "--store", store, "--bind"])
+            .arg(format!("127.0.0.1:{port}"))
+            .current_dir(root())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("a log file"))
+            .spawn()
+            .expect("citygrid serve starts");
+        Server { port, child, log }
+    }
+
     /// Starts serving `store` and waits until `/readyz` answers 200.
     pub fn start(store: &str) -> Server {
         let mut tries = 0;
         loop {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
-            let log = tmp(&format!("serve-{port}.log"));
-            let child = citygrid()
-                .args(["serve", "--store", store, "--bind"])
-                .arg(format!("127.0.0.1:{port}"))
-                .current_dir(root())
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(&log).expect("a log file"))
-                .spawn()
-                .expect("citygrid serve starts");
-            let mut server = Server { port, child, log };
+            let mut server = Server::launch(store);
+            let port = server.port;
             let started = Instant::now();
             loop {
                 if let Some((200, _)) = get(port, "/readyz") {
