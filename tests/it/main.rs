@@ -5,6 +5,7 @@ mod a_killed_server_loses_no_acknowledged_edit;
 mod a_killed_store_writer_loses_nothing;
 mod a_server_follows_commits_of_other_processes;
 mod a_store_from_the_command_line;
+mod a_version_snapshot_holds_the_tiles_servers_serve;
 mod an_edited_export_commits_as_one_version;
 mod building_a_partition;
 mod editors_racing_over_http_never_both_win;

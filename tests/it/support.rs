@@ -413,6 +413,43 @@ pub fn exchange(
     Some((answer.status, answer.json()))
 }
 
+/// `GET path` on 127.0.0.1:`port` as a map does without gzip: the status, the
+/// response head (status line and headers, as sent) and the body's bytes. `None`
+/// when the connection fails or the body is cut short.
+pub fn get_bytes(port: u16, path: &str) -> Option<(u16, String, Vec<u8>)> {
+    let mut s = connect(port)?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8(raw[..end].to_vec()).ok()?;
+    let body = raw[end + 4..].to_vec();
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    let header = |name: &str| {
+        head.lines().find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    };
+    // Tiles are sent whole with their length; a chunked body would need decoding.
+    assert_ne!(
+        header("transfer-encoding").as_deref(),
+        Some("chunked"),
+        "{head}"
+    );
+    let length = header("content-length").and_then(|v| v.parse::<usize>().ok());
+    if length.is_some_and(|n| body.len() < n) {
+        return None;
+    }
+    Some((status, head, body))
+}
+
 /// `GET path` on 127.0.0.1:`port`: the status and the JSON body (null if none).
 pub fn get(port: u16, path: &str) -> Option<(u16, Value)> {
     exchange(connect(port)?, "GET", path, None, None)

@@ -72,34 +72,29 @@ enum Writer {
     Mb(MbTilesArchive),
 }
 
-/// Renders zooms `minzoom..=maxzoom` of `tiler` into a new archive at `path`
-/// (replacing one there only when it is complete); `progress(done, total)` is
-/// called as tiles are written.
+/// Renders the zooms `meta` names (`minzoom..=maxzoom`) of `tiler` into a new
+/// archive at `path` holding `meta` (replacing one there only when it is
+/// complete); `progress(done, total)` is called as tiles are written.
 ///
 /// # Errors
 /// [`ArchiveError`] when the archive cannot be created or written; nothing is
 /// left behind then, and an archive that was at `path` is kept.
 pub fn export(
     tiler: &Tiler,
+    meta: &Metadata,
     format: Format,
     path: &Path,
-    minzoom: u8,
-    maxzoom: u8,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ExportStats> {
-    let name = path.file_stem().map_or_else(
-        || "citygrid".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
-    let meta = Metadata::from_tiler(tiler, &name, minzoom, maxzoom);
+    let (minzoom, maxzoom) = (meta.minzoom, meta.maxzoom);
     let mut tiles: Vec<TileId> = tiler.tiles(minzoom, maxzoom).collect();
     let mut writer = match format {
         Format::PmTiles => {
             // Hilbert order within each zoom: a clustered archive.
             tiles.sort_by_key(|&t| hilbert_id(t));
-            Writer::Pm(Box::new(PmTilesArchive::create(path, &meta)?))
+            Writer::Pm(Box::new(PmTilesArchive::create(path, meta)?))
         }
-        Format::MbTiles => Writer::Mb(MbTilesArchive::create(path, &meta)?),
+        Format::MbTiles => Writer::Mb(MbTilesArchive::create(path, meta)?),
     };
     let total = tiles.len() as u64;
     let mut stats = ExportStats {

@@ -15,4 +15,4 @@ pub mod pmtiles; // PMTiles v3 through the pmtiles crate
 
 pub use error::{ArchiveError, Result};
 pub use export::{ExportStats, Format, export};
-pub use metadata::Metadata;
+pub use metadata::{Metadata, Origin};

@@ -50,7 +50,7 @@ impl MbTilesArchive {
             ("description", meta.description.clone()),
             ("format", "pbf".to_string()),
             ("type", "overlay".to_string()),
-            ("version", "1".to_string()),
+            ("version", meta.version().to_string()),
             ("minzoom", meta.minzoom.to_string()),
             ("maxzoom", meta.maxzoom.to_string()),
             ("bounds", format!("{w},{s},{e},{n}")),
@@ -58,10 +58,7 @@ impl MbTilesArchive {
                 "center",
                 format!("{},{},{}", meta.center.0, meta.center.1, meta.center.2),
             ),
-            (
-                "json",
-                serde_json::json!({"vector_layers": meta.vector_layers}).to_string(),
-            ),
+            ("json", json_row(meta).to_string()),
         ];
         for (k, v) in rows {
             conn.execute(
@@ -114,4 +111,13 @@ impl MbTilesArchive {
             source,
         }
     }
+}
+
+/// The `json` row: `vector_layers`, and `citygrid_source` for a store's version.
+fn json_row(meta: &Metadata) -> serde_json::Value {
+    let mut row = serde_json::json!({"vector_layers": meta.vector_layers});
+    if let Some(source) = meta.source_json() {
+        row["citygrid_source"] = source;
+    }
+    row
 }

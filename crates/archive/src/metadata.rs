@@ -1,5 +1,6 @@
-//! What an archive says about its tiles: name, zooms, bounds, centre, and the
-//! TileJSON `vector_layers` with each layer's fields.
+//! What an archive says about its tiles: name, zooms, bounds, centre, the
+//! TileJSON `vector_layers` with each layer's fields, and for a store's version
+//! where it came from (so a CDN publisher can tell one snapshot from another).
 
 use citygrid_tiles::Tiler;
 use serde_json::{Map, Value, json};
@@ -21,6 +22,24 @@ pub struct Metadata {
     pub center: (f64, f64, u8),
     /// TileJSON `vector_layers`.
     pub vector_layers: Value,
+    /// The store version the tiles are of, when they came from a store.
+    pub origin: Option<Origin>,
+}
+
+/// The store version an archive's tiles are of. Written as `citygrid_source` in
+/// the PMTiles metadata and the MBTiles `json` row (the name of the table a
+/// GeoPackage export records the same in); MBTiles' `version` row is the
+/// version number, as MBTiles 1.3 says: "a revision of the tileset itself".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The store, as its `describe()` names it: a path, or a URL without
+    /// credentials (archives are published; a password must not be).
+    pub store: String,
+    /// The version.
+    pub version: u64,
+    /// When the version was committed (RFC 3339): tells the same number in two
+    /// stores apart.
+    pub created_at: String,
 }
 
 impl Metadata {
@@ -60,18 +79,44 @@ impl Metadata {
                 minzoom.max(maxzoom.min(12)),
             ),
             vector_layers: Value::Array(layers),
+            origin: None,
         }
+    }
+
+    /// The same, saying which store version the tiles are of.
+    #[must_use]
+    pub fn origin(mut self, origin: Origin) -> Metadata {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// The MBTiles `version` row: the store's version, else 1.
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.origin.as_ref().map_or(1, |o| o.version)
+    }
+
+    /// The `citygrid_source` object, when the tiles came from a store.
+    #[must_use]
+    pub fn source_json(&self) -> Option<Value> {
+        self.origin
+            .as_ref()
+            .map(|o| json!({"store": o.store, "version": o.version, "created_at": o.created_at}))
     }
 
     /// The metadata as one JSON object (PMTiles metadata; MBTiles `json` row
     /// holds the `vector_layers` part).
     #[must_use]
     pub fn json(&self) -> Value {
-        json!({
+        let mut out = json!({
             "name": self.name,
             "description": self.description,
             "format": "pbf",
             "vector_layers": self.vector_layers,
-        })
+        });
+        if let Some(source) = self.source_json() {
+            out["citygrid_source"] = source;
+        }
+        out
     }
 }

@@ -42,6 +42,7 @@ fn entries(dir: &Path) -> Vec<String> {
 #[test]
 fn an_export_replaces_an_old_archive_only_once_complete() {
     let t = tiler();
+    let meta = Metadata::from_tiler(&t, "city", 0, 12);
     for (format, name, magic) in [
         (Format::MbTiles, "city.mbtiles", &b"SQLite format 3\0"[..]),
         (Format::PmTiles, "city.pmtiles", &b"PMTiles"[..]),
@@ -50,7 +51,7 @@ fn an_export_replaces_an_old_archive_only_once_complete() {
         let dest = dir.join(name);
         std::fs::write(&dest, "old").unwrap();
         let mut seen = 0;
-        export(&t, format, &dest, 0, 12, |_, _| {
+        export(&t, &meta, format, &dest, |_, _| {
             // Half-way: the old archive is untouched, the new one is beside it.
             assert_eq!(std::fs::read(&dest).unwrap(), b"old");
             assert_eq!(entries(&dir).len(), 2, "{:?}", entries(&dir));
@@ -86,17 +87,18 @@ fn an_archive_given_up_half_way_leaves_nothing_and_the_old_one_as_it_was() {
 #[test]
 fn an_archive_that_cannot_be_written_fails_before_rendering_and_leaves_nothing() {
     let t = tiler();
+    let meta = Metadata::from_tiler(&t, "city", 0, 12);
     let dir = folder("unwritable");
     for format in [Format::MbTiles, Format::PmTiles] {
         let missing = dir.join("no/such/city.pmtiles");
-        let err = export(&t, format, &missing, 0, 12, |_, _| {
+        let err = export(&t, &meta, format, &missing, |_, _| {
             panic!("nothing is rendered for an archive that cannot be written")
         })
         .unwrap_err()
         .to_string();
         assert!(err.contains("no/such does not exist"), "{err}");
         // A folder where the archive should go.
-        let err = export(&t, format, &dir, 0, 12, |_, _| panic!("rendered"))
+        let err = export(&t, &meta, format, &dir, |_, _| panic!("rendered"))
             .unwrap_err()
             .to_string();
         assert!(err.ends_with("is a folder; give a file name"), "{err}");

@@ -1,10 +1,10 @@
 //! Archives read back hold, byte for byte, the tiles the tiler (and so the
-//! server) makes.
+//! server) makes, and say which store version they are of.
 
 use std::io::Read;
 use std::path::PathBuf;
 
-use citygrid_archive::{Format, export};
+use citygrid_archive::{Format, Metadata, Origin, export};
 use citygrid_model::{CodeLayout, Partition};
 use citygrid_synth::SynthCity;
 use citygrid_tiles::{TileId, TileOptions, Tiler};
@@ -20,6 +20,24 @@ fn tiler() -> Tiler {
         TileOptions::default(),
     )
     .unwrap()
+}
+
+/// Metadata of zooms `lo..=hi` as of version 12 of a PostGIS store.
+fn meta(t: &Tiler, lo: u8, hi: u8) -> Metadata {
+    Metadata::from_tiler(t, "city", lo, hi).origin(Origin {
+        store: "postgres://db.example/grid".to_string(),
+        version: 12,
+        created_at: "2026-03-01T08:00:00.123Z".to_string(),
+    })
+}
+
+/// The `citygrid_source` an archive of [`meta`] holds.
+fn source() -> serde_json::Value {
+    serde_json::json!({
+        "store": "postgres://db.example/grid",
+        "version": 12,
+        "created_at": "2026-03-01T08:00:00.123Z",
+    })
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -48,7 +66,7 @@ fn live(t: &Tiler, lo: u8, hi: u8) -> Vec<(TileId, Vec<u8>)> {
 fn mbtiles_hold_the_live_tiles() {
     let t = tiler();
     let path = scratch("city.mbtiles");
-    let stats = export(&t, Format::MbTiles, &path, 0, 14, |_, _| {}).unwrap();
+    let stats = export(&t, &meta(&t, 0, 14), Format::MbTiles, &path, |_, _| {}).unwrap();
     let expected = live(&t, 0, 14);
     assert_eq!(stats.written as usize, expected.len());
     let db = rusqlite::Connection::open(&path).unwrap();
@@ -75,6 +93,16 @@ fn mbtiles_hold_the_live_tiles() {
         json.contains("\"cells\"") && json.contains("households"),
         "{json}"
     );
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["citygrid_source"], source());
+    let version: String = db
+        .query_row(
+            "SELECT value FROM metadata WHERE name = 'version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, "12");
 }
 
 #[test]
@@ -82,10 +110,16 @@ fn pmtiles_hold_the_live_tiles() {
     let t = tiler();
     let path = scratch("city.pmtiles");
     let mut calls = 0;
-    export(&t, Format::PmTiles, &path, 0, 14, |done, total| {
-        calls += 1;
-        assert!(done <= total);
-    })
+    export(
+        &t,
+        &meta(&t, 0, 14),
+        Format::PmTiles,
+        &path,
+        |done, total| {
+            calls += 1;
+            assert!(done <= total);
+        },
+    )
     .unwrap();
     assert!(calls > 0);
     let expected = live(&t, 0, 14);
@@ -106,7 +140,9 @@ fn pmtiles_hold_the_live_tiles() {
             let got = reader.get_tile_decompressed(coord).await.unwrap().unwrap();
             assert_eq!(&got[..], &bytes[..], "{id}");
         }
-        let meta = reader.get_metadata().await.unwrap();
-        assert!(meta.contains("vector_layers"));
+        let meta: serde_json::Value =
+            serde_json::from_str(&reader.get_metadata().await.unwrap()).unwrap();
+        assert!(meta["vector_layers"].is_array());
+        assert_eq!(meta["citygrid_source"], source());
     });
 }

@@ -14,6 +14,7 @@ use citygrid_crs::Crs;
 use citygrid_io::{Pending, Source, Table, read_units, table_geojson, tables, write_gpkg};
 use citygrid_model::{CodeLayout, Level, Unit};
 
+use crate::commands::export::store_version::StoreVersion;
 use crate::commands::fields::FieldArgs;
 
 /// Write the cells and the units above them as GeoPackage or GeoJSON for QGIS.
@@ -276,33 +277,23 @@ fn from_file(args: &CellsArgs) -> Result<Input> {
 
 /// A version of a store, and the record of where it came from.
 fn from_store(location: &str, args: &CellsArgs) -> Result<Input> {
-    let started = Instant::now();
-    let store = citygrid_store::open(location)?;
-    let version = match args.version {
-        Some(v) => v,
-        None => store.head()?,
-    };
-    let partition = store.load(version)?;
+    let loaded = StoreVersion::load(location, args.version)?;
     let source = Source {
-        store: location.to_string(),
-        store_created: store.version(1)?.created_at.to_string(),
-        version,
+        // The store as `describe()` names it: a postgres:// URL without its
+        // password, which must not travel in a file handed to GIS staff.
+        store: loaded.store.describe(),
+        store_created: loaded.store.version(1)?.created_at.to_string(),
+        version: loaded.info.version,
         exported_at: jiff::Timestamp::now()
             .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
             .to_string(),
         crs: args.crs,
     };
-    tracing::info!(
-        units = partition.units().len(),
-        version,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "loaded {}",
-        store.describe()
-    );
+    let partition = &loaded.partition;
     Ok(Input {
         units: partition.units().iter().map(|u| Unit::clone(u)).collect(),
         layout: partition.layout().clone(),
-        from: format!("version {version} of {}", store.describe()),
+        from: loaded.name(),
         source: Some(source),
     })
 }

@@ -2,6 +2,7 @@
 //! (and module) per kind of output. This module only dispatches.
 
 pub mod cells; // citygrid export cells: GeoJSON or GeoPackage for GIS staff
+mod store_version; // --store STORE --version N: the version both exports read
 pub mod tiles; // citygrid export tiles: the vector-tile pyramid as PMTiles or MBTiles
 
 use anyhow::Result;
@@ -15,6 +16,8 @@ use clap::{Args, Subcommand};
 ///   citygrid export cells cells.gpkg
 ///
 ///   citygrid export tiles --format pmtiles --maxzoom 16 guiyang.pmtiles
+///
+///   citygrid export tiles --store postgres://... --version 12 v12.pmtiles
 ///
 ///   citygrid export cells --help
 #[derive(Debug, Args)]
