@@ -7,9 +7,10 @@
 #      two on PostGIS asked at once (one wrk each, half the connections each;
 #      their requests/s summed);
 #   b. tiles/s: the same with cached tiles of zooms 12-14 (gzip);
-#   c. propagation: EDITS transfers (default 200, EDIT_RATE a second, default 5)
-#      POSTed to one server; after each 200 another client polls the OTHER server
-#      until it answers from the new version: p50/p99/max from the 200's arrival.
+#   c. propagation: EDITS transfers (default 200, EDIT_RATE a second, default 3,
+#      out of step with the 5-a-second poll) POSTed to one server; after each 200
+#      another client polls the OTHER server until it answers from the new
+#      version: p50/p99/max from the 200's arrival.
 #      On PostGIS (LISTEN/NOTIFY wakes the other server), and as the peer two
 #      servers on one GeoPackage file (the other server polls the head every 200 ms).
 # Lookups and tiles are answered from memory whatever the store; the database is
@@ -23,11 +24,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
 edits=${EDITS:-200}
-rate=${EDIT_RATE:-5}
+rate=${EDIT_RATE:-3}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build -j2 --release -p citygrid -p citygrid-benches --bins
 
 tmp=$(mktemp -d)
+chmod 755 "$tmp"  # the cluster runs as the postgres user when this runs as root
 export CITYGRID_PG_PORT=${CITYGRID_PG_PORT:-55490} CITYGRID_PG_DIR=$tmp/pg
 servers=
 cleanup() {
@@ -36,7 +38,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-eval "$(scripts/postgres.sh start)"
+started=$(scripts/postgres.sh start)
+eval "$started"
 psql "$CITYGRID_TEST_POSTGRES" -qc "CREATE DATABASE bench TEMPLATE citygrid_template"
 pg=${CITYGRID_TEST_POSTGRES%/postgres}/bench
 gpkg=$tmp/guiyang.gpkg
@@ -54,6 +57,8 @@ serve() {
   servers="$servers $!"
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
   curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { tail -20 "$tmp/serve-$port.log" >&2; exit 1; }
+  # Measured once its start-up work is done: every zoom simplified in the background.
+  for _ in $(seq 1 600); do grep -q "tile zooms simplified" "$tmp/serve-$port.log" && break; sleep 0.1; done
   echo "127.0.0.1:$port"
 }
 # Stops every server.
@@ -81,7 +86,7 @@ PY
 warm() {
   shift
   for addr in "$@"; do
-    sed "s|^|http://$addr/v1/tiles/|; s|$|.mvt|" "$tiles" | xargs -P4 -n50 curl -fs -o /dev/null -H 'Accept-Encoding: gzip'
+    sed "s|^|http://$addr/v1/tiles/|; s|$|.mvt|" "$tiles" | xargs -P4 -n50 curl -fs -H 'Accept-Encoding: gzip' >/dev/null
   done
 }
 # wrk on $2 (lookup or tiles) against the servers $3...: one wrk per server, the
@@ -120,10 +125,11 @@ stop_all
 
 echo "== a, b: servers on PostGIS"
 pg1=$(serve "$pg")
-pg2=$(serve "$pg")
-warm x "$pg1" "$pg2"
+warm x "$pg1"
 load "$tmp/pg1-lookup" lookup "$pg1"; report "$tmp/pg1-lookup" "lookups, 1 server, PostGIS"
 load "$tmp/pg1-tiles" tiles "$pg1"; report "$tmp/pg1-tiles" "tiles, 1 server, PostGIS"
+pg2=$(serve "$pg")
+warm x "$pg2"
 load "$tmp/pg2-lookup" lookup "$pg1" "$pg2"; report "$tmp/pg2-lookup" "lookups, 2 servers, PostGIS (summed)"
 load "$tmp/pg2-tiles" tiles "$pg1" "$pg2"; report "$tmp/pg2-tiles" "tiles, 2 servers, PostGIS (summed)"
 
