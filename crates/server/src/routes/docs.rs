@@ -52,7 +52,7 @@ search. Every answer names its version in the <code>X-Citygrid-Version</code> he
 <code>version</code> field.</p><pre>GET /v1/lookup?lon=106.71&amp;lat=26.58&amp;at=2026-03-01T00:00:00%2B08:00   which cell held it on 1 March
 POST /v1/lookup?version=12           a batch against version 12
 GET /v1/cells/{code}?version=3
-GET /v1/versions                     the head this server serves and the versions before it, newest first (before=N&amp;limit=20 pages)
+GET /v1/versions                     the head and the versions, newest first (before=N&amp;limit=20 pages)
 GET /v1/versions/{n}                 one version: time, author, message, codes changed, created, retired
 GET /v1/cells/{code}/history         every state of a unit with its versions and times, and its lineage
 GET /v1/diff?from=3&amp;to=5              changed units before and after, and the m&sup2; that moved between them</pre>

@@ -57,13 +57,12 @@ pub async fn list(
             version_json(v)
         }
     };
-    // The versions this server serves: up to its head, though the store may have
-    // one more that is being swapped in this moment (so a client that reads the
-    // head here and then asks for it is answered from it).
-    let head = state.versions.head().version();
     if let crate::as_of::Asked::At(t) = crate::as_of::Asked::from_query(&query)? {
-        let n = state.versions.version_at(t).await?.min(head);
-        let info = state.versions.read(move |store| store.version(n)).await?;
+        let n = state.versions.version_at(t).await?;
+        let (info, head) = state
+            .versions
+            .read(move |store| Ok((store.version(n)?, store.head()?)))
+            .await?;
         return Ok((
             [(VERSION_HEADER, HeaderValue::from(n))],
             Json(json!({"head": head, "at": t.to_string(), "in_force": n, "versions": [render(&info)], "next_before": (n > 1).then_some(n)})),
@@ -73,11 +72,12 @@ pub async fn list(
     let before = query
         .get("before")
         .map(|t| version_number("before", t))
-        .transpose()?
-        .map_or(head + 1, |b| b.min(head + 1));
-    let page = state
+        .transpose()?;
+    // The page first, then the head: a commit in between makes the head newer
+    // than the page, never older.
+    let (page, head) = state
         .versions
-        .read(move |store| store.versions(Some(before), limit))
+        .read(move |store| Ok((store.versions(before, limit)?, store.head()?)))
         .await?;
     let next = page
         .last()
