@@ -33,6 +33,17 @@ export async function tileJsonOf(v) {
   return { tiles: await response.json(), version: Number(response.headers.get('x-citygrid-version')) };
 }
 
+/**
+ * How the server stands (`/readyz`): `status` is `ready`, `read_only` (its store's
+ * database is out of reach: the version in memory is served, edits wait),
+ * `catching_up` or `starting`; `store` says since when and why. Answered whatever
+ * the HTTP status (503 is a status too).
+ */
+export async function readiness() {
+  const response = await fetch('/readyz', { headers: { accept: 'application/json' }, cache: 'no-store' });
+  return response.json();
+}
+
 /** The newest `limit` versions (`/v1/versions`); 404 when a file is served. */
 export const versions = (limit, { brief = true } = {}) => getJson(`/v1/versions?${query({ limit, brief })}`);
 

@@ -8,8 +8,9 @@
 // `window.citygrid.diff` the number of outlines of the diff drawn.
 //
 // The editing tools build on it: they edit the version shown ([`onShown`]), only
-// while it is the latest, and after a save ask for the new version at once
-// ([`followNow`]) instead of waiting for the next poll.
+// while it is the latest and the server can commit (not `readOnly`: its store's
+// database is out of reach, which the status line says), and after a save ask for
+// the new version at once ([`followNow`]) instead of waiting for the next poll.
 
 import * as api from './api.js';
 import { element } from './dom.js';
@@ -23,8 +24,10 @@ const FIT = { padding: 64, maxZoom: 17, duration: 500 };
 
 const number = (v) => v.toLocaleString('en', { maximumFractionDigits: 1 });
 
-/** The versions the map shows and follows. */
-const shown = { version: null, latest: null, pinned: false };
+/** The versions the map shows and follows, and whether the server takes edits now. */
+const shown = { version: null, latest: null, pinned: false, readOnly: false };
+/** Since when the server's store has been out of reach, as it said. */
+let readOnlySince = null;
 const watchers = [];
 
 /** Refills the History list; set once the list exists (a store is served). */
@@ -60,12 +63,30 @@ async function recolour(map) {
 }
 
 function latestStatus() {
-  status(`Version ${shown.latest}, the latest. `);
+  if (shown.readOnly) {
+    const since = readOnlySince ? ` since ${new Date(readOnlySince).toLocaleTimeString()}` : '';
+    status(`Version ${shown.latest}, read only: the server cannot reach its database${since}. `
+      + 'The map and lookups go on; edits wait until it is back.');
+  } else {
+    status(`Version ${shown.latest}, the latest. `);
+  }
+}
+
+/** Whether the server can commit now, from its `/readyz`; tells the watchers when that changes. */
+async function followReadiness() {
+  const ready = await api.readiness();
+  const readOnly = ready.status === 'read_only';
+  readOnlySince = ready.store?.since ?? null;
+  if (readOnly === shown.readOnly) return;
+  shown.readOnly = readOnly;
+  for (const watcher of watchers) watcher({ ...shown });
+  if (!shown.pinned) latestStatus();
 }
 
 /** Asks for the head's TileJSON; shows a new version when the map follows it. */
 async function poll(map, onNew) {
   try {
+    await followReadiness();
     const { tiles, version } = await api.tileJsonOf(null);
     if (version === shown.latest) return;
     shown.latest = version;

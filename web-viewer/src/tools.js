@@ -34,7 +34,7 @@ const edit = {
   /** Whether village, township and district boundaries may move (transfer, reshape). */
   moveParents: false,
   user: null,
-  shown: { version: null, latest: null, pinned: false },
+  shown: { version: null, latest: null, pinned: false, readOnly: false },
 };
 
 /** Whether a tool is in hand: the map's clicks and Enter are the tool's then, not lookups. */
@@ -234,13 +234,19 @@ export function setUpEditing(map, hasStore) {
   });
 
   onShown((shown) => {
+    const wasReadOnly = edit.shown.readOnly;
     edit.shown = shown;
     drawing.follow(shown.version);
     if (!started()) edit.base = shown.version;
-    for (const b of buttons) b.disabled = shown.pinned;
+    for (const b of buttons) b.disabled = shown.pinned || shown.readOnly || !hasStore;
     if (shown.pinned && edit.tool) {
       choose(null);
       say(`The map shows version ${shown.version}: edits are made on the latest, go back to it to edit.`);
+    } else if (shown.readOnly) {
+      // A drawing in hand is kept: Save answers 503 until the database is back.
+      say('The server cannot reach its database: edits wait until it is back (the map and lookups go on).');
+    } else if (wasReadOnly) {
+      say('The server reaches its database again: edits are taken.');
     }
   });
   onSession((user) => {
