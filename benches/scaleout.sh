@@ -112,6 +112,7 @@ for i in range(n):
     t = open(f"{out}.{i}").read()
     rps += float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
     p99.append(re.search(r"99%\s+([\d.]+\w+)", t).group(1))
+    print(f"  wrk {i + 1} of {n}: {t.split('Requests/sec:')[1].split()[0]} requests/s, {t.split('requests in')[0].split()[-1]} requests")
 open(out, "w").write(f"{rps:.0f} {'/'.join(p99)}\n")
 PY
 }
