@@ -9,7 +9,7 @@ use citygrid_store::Commit;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Server, TestStore, binary, database_name, get, post, postgres_admin, run, tmp,
+    Server, TestStore, binary, database_name, get, guiyang, post, postgres_admin, run, tmp,
 };
 
 /// A generated city written by `synth-city`, damaged when `damage` says how.
@@ -199,7 +199,8 @@ fn store_init_tokens_and_history_work_together() {
 }
 
 /// `store init` and `store migrate` on a PostGIS database, `history` and `token`
-/// through its URL; the password never printed.
+/// through its URL; the password never printed; a raster layer kept in the
+/// database is served without its file.
 #[test]
 fn a_postgis_store_from_the_command_line() {
     let Some(admin) = postgres_admin() else {
@@ -220,7 +221,7 @@ fn a_postgis_store_from_the_command_line() {
     assert!(text(&again.stderr).contains("never overwritten"));
     assert!(!text(&again.stderr).contains(password));
     let migrated = ok(&run(&["store", "migrate", &url]));
-    assert!(migrated.contains("schema 1, up to date"), "{migrated}");
+    assert!(migrated.contains("schema 2, up to date"), "{migrated}");
     let secret = ok(&run(&[
         "token", "create", "--store", &url, "--role", "editor", "--name", "ops",
     ]));
@@ -240,6 +241,26 @@ fn a_postgis_store_from_the_command_line() {
         .unwrap()
         .get(0);
     assert!(cells > 50, "{cells} cells in the view");
+    // A raster imported from a file that is then gone: the database keeps it, so
+    // any server (on any machine) reads it.
+    let tif = tmp("pg-population.tif");
+    std::fs::copy(guiyang("population.tif"), &tif).unwrap();
+    let size = std::fs::metadata(&tif).unwrap().len();
+    ok(&run(&[
+        "layer",
+        "import",
+        "--store",
+        &url,
+        "--name",
+        "population",
+        at(&tif),
+    ]));
+    std::fs::remove_file(&tif).unwrap();
+    let listed = ok(&run(&["layer", "list", "--store", &url]));
+    assert!(
+        listed.contains(&format!("kept in the store, {size} bytes")),
+        "{listed}"
+    );
     // two servers on the database: an edit through one is served by the other
     let code: String = postgres::Client::connect(&url, postgres::NoTls)
         .unwrap()
@@ -267,6 +288,13 @@ fn a_postgis_store_from_the_command_line() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    let (_, layers) = get(two.port, "/v1/layers").expect("an answer");
+    let population = &layers["layers"][0];
+    assert_eq!(population["stored_bytes"], size, "{layers}");
+    assert!(population.get("error").is_none(), "{layers}");
+    let (status, stats) =
+        get(two.port, "/v1/stats?layer=population&level=city").expect("an answer");
+    assert_eq!(status, 200, "{stats}");
     drop((one, two));
     drop(database);
 }

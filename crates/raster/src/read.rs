@@ -74,7 +74,16 @@ impl Raster {
     /// # Errors
     /// As [`Raster::read_with_crs`].
     pub fn from_bytes_with_crs(bytes: &[u8], crs: Option<Crs>) -> Result<Raster> {
-        decode(Cursor::new(bytes), BYTES_NAME, crs, 1)
+        Raster::from_bytes_band(bytes, 1, crs)
+    }
+
+    /// Reads band `band` (from 1) of a GeoTIFF held in memory (a raster layer the
+    /// store keeps), as [`Raster::read_band`] reads a file.
+    ///
+    /// # Errors
+    /// As [`Raster::read_band`], naming the input "geotiff bytes".
+    pub fn from_bytes_band(bytes: &[u8], band: u16, crs: Option<Crs>) -> Result<Raster> {
+        decode(Cursor::new(bytes), BYTES_NAME, crs, band)
     }
 }
 

@@ -130,16 +130,25 @@ impl Datasets {
                         Err(Arc::from(e.to_string()))
                     }
                 },
-                (LayerKind::Raster { path, band }, _) => match Raster::read_band(path, *band, None)
-                {
-                    Ok(raster) => Ok(LayerData::Raster(Arc::new(RasterLayer::new(
-                        &info.name, raster,
-                    )))),
-                    Err(e) => {
-                        tracing::error!(layer = info.name, error = %e, "a raster layer cannot be read; it is not served");
-                        Err(Arc::from(e.to_string()))
+                (LayerKind::Raster { path, band, stored }, _) => {
+                    // Kept in the store: every server reads the same bytes. By
+                    // path: the file must be where it was registered, on every server.
+                    let read = match stored {
+                        Some(_) => {
+                            Raster::from_bytes_band(&store.layer_file(&info.name)?, *band, None)
+                        }
+                        None => Raster::read_band(path, *band, None),
+                    };
+                    match read {
+                        Ok(raster) => Ok(LayerData::Raster(Arc::new(RasterLayer::new(
+                            &info.name, raster,
+                        )))),
+                        Err(e) => {
+                            tracing::error!(layer = info.name, error = %e, "a raster layer cannot be read; it is not served");
+                            Err(Arc::from(e.to_string()))
+                        }
                     }
-                },
+                }
             };
             layers.insert(info.name.clone(), Layer { info, data });
         }
@@ -210,8 +219,9 @@ impl Layer {
                         .collect();
                 }
             }
-            LayerKind::Raster { band, .. } => {
+            LayerKind::Raster { band, stored, .. } => {
                 out["band"] = json!(band);
+                out["stored_bytes"] = json!(stored);
                 if let Ok(LayerData::Raster(r)) = &self.data {
                     let raster = r.raster();
                     out["width"] = json!(raster.width());

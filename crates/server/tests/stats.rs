@@ -113,7 +113,11 @@ impl Live {
         store
             .add_layer(NewLayer {
                 name: "values".into(),
-                kind: NewLayerKind::Raster { path: tif, band: 1 },
+                kind: NewLayerKind::Raster {
+                    bytes: Some(std::fs::read(&tif).unwrap()),
+                    path: tif,
+                    band: 1,
+                },
                 source: "test".into(),
                 author: "tester".into(),
                 replace: false,
@@ -591,24 +595,55 @@ fn a_layer_imported_by_another_process_is_served_within_a_second() {
 }
 
 #[test]
-fn a_raster_whose_file_is_gone_is_named_and_the_rest_served() {
+fn a_raster_by_path_whose_file_is_gone_is_named_and_the_rest_served() {
     let live = Live::new();
+    let copy = live.dir.path().join("copy.tif");
+    std::fs::copy(live.dir.path().join("values.tif"), &copy).unwrap();
+    live.store
+        .add_layer(NewLayer {
+            name: "by_path".into(),
+            kind: NewLayerKind::Raster {
+                path: copy.clone(),
+                band: 1,
+                bytes: None,
+            },
+            source: "test".into(),
+            author: "tester".into(),
+            replace: false,
+        })
+        .unwrap();
+    std::fs::remove_file(copy).unwrap();
+    // The raster the store keeps a copy of needs no file.
     std::fs::remove_file(live.dir.path().join("values.tif")).unwrap();
     let addr = support::serve_store(Arc::clone(&live.store), false);
-    let r = request(addr, "GET", "/v1/stats?layer=values", &[], b"");
+    let r = request(addr, "GET", "/v1/stats?layer=by_path", &[], b"");
     assert_eq!(r.status, 503);
-    assert!(r.message().contains("values.tif"), "{}", r.message());
+    assert!(r.message().contains("copy.tif"), "{}", r.message());
+    let kept = request(addr, "GET", "/v1/stats?layer=values", &[], b"");
+    assert_eq!(kept.status, 200, "{}", kept.message());
     assert_eq!(
         request(addr, "GET", "/v1/stats?layer=events", &[], b"").status,
         200
     );
     let layers = request(addr, "GET", "/v1/layers", &[], b"").json();
+    let listed = |name: &str| {
+        layers["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .cloned()
+            .unwrap()
+    };
     assert!(
-        layers["layers"][1]["error"]
+        listed("by_path")["error"]
             .as_str()
             .unwrap()
-            .contains("values.tif")
+            .contains("copy.tif")
     );
+    assert_eq!(listed("by_path")["stored_bytes"], Value::Null);
+    assert!(listed("values")["stored_bytes"].as_u64().unwrap() > 0);
+    assert!(listed("values").get("error").is_none());
 }
 
 #[test]

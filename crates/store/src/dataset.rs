@@ -1,5 +1,6 @@
 //! What the store keeps beside the partition: entity layers (points counted per
-//! cell), raster layers (GeoTIFFs summed per cell, registered by path), 3D Tiles
+//! cell), raster layers (GeoTIFFs summed per cell, kept in the store, or registered
+//! by path for a file too large to copy), 3D Tiles
 //! tilesets (linked to the cells they show, registered by path) and the staff
 //! registry. Each change to them moves one counter, the datasets revision, which a
 //! server polls as it polls the head.
@@ -19,12 +20,17 @@ pub enum LayerKind {
         /// How many entities the layer holds (ids run 1..=count).
         count: u64,
     },
-    /// A GeoTIFF read from where it was registered.
+    /// A GeoTIFF: its bytes kept in the store (`stored`), so that every server of
+    /// the store reads the same raster, or read from where it was registered.
     Raster {
-        /// The file, as an absolute path.
+        /// The file, as an absolute path: where it was imported from, and where it
+        /// is read when the store does not keep it.
         path: PathBuf,
         /// The band summed, from 1.
         band: u16,
+        /// The bytes the store keeps of it ([`crate::Store::layer_file`]); `None`
+        /// for a file registered by path.
+        stored: Option<u64>,
     },
     /// A 3D Tiles tileset (oblique photography) read from where it was registered.
     Tileset {
@@ -87,12 +93,15 @@ pub enum NewLayerKind {
         /// The points, in the order they get their ids.
         entities: Vec<Entity>,
     },
-    /// A GeoTIFF by path.
+    /// A GeoTIFF, kept in the store or by path.
     Raster {
         /// The file (made absolute by the store).
         path: PathBuf,
         /// The band, from 1.
         band: u16,
+        /// Its bytes, to keep in the store (what a server reads); `None` registers
+        /// the file by path only.
+        bytes: Option<Vec<u8>>,
     },
     /// A 3D Tiles tileset by the path of its `tileset.json` (made absolute).
     Tileset {

@@ -187,6 +187,11 @@ pub(crate) fn parse_schema(text: &str) -> std::result::Result<LayerSchema, Strin
     })
 }
 
+/// The largest file a store keeps for a layer: under PostgreSQL's limit of a
+/// `bytea` value (1 GB), and more than a city's rasters need (Guiyang's population
+/// raster is 150 KB; a 10 m grid of 8,000 km² in float32 is 320 MB).
+pub(crate) const MAX_STORED_FILE: usize = 512 * 1024 * 1024;
+
 /// Checks and encodes a new layer's points before the write lock is taken.
 ///
 /// # Errors
@@ -201,12 +206,19 @@ pub(crate) fn encode_new(store: &str, layer: &NewLayer) -> Result<Vec<Encoded>> 
             check_schema(schema).map_err(refuse)?;
             encode(schema, entities).map_err(refuse)
         }
-        NewLayerKind::Raster { path, band } => {
+        NewLayerKind::Raster { path, band, bytes } => {
             if !path.is_file() {
                 return Err(refuse(format!("{} is not a file", path.display())));
             }
             if *band == 0 {
                 return Err(refuse("bands are numbered from 1".into()));
+            }
+            if let Some(b) = bytes.as_ref().filter(|b| b.len() > MAX_STORED_FILE) {
+                return Err(refuse(format!(
+                    "{} is {} bytes, over the {MAX_STORED_FILE} a store keeps: register it by path",
+                    path.display(),
+                    b.len()
+                )));
             }
             Ok(Vec::new())
         }

@@ -167,6 +167,14 @@ pub trait Store: Send + Sync {
     /// [`crate::StoreError::UnknownLayer`]; an empty list for a raster layer.
     fn entities(&self, layer: &str, after: u64) -> Result<Vec<Entity>>;
 
+    /// The file the store keeps of a layer (a raster layer's GeoTIFF), byte for
+    /// byte as imported.
+    ///
+    /// # Errors
+    /// [`crate::StoreError::UnknownLayer`]; [`crate::StoreError::DatasetRefused`]
+    /// for a layer whose file the store does not keep.
+    fn layer_file(&self, name: &str) -> Result<Vec<u8>>;
+
     /// Removes a layer and its points.
     ///
     /// # Errors

@@ -24,7 +24,10 @@ use crate::commands::edits::{spinner, user};
 /// received and handled). Each point is counted in exactly one cell, the one a
 /// lookup gives it (a point on a boundary is counted once). A raster layer is a
 /// GeoTIFF (population, land use) summed per cell with exact coverage fractions of
-/// partial pixels; the store keeps its path, so keep the file where it is.
+/// partial pixels. The store keeps a copy of the GeoTIFF, so every server of the
+/// store (several on one PostGIS database) reads the same raster and the file may
+/// move; --by-path registers a file too large to copy by its path instead (it must
+/// then be at that path on every server).
 ///
 /// A server on the store serves a new or changed layer within a second.
 ///
@@ -143,6 +146,10 @@ pub struct ImportArgs {
     /// The band of a GeoTIFF, from 1.
     #[arg(long, default_value_t = 1)]
     pub band: u16,
+    /// Register a GeoTIFF by its path instead of keeping a copy in the store (for
+    /// a file over a few hundred MB: every server must then see it at that path).
+    #[arg(long)]
+    pub by_path: bool,
     /// Who imports it (default: the login name).
     #[arg(long)]
     pub author: Option<String>,
@@ -188,9 +195,15 @@ fn import(a: &ImportArgs) -> Result<()> {
             raster.crs().name(),
             raster.total()
         );
+        let bytes = if a.by_path {
+            None
+        } else {
+            Some(std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?)
+        };
         NewLayerKind::Raster {
             path: a.file.clone(),
             band: a.band,
+            bytes,
         }
     } else {
         let started = Instant::now();
@@ -325,6 +338,10 @@ pub fn demo(a: &DemoArgs) -> Result<()> {
         kind: NewLayerKind::Raster {
             path: a.population.clone(),
             band: 1,
+            bytes: Some(
+                std::fs::read(&a.population)
+                    .with_context(|| format!("reading {}", a.population.display()))?,
+            ),
         },
         source: "population.tif (GENERATED)".into(),
         author,
@@ -424,10 +441,14 @@ fn describe(l: &LayerInfo) -> String {
             l.author,
             l.created_at
         ),
-        LayerKind::Raster { path, band } => format!(
-            "{:<20} raster  band {band} of {}  (by {}, {})",
+        LayerKind::Raster { path, band, stored } => format!(
+            "{:<20} raster  band {band} of {} {}  (by {}, {})",
             l.name,
             path.display(),
+            match stored {
+                Some(bytes) => format!("(kept in the store, {bytes} bytes)"),
+                None => "(by path)".into(),
+            },
             l.author,
             l.created_at
         ),

@@ -14,8 +14,9 @@ use crate::postgis::geometry::{self, Ewkb};
 use crate::postgis::pool::{Tx, to_i64, to_u64};
 use crate::time;
 
-const COLUMNS: &str =
-    "name, kind, schema::text, path, band, count, source, author, created_at, revision";
+/// A layer's columns, and the size of the file the store keeps of it, if any.
+const COLUMNS: &str = "name, kind, schema::text, path, band, count, source, author, created_at, \
+     revision, (SELECT octet_length(bytes) FROM citygrid_layer_files WHERE layer = citygrid_layers.name)";
 
 /// The datasets revision as this transaction sees it: 0 until the first layer or
 /// staff change.
@@ -97,7 +98,7 @@ pub(crate) fn add(tx: &mut Tx<'_>, layer: NewLayer, encoded: &[Encoded]) -> Resu
     let revision = to_i64(bump(tx)?);
     let (kind, schema, path, band) = match &layer.kind {
         NewLayerKind::Entity { schema, .. } => ("entity", Some(schema_json(schema)), None, None),
-        NewLayerKind::Raster { path, band } => (
+        NewLayerKind::Raster { path, band, .. } => (
             "raster",
             None,
             Some(absolute(path)?),
@@ -122,7 +123,36 @@ pub(crate) fn add(tx: &mut Tx<'_>, layer: NewLayer, encoded: &[Encoded]) -> Resu
         ],
     )?;
     insert(tx, &layer.name, 0, encoded)?;
+    if let NewLayerKind::Raster {
+        bytes: Some(bytes), ..
+    } = &layer.kind
+    {
+        tx.execute(
+            "INSERT INTO citygrid_layer_files (layer, bytes) VALUES ($1, $2)",
+            &[&layer.name, bytes],
+        )?;
+    }
     find(tx, &layer.name)
+}
+
+/// The file the store keeps of layer `name`.
+///
+/// # Errors
+/// [`StoreError::UnknownLayer`]; [`StoreError::DatasetRefused`] when it keeps none.
+pub(crate) fn file(tx: &mut Tx<'_>, name: &str) -> Result<Vec<u8>> {
+    find(tx, name)?;
+    let row = tx.query_opt(
+        "SELECT bytes FROM citygrid_layer_files WHERE layer = $1",
+        &[&name],
+    )?;
+    match row {
+        Some(row) => tx.get(&row, 0),
+        None => Err(refused(
+            tx.store,
+            name,
+            "the store keeps no file of it (registered by path)".into(),
+        )),
+    }
 }
 
 /// Adds points to an entity layer.
@@ -232,6 +262,7 @@ fn read(tx: &Tx<'_>, row: &Row) -> Result<LayerInfo> {
     let band: Option<i32> = tx.get(row, 4)?;
     let count: i64 = tx.get(row, 5)?;
     let revision: i64 = tx.get(row, 9)?;
+    let stored: Option<i32> = tx.get(row, 10)?;
     let info = || -> std::result::Result<LayerInfo, String> {
         let kind = match kind {
             "entity" => LayerKind::Entity {
@@ -244,6 +275,7 @@ fn read(tx: &Tx<'_>, row: &Row) -> Result<LayerInfo> {
             "raster" => LayerKind::Raster {
                 path: path.clone().ok_or("a raster layer without a path")?.into(),
                 band: u16::try_from(band.unwrap_or(1)).map_err(|e| e.to_string())?,
+                stored: stored.map(|n| u64::try_from(n).unwrap_or(0)),
             },
             other => return Err(format!("unknown kind {other:?}")),
         };

@@ -253,6 +253,10 @@ impl Store for PostgisStore {
         self.read(|tx| entities::after(tx, layer, after))
     }
 
+    fn layer_file(&self, name: &str) -> Result<Vec<u8>> {
+        self.read(|tx| entities::file(tx, name))
+    }
+
     fn remove_layer(&self, name: &str) -> Result<LayerInfo> {
         self.write(|tx, _| entities::remove(tx, name))
     }

@@ -18,14 +18,33 @@ struct Migration {
 }
 
 /// Every migration, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "versions, units with geometry, lineage, codes, tokens, layers, entities, staff",
-    sql: schema_1,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "versions, units with geometry, lineage, codes, tokens, layers, entities, staff",
+        sql: schema_1,
+    },
+    Migration {
+        version: 2,
+        description: "the raster files the store keeps for its layers",
+        sql: schema_2,
+    },
+];
 
 /// The schema this build writes and reads.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
+
+/// Version 2: a raster layer's GeoTIFF kept byte for byte, so that every server of
+/// the store reads the same raster without a shared folder.
+fn schema_2() -> String {
+    "CREATE TABLE citygrid_layer_files (
+  layer text PRIMARY KEY REFERENCES citygrid_layers (name) ON DELETE CASCADE,
+  bytes bytea NOT NULL
+);
+COMMENT ON TABLE citygrid_layer_files IS
+  'the files the store keeps for its layers (a raster layer''s GeoTIFF), byte for byte';"
+        .to_string()
+}
 
 /// Version 1. Rows of `citygrid_versions` and `citygrid_units` are never deleted; a
 /// unit row only ever gets its `valid_to`. Attributes and entity values keep the

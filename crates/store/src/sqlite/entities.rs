@@ -14,6 +14,9 @@ use crate::sqlite::sql_error::At;
 use crate::time;
 
 const COLUMNS: &str = "name, kind, schema, path, band, count, source, author, created_at, revision";
+/// [`COLUMNS`] and the size of the file the store keeps of the layer, if any.
+const READ: &str = "name, kind, schema, path, band, count, source, author, created_at, revision, \
+     (SELECT length(bytes) FROM citygrid_layer_files WHERE layer = citygrid_layers.name)";
 
 /// The datasets revision: 0 until the first layer or staff change.
 ///
@@ -46,9 +49,7 @@ pub(crate) fn bump(tx: &Connection) -> rusqlite::Result<u64> {
 /// SQLite's error; [`StoreError::Corrupt`] for an unreadable row.
 pub(crate) fn layers(tx: &Connection, store: &str) -> Result<Vec<LayerInfo>> {
     let mut stmt = tx
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM citygrid_layers ORDER BY name"
-        ))
+        .prepare_cached(&format!("SELECT {READ} FROM citygrid_layers ORDER BY name"))
         .at(store)?;
     let rows = stmt.query_map([], read).at(store)?;
     let mut out = Vec::new();
@@ -61,7 +62,7 @@ pub(crate) fn layers(tx: &Connection, store: &str) -> Result<Vec<LayerInfo>> {
 fn find(tx: &Connection, store: &str, name: &str) -> Result<LayerInfo> {
     let row = tx
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM citygrid_layers WHERE name = ?1"
+            "SELECT {READ} FROM citygrid_layers WHERE name = ?1"
         ))
         .and_then(|mut s| s.query_row([name], read).optional())
         .at(store)?;
@@ -115,7 +116,9 @@ pub(crate) fn add(
     let created_at = time::now();
     let (kind, schema, path, band) = match &layer.kind {
         NewLayerKind::Entity { schema, .. } => ("entity", Some(schema_json(schema)), None, None),
-        NewLayerKind::Raster { path, band } => ("raster", None, Some(absolute(path)?), Some(*band)),
+        NewLayerKind::Raster { path, band, .. } => {
+            ("raster", None, Some(absolute(path)?), Some(*band))
+        }
         NewLayerKind::Tileset { path } => ("tileset", None, Some(absolute(path)?), None),
     };
     tx.execute(
@@ -136,7 +139,39 @@ pub(crate) fn add(
     )
     .at(store)?;
     insert(tx, store, &layer.name, 0, encoded)?;
+    if let NewLayerKind::Raster {
+        bytes: Some(bytes), ..
+    } = &layer.kind
+    {
+        tx.execute(
+            "INSERT INTO citygrid_layer_files (layer, bytes) VALUES (?1, ?2)",
+            params![layer.name, bytes],
+        )
+        .at(store)?;
+    }
     find(tx, store, &layer.name)
+}
+
+/// The file the store keeps of layer `name`.
+///
+/// # Errors
+/// [`StoreError::UnknownLayer`]; [`StoreError::DatasetRefused`] when it keeps none.
+pub(crate) fn file(tx: &Connection, store: &str, name: &str) -> Result<Vec<u8>> {
+    find(tx, store, name)?;
+    tx.query_row(
+        "SELECT bytes FROM citygrid_layer_files WHERE layer = ?1",
+        [name],
+        |r| r.get(0),
+    )
+    .optional()
+    .at(store)?
+    .ok_or_else(|| {
+        refused(
+            store,
+            name,
+            "the store keeps no file of it (registered by path)".into(),
+        )
+    })
 }
 
 /// Adds points to an entity layer.
@@ -236,6 +271,8 @@ pub(crate) fn remove(tx: &Connection, store: &str, name: &str) -> Result<LayerIn
     let info = find(tx, store, name)?;
     tx.execute("DELETE FROM citygrid_entities WHERE layer = ?1", [name])
         .at(store)?;
+    tx.execute("DELETE FROM citygrid_layer_files WHERE layer = ?1", [name])
+        .at(store)?;
     tx.execute("DELETE FROM citygrid_layers WHERE name = ?1", [name])
         .at(store)?;
     bump(tx).at(store)?;
@@ -251,6 +288,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<std::result::Result<LayerInfo, String
     let count: i64 = row.get(5)?;
     let created_at: String = row.get(8)?;
     let revision: i64 = row.get(9)?;
+    let stored: Option<i64> = row.get(10)?;
     let info = || -> std::result::Result<LayerInfo, String> {
         let kind = match kind.as_str() {
             "entity" => LayerKind::Entity {
@@ -264,6 +302,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<std::result::Result<LayerInfo, String
                 path: Path::new(path.as_deref().ok_or("a raster layer without a path")?)
                     .to_path_buf(),
                 band: u16::try_from(band.unwrap_or(1)).map_err(|e| e.to_string())?,
+                stored: stored.map(|n| n as u64),
             },
             other => return Err(format!("unknown kind {other:?}")),
         };

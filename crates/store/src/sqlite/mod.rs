@@ -355,6 +355,10 @@ impl Store for SqliteStore {
         self.read(|tx| entities::after(tx, &self.shown, layer, after))
     }
 
+    fn layer_file(&self, name: &str) -> Result<Vec<u8>> {
+        self.read(|tx| entities::file(tx, &self.shown, name))
+    }
+
     fn remove_layer(&self, name: &str) -> Result<LayerInfo> {
         self.write(|tx| entities::remove(tx, &self.shown, name))
     }

@@ -11,8 +11,9 @@ use crate::text::{layout_text, parse_layout};
 
 /// The schema this build writes and the newest it reads. A file with a newer one is
 /// refused rather than misread; an older one is brought up to it on open
-/// ([`migrate`]): 2 added the layers and the staff registry.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+/// ([`migrate`]): 2 added the layers and the staff registry, 3 the raster files
+/// the store keeps.
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// `PRAGMA application_id` of a GeoPackage: "GPKG" (1.4 requirement 2).
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
@@ -132,6 +133,16 @@ CREATE UNIQUE INDEX IF NOT EXISTS citygrid_staff_alive ON citygrid_staff (id) WH
 CREATE INDEX IF NOT EXISTS citygrid_staff_from ON citygrid_staff (valid_from);
 ";
 
+/// The table schema version 3 added: the files the store keeps for its layers (a
+/// raster layer's GeoTIFF, byte for byte), so that a store is whole without the
+/// files it was made from.
+const LAYER_FILES: &str = "
+CREATE TABLE IF NOT EXISTS citygrid_layer_files (
+  layer TEXT PRIMARY KEY,
+  bytes BLOB NOT NULL
+);
+";
+
 /// Registers the version table in `gpkg_contents` as `attributes` (GeoPackage 1.4
 /// clause 2.4), so QGIS and GDAL list the history as a table beside the layers.
 const VERSIONS_CONTENTS: &str = "
@@ -147,6 +158,7 @@ VALUES ('citygrid_versions', 'attributes', 'citygrid_versions',
 pub(crate) fn create(conn: &Connection, layout: &CodeLayout, now: &str) -> rusqlite::Result<()> {
     conn.execute_batch(TABLES)?;
     conn.execute_batch(DATASETS)?;
+    conn.execute_batch(LAYER_FILES)?;
     conn.execute(VERSIONS_CONTENTS, [now])?;
     let mut meta = conn.prepare("INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2)")?;
     meta.execute(["schema_version", &SCHEMA_VERSION.to_string()])?;
@@ -167,7 +179,9 @@ pub(crate) fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> 
         return Ok(());
     }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Each change only adds tables (IF NOT EXISTS): every one is run.
     tx.execute_batch(DATASETS)?;
+    tx.execute_batch(LAYER_FILES)?;
     tx.execute(
         "UPDATE citygrid_meta SET value = ?1 WHERE key = 'schema_version'",
         [SCHEMA_VERSION.to_string()],

@@ -141,8 +141,26 @@ fn databases_that_are_not_stores_are_named_and_schemas_are_checked() {
 
     let partition = city(3, 20);
     let f = Backend::Postgis.fresh(&partition);
-    assert_eq!(citygrid_store::migrate(&f.location).unwrap(), (1, 1));
+    assert_eq!(citygrid_store::migrate(&f.location).unwrap(), (2, 2));
     let mut client = crate::support::sql(&f);
+    // A store of schema 1 (before the layer files): refused until migrated, then
+    // opened with its versions intact.
+    client
+        .batch_execute(
+            "DROP TABLE citygrid_layer_files; DELETE FROM citygrid_migrations WHERE version = 2",
+        )
+        .unwrap();
+    let Err(e) = citygrid_store::open(&f.location) else {
+        panic!("schema 1 opened")
+    };
+    assert!(matches!(e, StoreError::OlderSchema { found: 1, .. }), "{e}");
+    assert_eq!(citygrid_store::migrate(&f.location).unwrap(), (1, 2));
+    let migrated = citygrid_store::open(&f.location).unwrap();
+    assert_eq!(
+        migrated.load(1).unwrap().units().len(),
+        partition.units().len()
+    );
+    drop(migrated);
     client
         .batch_execute(
             "INSERT INTO citygrid_migrations (version, description) VALUES (99, 'future')",

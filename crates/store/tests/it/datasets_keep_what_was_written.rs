@@ -1,6 +1,6 @@
 //! Layers and the staff registry: what is written reads back exactly, appends get
 //! the next ids, a refused write changes nothing (not even the datasets revision),
-//! staff revisions read back as they were, and a store of schema 1 is brought up
+//! staff revisions read back as they were, and a store of schema 1 or 2 is brought up
 //! to date on open.
 
 use citygrid_model::{
@@ -166,6 +166,7 @@ fn refused_layers(backend: Backend) {
                 kind: NewLayerKind::Raster {
                     path: dir.path().join("missing.tif"),
                     band: 1,
+                    bytes: None,
                 },
                 ..layer("raster", vec![], false)
             },
@@ -202,6 +203,74 @@ fn refused_layers(backend: Backend) {
     assert_eq!(store.entities("events", 0).unwrap().len(), 1);
     assert_eq!(store.layers().unwrap().len(), 1);
     assert_eq!(crate::support::content_hash(&f), before, "a refusal wrote");
+}
+
+#[test]
+fn a_raster_kept_in_the_store_reads_back_byte_for_byte_without_its_file() {
+    for backend in backends() {
+        raster_kept(backend);
+    }
+}
+
+fn raster_kept(backend: Backend) {
+    let f = backend.fresh(&city(4, 20));
+    let store = f.store.as_ref();
+    let dir = tempfile::tempdir().unwrap();
+    let tif = dir.path().join("population.tif");
+    // Every byte value, zeros and a NUL-free text would hide a truncation.
+    let bytes: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    std::fs::write(&tif, &bytes).unwrap();
+    let raster = |bytes: Option<Vec<u8>>, replace: bool| NewLayer {
+        kind: NewLayerKind::Raster {
+            path: tif.clone(),
+            band: 2,
+            bytes,
+        },
+        ..layer("population", vec![], replace)
+    };
+    let info = store.add_layer(raster(Some(bytes.clone()), false)).unwrap();
+    assert!(
+        matches!(
+            info.kind,
+            LayerKind::Raster {
+                band: 2,
+                stored: Some(70_000),
+                ..
+            }
+        ),
+        "{:?}",
+        info.kind
+    );
+    std::fs::remove_file(&tif).unwrap();
+    let again = f.open_again();
+    assert_eq!(
+        again.layer_file("population").unwrap(),
+        bytes,
+        "{backend:?}"
+    );
+    assert_eq!(again.layers().unwrap(), vec![info]);
+
+    // Replaced by a registration by path: the store keeps no file any more.
+    std::fs::write(&tif, b"elsewhere").unwrap();
+    let by_path = store.add_layer(raster(None, true)).unwrap();
+    assert!(matches!(
+        by_path.kind,
+        LayerKind::Raster { stored: None, .. }
+    ));
+    let e = store.layer_file("population").unwrap_err();
+    assert!(
+        matches!(e, StoreError::DatasetRefused { .. }) && e.to_string().contains("by path"),
+        "{e}"
+    );
+    // Kept again, then removed: nothing of it is left.
+    store.add_layer(raster(Some(bytes), true)).unwrap();
+    store.remove_layer("population").unwrap();
+    assert!(matches!(
+        store.layer_file("population"),
+        Err(StoreError::UnknownLayer { .. })
+    ));
+    let e = store.layer_file("events").unwrap_err();
+    assert!(matches!(e, StoreError::UnknownLayer { .. }), "{e}");
 }
 
 #[test]
@@ -310,32 +379,45 @@ fn staff_revisions(backend: Backend) {
 }
 
 #[test]
-fn a_store_of_schema_1_is_brought_up_to_date_on_open() {
-    let f = Backend::Sqlite.fresh(&city(4, 10));
-    let path = f.path();
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
+fn stores_of_schemas_1_and_2_are_brought_up_to_date_on_open() {
+    // What each older schema lacked.
+    let older = [
+        (
+            "1",
             "DROP TABLE citygrid_layers; DROP TABLE citygrid_entities; DROP TABLE citygrid_staff;
-             DROP TABLE citygrid_staff_revisions;
-             UPDATE citygrid_meta SET value = '1' WHERE key = 'schema_version';",
-        )
-        .unwrap();
+             DROP TABLE citygrid_staff_revisions; DROP TABLE citygrid_layer_files;",
+        ),
+        ("2", "DROP TABLE citygrid_layer_files;"),
+    ];
+    for (schema, lacked) in older {
+        let f = Backend::Sqlite.fresh(&city(4, 10));
+        let path = f.path();
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "{lacked} UPDATE citygrid_meta SET value = '{schema}' WHERE key = 'schema_version';"
+            ))
+            .unwrap();
+        }
+        let store = citygrid_store::open(path.to_str().unwrap()).unwrap();
+        assert!(store.layers().unwrap().is_empty());
+        assert_eq!(store.staff(None).unwrap().revision, 0);
+        store
+            .add_layer(layer("events", vec![entity(1)], false))
+            .unwrap();
+        assert!(matches!(
+            store.layer_file("events"),
+            Err(StoreError::DatasetRefused { .. })
+        ));
+        assert_eq!(store.head().unwrap(), 1);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let version: String = conn
+            .query_row(
+                "SELECT value FROM citygrid_meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(version, "3", "from schema {schema}");
     }
-    let store = citygrid_store::open(path.to_str().unwrap()).unwrap();
-    assert!(store.layers().unwrap().is_empty());
-    assert_eq!(store.staff(None).unwrap().revision, 0);
-    store
-        .add_layer(layer("events", vec![entity(1)], false))
-        .unwrap();
-    assert_eq!(store.head().unwrap(), 1);
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let version: String = conn
-        .query_row(
-            "SELECT value FROM citygrid_meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(version, "2");
 }
