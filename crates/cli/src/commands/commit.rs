@@ -69,7 +69,7 @@ use crate::commands::edits::{author, done, refused, spinner};
 pub struct CommitArgs {
     /// The edited GeoPackage (exported with `citygrid export cells --store`).
     pub file: PathBuf,
-    /// The store it was exported from (a .gpkg file).
+    /// The store it was exported from: a .gpkg file or a postgres:// URL.
     #[arg(long)]
     pub store: String,
     /// Why, as the history shows it.

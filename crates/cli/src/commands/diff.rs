@@ -30,7 +30,7 @@ use citygrid_server::records::diff_json;
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct DiffArgs {
-    /// The store (a .gpkg file).
+    /// The store: a .gpkg file or a postgres:// URL.
     #[arg(long)]
     pub store: String,
     /// The version to compare from.

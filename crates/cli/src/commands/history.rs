@@ -28,7 +28,7 @@ use citygrid_store::Store;
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct HistoryArgs {
-    /// The store (a .gpkg file).
+    /// The store: a .gpkg file or a postgres:// URL.
     #[arg(long)]
     pub store: String,
     /// One unit's history instead of the versions.

@@ -43,6 +43,9 @@ use crate::commands::edits::{spinner, user};
 ///
 ///   citygrid layer import --store guiyang.gpkg --name population population.tif
 ///
+///   citygrid layer import --store postgres://grid@db/grid --name landuse \
+///       /mnt/gis/landuse-2m.tif --by-path
+///
 ///   citygrid layer demo --store guiyang.gpkg
 ///
 ///   citygrid layer list --store guiyang.gpkg
@@ -60,7 +63,7 @@ pub enum LayerCommand {
     Import(Box<ImportArgs>),
     /// List the layers of a store.
     List {
-        /// The store (a .gpkg file).
+        /// The store: a .gpkg file or a postgres:// URL.
         #[arg(long)]
         store: String,
     },
@@ -70,7 +73,7 @@ pub enum LayerCommand {
     Demo(DemoArgs),
     /// Remove a layer and its points.
     Remove {
-        /// The store (a .gpkg file).
+        /// The store: a .gpkg file or a postgres:// URL.
         #[arg(long)]
         store: String,
         /// The layer.
@@ -82,7 +85,7 @@ pub enum LayerCommand {
 /// `citygrid layer demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The store (a .gpkg file).
+    /// The store: a .gpkg file or a postgres:// URL.
     #[arg(long)]
     pub store: String,
     /// The population raster the points follow (and a layer of its own).
@@ -102,7 +105,7 @@ pub struct DemoArgs {
 /// `citygrid layer import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The store (a .gpkg file).
+    /// The store: a .gpkg file or a postgres:// URL.
     #[arg(long)]
     pub store: String,
     /// The layer's name: letters, digits and _, starting with a letter.

@@ -29,7 +29,7 @@ use crate::commands::edits::{author, done, refused, spinner};
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct RevertArgs {
-    /// The store (a .gpkg file).
+    /// The store: a .gpkg file or a postgres:// URL.
     #[arg(long)]
     pub store: String,
     /// The version to bring back.

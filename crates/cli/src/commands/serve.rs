@@ -39,6 +39,11 @@ use crate::commands::check::check_loaded;
 ///
 ///   citygrid serve --store guiyang.gpkg --bind 0.0.0.0:8080
 ///
+///   citygrid serve --store postgres://grid:secret@db.internal/grid --bind 0.0.0.0:8080
+///       (the same on every machine: each serves another's commits within
+///       milliseconds; while the database is out of reach /readyz says read_only
+///       and reads go on from memory)
+///
 ///   citygrid serve --partition my-city.geojson
 ///
 ///   curl 'http://127.0.0.1:8080/v1/lookup?lon=106.71&lat=26.58'
@@ -49,7 +54,8 @@ use crate::commands::check::check_loaded;
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
-    /// The store to serve (a .gpkg file made by citygrid store init).
+    /// The store to serve, made by citygrid store init: a .gpkg file or a
+    /// postgres:// URL (several servers may serve one database: docs/scaleout.md).
     #[arg(long, conflicts_with = "partition")]
     pub store: Option<String>,
     /// Or a partition file to serve as its only version (GeoJSON of cells and the

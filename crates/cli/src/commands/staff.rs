@@ -40,7 +40,7 @@ pub struct StaffArgs {
 pub enum StaffCommand {
     /// Replace the registry with a CSV file's people, as one new revision.
     Import {
-        /// The store (a .gpkg file).
+        /// The store: a .gpkg file or a postgres:// URL.
         #[arg(long)]
         store: String,
         /// CSV: id, name, role, phone, cells.
@@ -54,7 +54,7 @@ pub enum StaffCommand {
     },
     /// List the registry, or the people of one cell.
     List {
-        /// The store (a .gpkg file).
+        /// The store: a .gpkg file or a postgres:// URL.
         #[arg(long)]
         store: String,
         /// Only the people serving this cell.

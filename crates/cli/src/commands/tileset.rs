@@ -40,7 +40,7 @@ pub struct TilesetArgs {
 pub enum TilesetCommand {
     /// Read a tileset, say what is in it, and register it by name.
     Add {
-        /// The store (a .gpkg file).
+        /// The store: a .gpkg file or a postgres:// URL.
         #[arg(long)]
         store: String,
         /// The tileset's name: letters, digits and _, starting with a letter.
@@ -65,7 +65,7 @@ pub enum TilesetCommand {
 /// `citygrid tileset demo`.
 #[derive(Debug, Args)]
 pub struct TilesetDemoArgs {
-    /// The store (a .gpkg file).
+    /// The store: a .gpkg file or a postgres:// URL.
     #[arg(long)]
     pub store: String,
     /// Where the tilesets are written (`generated/`, `reality-mesh/` inside).

@@ -36,7 +36,7 @@ pub struct TokenArgs {
 pub enum TokenCommand {
     /// Create a token and print its secret, alone on standard output, this once.
     Create {
-        /// The store (a .gpkg file).
+        /// The store: a .gpkg file or a postgres:// URL.
         #[arg(long)]
         store: String,
         /// viewer, editor or admin.
@@ -51,7 +51,7 @@ pub enum TokenCommand {
     },
     /// Revoke a token for good.
     Revoke {
-        /// The store (a .gpkg file).
+        /// The store: a .gpkg file or a postgres:// URL.
         #[arg(long)]
         store: String,
         /// The token's name.
@@ -60,7 +60,7 @@ pub enum TokenCommand {
     },
     /// List every token (never their secrets).
     List {
-        /// The store (a .gpkg file).
+        /// The store: a .gpkg file or a postgres:// URL.
         #[arg(long)]
         store: String,
     },
