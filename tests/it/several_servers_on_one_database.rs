@@ -500,6 +500,18 @@ fn a_server_started_before_its_database_waits_for_it() {
     assert_eq!(refused.status, 503, "{}", refused.head);
     assert_eq!(refused.json()["error"]["kind"], "starting");
     assert!(refused.header("retry-after").is_some(), "{}", refused.head);
+    // A browser opening the map meanwhile gets a page that says why and reloads.
+    let page = request(connect(server.port).unwrap(), "GET", "/", None, None).expect("an answer");
+    let html = String::from_utf8_lossy(&page.body);
+    assert_eq!(page.status, 503, "{}", page.head);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+            && html.contains("citygrid is starting")
+            && html.contains("waiting for the store")
+            && html.contains("http-equiv=\"refresh\""),
+        "{html}"
+    );
     assert!(server.running(), "{}", server.log());
 
     cluster.script("start");

@@ -1,6 +1,7 @@
 //! What a server answers while it loads its first version: `/healthz` 200 (the
-//! process is alive), `/readyz` 503 saying what it waits for, anything else 503
-//! with `Retry-After`. It listens from the start, so orchestrators see a starting
+//! process is alive), `/readyz` 503 saying what it waits for, the viewer's page a
+//! short page that says so and reloads itself, anything else 503 with
+//! `Retry-After`. It listens from the start, so orchestrators see a starting
 //! server rather than a refused connection, and a server whose database is not up
 //! yet (started before it, or restarting) waits for it instead of exiting.
 
@@ -11,7 +12,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -56,6 +57,8 @@ pub fn answer_while(
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/", get(page))
+        .route("/index.html", get(page))
         .fallback(starting)
         .with_state(progress);
     Ok(tokio::spawn(async move {
@@ -83,6 +86,36 @@ async fn healthz(State(progress): State<Progress>) -> Json<serde_json::Value> {
 async fn readyz(State(progress): State<Progress>) -> Response {
     let body = json!({"status": "starting", "reason": progress.get()});
     (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
+/// Seconds between reloads of the page a browser gets while the server starts.
+const PAGE_RELOAD_S: u32 = 2;
+
+/// The viewer's address while the server starts: a page that says what it waits
+/// for and reloads itself, so that a map opened early appears by itself.
+async fn page(State(progress): State<Progress>) -> Response {
+    let doing: String = progress
+        .get()
+        .chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '&' => "&amp;".to_string(),
+            '"' => "&quot;".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"{PAGE_RELOAD_S}\"><title>citygrid is starting</title></head>\
+         <body><h1>citygrid is starting</h1><p>{doing}.</p>\
+         <p>This page reloads itself every {PAGE_RELOAD_S} s until the map is ready.</p></body></html>"
+    );
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(PAGE_RELOAD_S));
+    response
 }
 
 async fn starting(State(progress): State<Progress>) -> Response {
