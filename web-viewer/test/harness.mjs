@@ -18,7 +18,8 @@ export const WORK = `${ROOT}target/viewer-test/`;
 export const SHOTS = `${ROOT}target/viewer-screenshots/`;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-function freePort() {
+/** A TCP port free on 127.0.0.1 now. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

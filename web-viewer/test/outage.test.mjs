@@ -9,11 +9,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { after, before, test } from 'node:test';
 
-import { BINARY, ROOT, SHOTS, idle, open, partition, serve } from './harness.mjs';
+import { BINARY, ROOT, SHOTS, freePort, idle, open, partition, serve } from './harness.mjs';
 
 const skip = process.env.CITYGRID_TEST_POSTGRES ? false
   : 'CITYGRID_TEST_POSTGRES is not set: no PostgreSQL here (scripts/postgres.sh start)';
@@ -24,17 +23,6 @@ let browser;
 let page;
 let problems;
 let editor;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `scripts/postgres.sh ACTION` on this test's own cluster; what it printed. */
 function postgres(action) {
