@@ -151,6 +151,20 @@ fn an_edit_through_any_of_three_servers_is_served_by_the_other_two_within_a_seco
     println!(
         "propagation to the other two servers over {EDITS} edits: median {median:.1} ms, max {max:.1} ms"
     );
+    // Every server's metrics say the same version, and that notices arrive.
+    for (i, server) in servers.iter().enumerate() {
+        let metrics = String::from_utf8(
+            request(connect(server.port).unwrap(), "GET", "/metrics", None, None)
+                .expect("metrics")
+                .body,
+        )
+        .unwrap();
+        assert!(
+            metrics.contains(&format!("\ncitygrid_version_served {}\n", EDITS + 1))
+                && metrics.contains("\ncitygrid_store_listening 1\n"),
+            "server {i}:\n{metrics}"
+        );
+    }
     drop(servers);
     drop(at);
 }

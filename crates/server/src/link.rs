@@ -188,6 +188,12 @@ impl StoreLink {
         let s = self.lock();
         let gauges = [
             (
+                "citygrid_version_served",
+                "The version lookups, cells and units answer from: every server of a store \
+                 should show the same within a second of a commit.",
+                served,
+            ),
+            (
                 "citygrid_store_reachable",
                 "1 while the store answers; 0 while the server serves from memory, read only.",
                 u64::from(s.reachable),
@@ -265,6 +271,7 @@ mod tests {
         link.render(3, &mut text);
         assert!(text.contains("citygrid_store_outages_total 1\n"), "{text}");
         assert!(text.contains("citygrid_store_reachable 1\n"), "{text}");
+        assert!(text.contains("\ncitygrid_version_served 3\n"), "{text}");
     }
 
     #[test]
