@@ -9,7 +9,8 @@ use citygrid_store::Commit;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Server, TestStore, binary, database_name, get, guiyang, post, postgres_admin, run, tmp,
+    Server, TestStore, binary, connect, database_name, get, guiyang, post, postgres_admin, request,
+    run, tmp,
 };
 
 /// A generated city written by `synth-city`, damaged when `damage` says how.
@@ -199,8 +200,8 @@ fn store_init_tokens_and_history_work_together() {
 }
 
 /// `store init` and `store migrate` on a PostGIS database, `history` and `token`
-/// through its URL; the password never printed; a raster layer kept in the
-/// database is served without its file.
+/// through its URL; the password never printed; a raster layer and a 3D tileset
+/// kept in the database are served without their files.
 #[test]
 fn a_postgis_store_from_the_command_line() {
     let Some(admin) = postgres_admin() else {
@@ -261,6 +262,24 @@ fn a_postgis_store_from_the_command_line() {
         listed.contains(&format!("kept in the store, {size} bytes")),
         "{listed}"
     );
+    // The demo's generated tileset, its folder gone once registered.
+    let tiles = tmp("pg-tiles");
+    ok(&run(&[
+        "tileset",
+        "demo",
+        "--store",
+        &url,
+        "--dir",
+        at(&tiles),
+        "--sample",
+        "no-sample-here",
+    ]));
+    let root: Value =
+        serde_json::from_slice(&std::fs::read(tiles.join("generated/tileset.json")).unwrap())
+            .unwrap();
+    let content = first_uri(&root).expect("a content uri in the demo tileset");
+    let content_bytes = std::fs::read(tiles.join("generated").join(&content)).unwrap();
+    std::fs::remove_dir_all(&tiles).unwrap();
     // two servers on the database: an edit through one is served by the other
     let code: String = postgres::Client::connect(&url, postgres::NoTls)
         .unwrap()
@@ -289,12 +308,47 @@ fn a_postgis_store_from_the_command_line() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let (_, layers) = get(two.port, "/v1/layers").expect("an answer");
-    let population = &layers["layers"][0];
+    let listed = |name: &str| {
+        layers["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no layer {name}: {layers}"))
+    };
+    let population = listed("population");
     assert_eq!(population["stored_bytes"], size, "{layers}");
     assert!(population.get("error").is_none(), "{layers}");
+    let oblique = listed("oblique");
+    assert!(oblique["stored_bytes"].as_u64().unwrap() > 0, "{layers}");
+    assert!(oblique.get("error").is_none(), "{layers}");
+    let served = request(
+        connect(two.port).unwrap(),
+        "GET",
+        &format!("/v1/3dtiles/oblique/{content}"),
+        None,
+        None,
+    )
+    .expect("an answer");
+    assert_eq!(served.status, 200, "{}", served.head);
+    assert_eq!(served.body, content_bytes, "content {content}");
     let (status, stats) =
         get(two.port, "/v1/stats?layer=population&level=city").expect("an answer");
     assert_eq!(status, 200, "{stats}");
     drop((one, two));
     drop(database);
+}
+
+/// The first content `uri` of a tileset's JSON, depth first.
+fn first_uri(json: &Value) -> Option<String> {
+    match json {
+        Value::Object(map) => map
+            .get("content")
+            .and_then(|c| c["uri"].as_str())
+            .map(str::to_string)
+            .or_else(|| map.values().find_map(first_uri)),
+        Value::Array(items) => items.iter().find_map(first_uri),
+        _ => None,
+    }
 }

@@ -109,33 +109,47 @@ impl Datasets {
                         &entities,
                     ))))
                 }
-                (LayerKind::Tileset { path }, _) => match Tileset::load(path) {
-                    Ok(tileset) => {
-                        for p in tileset.problems.iter().take(5) {
-                            tracing::warn!(
-                                layer = info.name,
-                                tile = p.tile,
-                                problem = p.message,
-                                "a tile cannot be placed on the ground"
-                            );
+                (LayerKind::Tileset { path, stored }, _) => {
+                    // Kept in the store: written once to a folder of this machine,
+                    // then read and served from disk like one registered by path.
+                    let json = match stored {
+                        Some(_) => match crate::layer_files::folder(store, &info) {
+                            Ok(dir) => Ok(dir.join("tileset.json")),
+                            Err(e @ StoreError::Io { .. }) => Err(e.to_string()),
+                            Err(e) => return Err(e),
+                        },
+                        None => Ok(path.clone()),
+                    };
+                    match json.and_then(|json| Tileset::load(&json).map_err(|e| e.to_string())) {
+                        Ok(tileset) => {
+                            for p in tileset.problems.iter().take(5) {
+                                tracing::warn!(
+                                    layer = info.name,
+                                    tile = p.tile,
+                                    problem = p.message,
+                                    "a tile cannot be placed on the ground"
+                                );
+                            }
+                            let contents = tileset.content_paths().map(str::to_string).collect();
+                            Ok(LayerData::Tileset(Arc::new(Tileset3d {
+                                tileset,
+                                contents,
+                            })))
                         }
-                        let contents = tileset.content_paths().map(str::to_string).collect();
-                        Ok(LayerData::Tileset(Arc::new(Tileset3d {
-                            tileset,
-                            contents,
-                        })))
+                        Err(e) => {
+                            tracing::error!(layer = info.name, error = %e, "a tileset cannot be read; it is not served");
+                            Err(Arc::from(e))
+                        }
                     }
-                    Err(e) => {
-                        tracing::error!(layer = info.name, error = %e, "a tileset cannot be read; it is not served");
-                        Err(Arc::from(e.to_string()))
-                    }
-                },
+                }
                 (LayerKind::Raster { path, band, stored }, _) => {
                     // Kept in the store: every server reads the same bytes. By
                     // path: the file must be where it was registered, on every server.
                     let read = match stored {
                         Some(_) => {
-                            Raster::from_bytes_band(&store.layer_file(&info.name)?, *band, None)
+                            let files = store.layer_files(&info.name)?;
+                            let bytes = files.first().map_or(&[][..], |f| f.bytes.as_slice());
+                            Raster::from_bytes_band(bytes, *band, None)
                         }
                         None => Raster::read_band(path, *band, None),
                     };
@@ -205,7 +219,8 @@ impl Layer {
                 out["weight"] = json!(schema.weight);
                 out["times"] = json!(schema.times);
             }
-            LayerKind::Tileset { .. } => {
+            LayerKind::Tileset { stored, .. } => {
+                out["stored_bytes"] = json!(stored);
                 if let Ok(LayerData::Tileset(t)) = &self.data {
                     out["tiles"] = json!(t.tileset.tiles.len());
                     out["contents"] = json!(t.contents.len());

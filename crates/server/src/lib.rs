@@ -23,6 +23,7 @@ pub mod edit_json; // POST /v1/edits bodies to edit requests
 pub mod error; // one error type that answers in JSON
 pub mod guard; // the Caller extractor and the token check of reads
 pub mod hosts; // the base of TileJSON and style URLs: public_url or an allowed Host
+mod layer_files; // tilesets the store keeps, written once to a local folder
 pub mod limits; // concurrency limits with a bounded queue and load shedding
 pub mod link; // the link to the store: reachable or not, listening, how far behind
 pub mod listener; // accepting connections: the cap, hyper's timeouts, graceful shutdown

@@ -1,7 +1,7 @@
 //! What the store keeps beside the partition: entity layers (points counted per
-//! cell), raster layers (GeoTIFFs summed per cell, kept in the store, or registered
-//! by path for a file too large to copy), 3D Tiles
-//! tilesets (linked to the cells they show, registered by path) and the staff
+//! cell), raster layers (GeoTIFFs summed per cell) and 3D Tiles tilesets (linked to
+//! the cells they show), their files kept in the store or registered by path for
+//! files too large to copy, and the staff
 //! registry. Each change to them moves one counter, the datasets revision, which a
 //! server polls as it polls the head.
 
@@ -28,15 +28,29 @@ pub enum LayerKind {
         path: PathBuf,
         /// The band summed, from 1.
         band: u16,
-        /// The bytes the store keeps of it ([`crate::Store::layer_file`]); `None`
+        /// The bytes the store keeps of it ([`crate::Store::layer_files`]); `None`
         /// for a file registered by path.
         stored: Option<u64>,
     },
-    /// A 3D Tiles tileset (oblique photography) read from where it was registered.
+    /// A 3D Tiles tileset (oblique photography): its folder's files kept in the
+    /// store (`stored`), or read from where it was registered.
     Tileset {
-        /// Its `tileset.json`, as an absolute path; content is served from its folder.
+        /// Its `tileset.json`, as an absolute path: where it was imported from, and
+        /// (its folder) where content is read when the store does not keep it.
         path: PathBuf,
+        /// The bytes of the files the store keeps of it; `None` by path.
+        stored: Option<u64>,
     },
+}
+
+/// A file the store keeps for a layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerFile {
+    /// Its path in the layer's folder, `/`-separated (`tileset.json`,
+    /// `tiles/0/0.b3dm`; a raster's file name).
+    pub path: String,
+    /// Its bytes, as imported.
+    pub bytes: Vec<u8>,
 }
 
 impl LayerKind {
@@ -107,6 +121,9 @@ pub enum NewLayerKind {
     Tileset {
         /// The file.
         path: PathBuf,
+        /// The files of its folder, `tileset.json` among them, to keep in the
+        /// store (what a server reads); `None` registers it by path only.
+        files: Option<Vec<LayerFile>>,
     },
 }
 

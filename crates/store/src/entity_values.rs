@@ -187,9 +187,10 @@ pub(crate) fn parse_schema(text: &str) -> std::result::Result<LayerSchema, Strin
     })
 }
 
-/// The largest file a store keeps for a layer: under PostgreSQL's limit of a
+/// The most a store keeps of one layer's files: under PostgreSQL's limit of a
 /// `bytea` value (1 GB), and more than a city's rasters need (Guiyang's population
-/// raster is 150 KB; a 10 m grid of 8,000 km² in float32 is 320 MB).
+/// raster is 150 KB; a 10 m grid of 8,000 km² in float32 is 320 MB). A city's
+/// whole oblique photography is far more: register it by path.
 pub(crate) const MAX_STORED_FILE: usize = 512 * 1024 * 1024;
 
 /// Checks and encodes a new layer's points before the write lock is taken.
@@ -206,29 +207,80 @@ pub(crate) fn encode_new(store: &str, layer: &NewLayer) -> Result<Vec<Encoded>> 
             check_schema(schema).map_err(refuse)?;
             encode(schema, entities).map_err(refuse)
         }
-        NewLayerKind::Raster { path, band, bytes } => {
+        NewLayerKind::Raster { path, band, .. } => {
             if !path.is_file() {
                 return Err(refuse(format!("{} is not a file", path.display())));
             }
             if *band == 0 {
                 return Err(refuse("bands are numbered from 1".into()));
             }
-            if let Some(b) = bytes.as_ref().filter(|b| b.len() > MAX_STORED_FILE) {
-                return Err(refuse(format!(
-                    "{} is {} bytes, over the {MAX_STORED_FILE} a store keeps: register it by path",
-                    path.display(),
-                    b.len()
-                )));
-            }
+            kept_files(layer).map_err(refuse)?;
             Ok(Vec::new())
         }
-        NewLayerKind::Tileset { path } => {
+        NewLayerKind::Tileset { path, .. } => {
             if !path.is_file() {
                 return Err(refuse(format!("{} is not a file", path.display())));
             }
+            kept_files(layer).map_err(refuse)?;
             Ok(Vec::new())
         }
     }
+}
+
+/// The files a new layer asks the store to keep, by path in the layer's folder:
+/// a raster's GeoTIFF under its file name, a tileset's folder as given. Refused:
+/// a path that is absolute, climbs out of the folder or is not plain `/`-separated
+/// names; a tileset without its `tileset.json`; more than [`MAX_STORED_FILE`]
+/// bytes in all.
+///
+/// # Errors
+/// Why, for [`StoreError::DatasetRefused`].
+pub(crate) fn kept_files(layer: &NewLayer) -> std::result::Result<Vec<(String, &[u8])>, String> {
+    let files: Vec<(String, &[u8])> = match &layer.kind {
+        NewLayerKind::Raster {
+            path,
+            bytes: Some(bytes),
+            ..
+        } => {
+            let name = path
+                .file_name()
+                .map_or_else(|| "raster.tif".into(), |n| n.to_string_lossy().into_owned());
+            vec![(name, bytes.as_slice())]
+        }
+        NewLayerKind::Tileset {
+            files: Some(files), ..
+        } => {
+            for f in files {
+                let plain = !f.path.is_empty()
+                    && !f.path.starts_with('/')
+                    && !f.path.contains('\\')
+                    && f.path
+                        .split('/')
+                        .all(|c| !c.is_empty() && c != "." && c != "..");
+                if !plain {
+                    return Err(format!(
+                        "file {:?}: not a plain path inside the tileset's folder",
+                        f.path
+                    ));
+                }
+            }
+            if !files.iter().any(|f| f.path == "tileset.json") {
+                return Err("the tileset's files lack its tileset.json".into());
+            }
+            files
+                .iter()
+                .map(|f| (f.path.clone(), f.bytes.as_slice()))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    if total > MAX_STORED_FILE {
+        return Err(format!(
+            "its files are {total} bytes, over the {MAX_STORED_FILE} a store keeps: register it by path"
+        ));
+    }
+    Ok(files)
 }
 
 /// A registered file's absolute path, as stored.

@@ -52,7 +52,8 @@ mod version; // versions: number, time, author, kind, codes touched
 pub use changes::UnitChanges;
 pub use commit::{Commit, Lineage, LineageKind, Refusal};
 pub use dataset::{
-    LayerInfo, LayerKind, NewLayer, NewLayerKind, StaffChange, StaffRoster, layer_name_problem,
+    LayerFile, LayerInfo, LayerKind, NewLayer, NewLayerKind, StaffChange, StaffRoster,
+    layer_name_problem,
 };
 pub use error::{Result, StoreError};
 pub use history::{LineageEvent, UnitRecord};

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use crate::changes::UnitChanges;
 use crate::commit::Commit;
-use crate::dataset::{LayerInfo, NewLayer, StaffChange, StaffRoster};
+use crate::dataset::{LayerFile, LayerInfo, NewLayer, StaffChange, StaffRoster};
 use crate::error::Result;
 use crate::history::{LineageEvent, UnitRecord};
 use crate::listen::Listener;
@@ -167,13 +167,13 @@ pub trait Store: Send + Sync {
     /// [`crate::StoreError::UnknownLayer`]; an empty list for a raster layer.
     fn entities(&self, layer: &str, after: u64) -> Result<Vec<Entity>>;
 
-    /// The file the store keeps of a layer (a raster layer's GeoTIFF), byte for
-    /// byte as imported.
+    /// The files the store keeps of a layer (a raster layer's GeoTIFF, a tileset's
+    /// folder), byte for byte as imported, by path.
     ///
     /// # Errors
     /// [`crate::StoreError::UnknownLayer`]; [`crate::StoreError::DatasetRefused`]
-    /// for a layer whose file the store does not keep.
-    fn layer_file(&self, name: &str) -> Result<Vec<u8>>;
+    /// for a layer whose files the store does not keep.
+    fn layer_files(&self, name: &str) -> Result<Vec<LayerFile>>;
 
     /// Removes a layer and its points.
     ///

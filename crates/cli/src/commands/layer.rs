@@ -437,10 +437,11 @@ fn describe(l: &LayerInfo) -> String {
             l.author,
             l.created_at
         ),
-        LayerKind::Tileset { path } => format!(
-            "{:<20} tileset 3D Tiles {}  (by {}, {})",
+        LayerKind::Tileset { path, stored } => format!(
+            "{:<20} tileset 3D Tiles {} {}  (by {}, {})",
             l.name,
             path.display(),
+            kept(*stored),
             l.author,
             l.created_at
         ),
@@ -448,12 +449,17 @@ fn describe(l: &LayerInfo) -> String {
             "{:<20} raster  band {band} of {} {}  (by {}, {})",
             l.name,
             path.display(),
-            match stored {
-                Some(bytes) => format!("(kept in the store, {bytes} bytes)"),
-                None => "(by path)".into(),
-            },
+            kept(*stored),
             l.author,
             l.created_at
         ),
+    }
+}
+
+/// Where a layer's files are read from, for `layer list`.
+fn kept(stored: Option<u64>) -> String {
+    match stored {
+        Some(bytes) => format!("(kept in the store, {bytes} bytes)"),
+        None => "(by path)".into(),
     }
 }

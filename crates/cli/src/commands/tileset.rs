@@ -1,13 +1,13 @@
 //! `citygrid tileset`: 3D Tiles tilesets (oblique photography) linked to the cells
 //! they show, served per cell by `citygrid serve`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use geo::BoundingRect;
 
-use citygrid_store::{NewLayer, NewLayerKind};
+use citygrid_store::{LayerFile, NewLayer, NewLayerKind};
 use citygrid_synth::{DEMO_BOUNDS, DemoTileset, Placement, REALITY_MESH_PLACEMENT, place_tileset};
 use citygrid_threed::Tileset;
 
@@ -21,11 +21,17 @@ use crate::commands::edits::user;
 /// above it, and a server on the store links each cell to the tiles over it:
 /// GET /v1/cells/{code}/3dtiles/{name}/tileset.json is that cell's tileset, and
 /// /v1/3dtiles/{name}/coverage how much of each unit the photography covers. The
-/// store keeps the path of tileset.json: keep the folder where it is.
+/// store keeps a copy of every file in the folder of tileset.json (up to 512 MB in
+/// all), so every server of the store serves it and the folder may move;
+/// --by-path registers a larger one (a city's whole photography) by its path
+/// instead: then every server must see the folder at that path.
 ///
 /// Examples:
 ///
 ///   citygrid tileset add --store guiyang.gpkg --name oblique /data/oblique/tileset.json
+///
+///   citygrid tileset add --store postgres://grid@db/grid --name oblique_2026 \
+///       /mnt/nas/oblique-2026/tileset.json --by-path
 ///
 ///   citygrid layer list --store guiyang.gpkg
 #[derive(Debug, Args)]
@@ -51,6 +57,11 @@ pub enum TilesetCommand {
         /// Replace a layer of the same name.
         #[arg(long)]
         replace: bool,
+        /// Register it by its path instead of keeping a copy of its folder in the
+        /// store (for a folder over a few hundred MB: every server must then see
+        /// it at that path).
+        #[arg(long)]
+        by_path: bool,
         /// Who registers it (default: the login name).
         #[arg(long)]
         author: Option<String>,
@@ -124,7 +135,10 @@ pub fn demo(a: &TilesetDemoArgs) -> Result<()> {
     for (name, path, source) in wanted {
         let info = store.add_layer(NewLayer {
             name: name.into(),
-            kind: NewLayerKind::Tileset { path: path.clone() },
+            kind: NewLayerKind::Tileset {
+                files: Some(folder_files(&path)?),
+                path: path.clone(),
+            },
             source: source.into(),
             author: "citygrid demo".into(),
             replace: a.replace,
@@ -146,6 +160,7 @@ pub fn run(args: &TilesetArgs) -> Result<()> {
             name,
             path,
             replace,
+            by_path,
             author,
         } => {
             let tileset = Tileset::load(path)?;
@@ -190,7 +205,14 @@ pub fn run(args: &TilesetArgs) -> Result<()> {
             );
             let info = citygrid_store::open(store)?.add_layer(NewLayer {
                 name: name.clone(),
-                kind: NewLayerKind::Tileset { path: path.clone() },
+                kind: NewLayerKind::Tileset {
+                    path: path.clone(),
+                    files: if *by_path {
+                        None
+                    } else {
+                        Some(folder_files(path)?)
+                    },
+                },
                 source: path.display().to_string(),
                 author: author.clone().unwrap_or_else(user),
                 replace: *replace,
@@ -203,4 +225,39 @@ pub fn run(args: &TilesetArgs) -> Result<()> {
         }
         TilesetCommand::Demo(a) => demo(a),
     }
+}
+
+/// Every file in the folder of `tileset_json` and below it, by its `/`-separated
+/// path in the folder: what a static host of the tileset would serve.
+///
+/// # Errors
+/// When the folder cannot be read.
+fn folder_files(tileset_json: &Path) -> Result<Vec<LayerFile>> {
+    let root = tileset_json.parent().unwrap_or(Path::new("."));
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in
+            std::fs::read_dir(&folder).with_context(|| format!("reading {}", folder.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.is_file() {
+                let relative = path.strip_prefix(root).unwrap_or(&path);
+                let parts: Vec<String> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                let bytes =
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                files.push(LayerFile {
+                    path: parts.join("/"),
+                    bytes,
+                });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }

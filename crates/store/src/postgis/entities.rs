@@ -6,17 +6,20 @@
 use citygrid_model::Entity;
 use postgres::Row;
 
-use crate::dataset::{LayerInfo, LayerKind, NewLayer, NewLayerKind};
-use crate::entity_values::{Encoded, absolute, decode, encode, parse_schema, refused, schema_json};
+use crate::dataset::{LayerFile, LayerInfo, LayerKind, NewLayer, NewLayerKind};
+use crate::entity_values::{
+    Encoded, absolute, decode, encode, kept_files, parse_schema, refused, schema_json,
+};
 use crate::error::{Result, StoreError};
 use crate::postgis::commit::CHANNEL;
 use crate::postgis::geometry::{self, Ewkb};
 use crate::postgis::pool::{Tx, to_i64, to_u64};
 use crate::time;
 
-/// A layer's columns, and the size of the file the store keeps of it, if any.
+/// A layer's columns, and the bytes of the files the store keeps of it, if any.
 const COLUMNS: &str = "name, kind, schema::text, path, band, count, source, author, created_at, \
-     revision, (SELECT octet_length(bytes) FROM citygrid_layer_files WHERE layer = citygrid_layers.name)";
+     revision, (SELECT sum(octet_length(bytes))::bigint FROM citygrid_layer_files \
+     WHERE layer = citygrid_layers.name)";
 
 /// The datasets revision as this transaction sees it: 0 until the first layer or
 /// staff change.
@@ -104,7 +107,7 @@ pub(crate) fn add(tx: &mut Tx<'_>, layer: NewLayer, encoded: &[Encoded]) -> Resu
             Some(absolute(path)?),
             Some(i32::from(*band)),
         ),
-        NewLayerKind::Tileset { path } => ("tileset", None, Some(absolute(path)?), None),
+        NewLayerKind::Tileset { path, .. } => ("tileset", None, Some(absolute(path)?), None),
     };
     tx.execute(
         "INSERT INTO citygrid_layers \
@@ -123,36 +126,41 @@ pub(crate) fn add(tx: &mut Tx<'_>, layer: NewLayer, encoded: &[Encoded]) -> Resu
         ],
     )?;
     insert(tx, &layer.name, 0, encoded)?;
-    if let NewLayerKind::Raster {
-        bytes: Some(bytes), ..
-    } = &layer.kind
-    {
+    let files = kept_files(&layer).map_err(|reason| refused(tx.store, &layer.name, reason))?;
+    for (path, bytes) in files {
         tx.execute(
-            "INSERT INTO citygrid_layer_files (layer, bytes) VALUES ($1, $2)",
-            &[&layer.name, bytes],
+            "INSERT INTO citygrid_layer_files (layer, path, bytes) VALUES ($1, $2, $3)",
+            &[&layer.name, &path, &bytes],
         )?;
     }
     find(tx, &layer.name)
 }
 
-/// The file the store keeps of layer `name`.
+/// The files the store keeps of layer `name`, by path.
 ///
 /// # Errors
 /// [`StoreError::UnknownLayer`]; [`StoreError::DatasetRefused`] when it keeps none.
-pub(crate) fn file(tx: &mut Tx<'_>, name: &str) -> Result<Vec<u8>> {
+pub(crate) fn files(tx: &mut Tx<'_>, name: &str) -> Result<Vec<LayerFile>> {
     find(tx, name)?;
-    let row = tx.query_opt(
-        "SELECT bytes FROM citygrid_layer_files WHERE layer = $1",
+    let rows = tx.query(
+        "SELECT path, bytes FROM citygrid_layer_files WHERE layer = $1 ORDER BY path COLLATE \"C\"",
         &[&name],
     )?;
-    match row {
-        Some(row) => tx.get(&row, 0),
-        None => Err(refused(
+    if rows.is_empty() {
+        return Err(refused(
             tx.store,
             name,
             "the store keeps no file of it (registered by path)".into(),
-        )),
+        ));
     }
+    rows.iter()
+        .map(|row| {
+            Ok(LayerFile {
+                path: tx.get(row, 0)?,
+                bytes: tx.get(row, 1)?,
+            })
+        })
+        .collect()
 }
 
 /// Adds points to an entity layer.
@@ -262,7 +270,7 @@ fn read(tx: &Tx<'_>, row: &Row) -> Result<LayerInfo> {
     let band: Option<i32> = tx.get(row, 4)?;
     let count: i64 = tx.get(row, 5)?;
     let revision: i64 = tx.get(row, 9)?;
-    let stored: Option<i32> = tx.get(row, 10)?;
+    let stored: Option<i64> = tx.get(row, 10)?;
     let info = || -> std::result::Result<LayerInfo, String> {
         let kind = match kind {
             "entity" => LayerKind::Entity {
@@ -271,11 +279,12 @@ fn read(tx: &Tx<'_>, row: &Row) -> Result<LayerInfo> {
             },
             "tileset" => LayerKind::Tileset {
                 path: path.clone().ok_or("a tileset without a path")?.into(),
+                stored: stored.map(to_u64),
             },
             "raster" => LayerKind::Raster {
                 path: path.clone().ok_or("a raster layer without a path")?.into(),
                 band: u16::try_from(band.unwrap_or(1)).map_err(|e| e.to_string())?,
-                stored: stored.map(|n| u64::try_from(n).unwrap_or(0)),
+                stored: stored.map(to_u64),
             },
             other => return Err(format!("unknown kind {other:?}")),
         };

@@ -26,7 +26,7 @@ use jiff::Timestamp;
 
 use crate::changes::UnitChanges;
 use crate::commit::Commit;
-use crate::dataset::{LayerInfo, NewLayer, StaffChange, StaffRoster};
+use crate::dataset::{LayerFile, LayerInfo, NewLayer, StaffChange, StaffRoster};
 use crate::error::{Result, StoreError};
 use crate::history::{LineageEvent, UnitRecord};
 use crate::listen::Listener;
@@ -253,8 +253,8 @@ impl Store for PostgisStore {
         self.read(|tx| entities::after(tx, layer, after))
     }
 
-    fn layer_file(&self, name: &str) -> Result<Vec<u8>> {
-        self.read(|tx| entities::file(tx, name))
+    fn layer_files(&self, name: &str) -> Result<Vec<LayerFile>> {
+        self.read(|tx| entities::files(tx, name))
     }
 
     fn remove_layer(&self, name: &str) -> Result<LayerInfo> {

@@ -26,7 +26,7 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        description: "the raster files the store keeps for its layers",
+        description: "the files the store keeps for its layers (rasters, tilesets)",
         sql: schema_2,
     },
 ];
@@ -34,15 +34,17 @@ const MIGRATIONS: &[Migration] = &[
 /// The schema this build writes and reads.
 pub(crate) const SCHEMA_VERSION: i64 = 2;
 
-/// Version 2: a raster layer's GeoTIFF kept byte for byte, so that every server of
-/// the store reads the same raster without a shared folder.
+/// Version 2: the files of raster and tileset layers kept byte for byte, so that
+/// every server of the store reads the same layers without a shared folder.
 fn schema_2() -> String {
     "CREATE TABLE citygrid_layer_files (
-  layer text PRIMARY KEY REFERENCES citygrid_layers (name) ON DELETE CASCADE,
-  bytes bytea NOT NULL
+  layer text NOT NULL REFERENCES citygrid_layers (name) ON DELETE CASCADE,
+  path text NOT NULL,
+  bytes bytea NOT NULL,
+  PRIMARY KEY (layer, path)
 );
 COMMENT ON TABLE citygrid_layer_files IS
-  'the files the store keeps for its layers (a raster layer''s GeoTIFF), byte for byte';"
+  'the files the store keeps for its layers (a raster''s GeoTIFF, a tileset''s folder), byte for byte';"
         .to_string()
 }
 

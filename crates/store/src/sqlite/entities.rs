@@ -7,16 +7,18 @@ use std::path::Path;
 use citygrid_model::Entity;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::dataset::{LayerInfo, LayerKind, NewLayer, NewLayerKind};
-use crate::entity_values::{Encoded, absolute, decode, encode, parse_schema, refused, schema_json};
+use crate::dataset::{LayerFile, LayerInfo, LayerKind, NewLayer, NewLayerKind};
+use crate::entity_values::{
+    Encoded, absolute, decode, encode, kept_files, parse_schema, refused, schema_json,
+};
 use crate::error::{Result, StoreError};
 use crate::sqlite::sql_error::At;
 use crate::time;
 
 const COLUMNS: &str = "name, kind, schema, path, band, count, source, author, created_at, revision";
-/// [`COLUMNS`] and the size of the file the store keeps of the layer, if any.
+/// [`COLUMNS`] and the bytes of the files the store keeps of the layer, if any.
 const READ: &str = "name, kind, schema, path, band, count, source, author, created_at, revision, \
-     (SELECT length(bytes) FROM citygrid_layer_files WHERE layer = citygrid_layers.name)";
+     (SELECT sum(length(bytes)) FROM citygrid_layer_files WHERE layer = citygrid_layers.name)";
 
 /// The datasets revision: 0 until the first layer or staff change.
 ///
@@ -119,7 +121,7 @@ pub(crate) fn add(
         NewLayerKind::Raster { path, band, .. } => {
             ("raster", None, Some(absolute(path)?), Some(*band))
         }
-        NewLayerKind::Tileset { path } => ("tileset", None, Some(absolute(path)?), None),
+        NewLayerKind::Tileset { path, .. } => ("tileset", None, Some(absolute(path)?), None),
     };
     tx.execute(
         &format!(
@@ -139,39 +141,47 @@ pub(crate) fn add(
     )
     .at(store)?;
     insert(tx, store, &layer.name, 0, encoded)?;
-    if let NewLayerKind::Raster {
-        bytes: Some(bytes), ..
-    } = &layer.kind
-    {
-        tx.execute(
-            "INSERT INTO citygrid_layer_files (layer, bytes) VALUES (?1, ?2)",
-            params![layer.name, bytes],
-        )
+    let files = kept_files(&layer).map_err(|reason| refused(store, &layer.name, reason))?;
+    let mut insert_file = tx
+        .prepare_cached("INSERT INTO citygrid_layer_files (layer, path, bytes) VALUES (?1, ?2, ?3)")
         .at(store)?;
+    for (path, bytes) in files {
+        insert_file
+            .execute(params![layer.name, path, bytes])
+            .at(store)?;
     }
     find(tx, store, &layer.name)
 }
 
-/// The file the store keeps of layer `name`.
+/// The files the store keeps of layer `name`, by path.
 ///
 /// # Errors
 /// [`StoreError::UnknownLayer`]; [`StoreError::DatasetRefused`] when it keeps none.
-pub(crate) fn file(tx: &Connection, store: &str, name: &str) -> Result<Vec<u8>> {
+pub(crate) fn files(tx: &Connection, store: &str, name: &str) -> Result<Vec<LayerFile>> {
     find(tx, store, name)?;
-    tx.query_row(
-        "SELECT bytes FROM citygrid_layer_files WHERE layer = ?1",
-        [name],
-        |r| r.get(0),
-    )
-    .optional()
-    .at(store)?
-    .ok_or_else(|| {
-        refused(
+    let mut select = tx
+        .prepare_cached(
+            "SELECT path, bytes FROM citygrid_layer_files WHERE layer = ?1 ORDER BY path",
+        )
+        .at(store)?;
+    let files = select
+        .query_map([name], |r| {
+            Ok(LayerFile {
+                path: r.get(0)?,
+                bytes: r.get(1)?,
+            })
+        })
+        .at(store)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .at(store)?;
+    if files.is_empty() {
+        return Err(refused(
             store,
             name,
             "the store keeps no file of it (registered by path)".into(),
-        )
-    })
+        ));
+    }
+    Ok(files)
 }
 
 /// Adds points to an entity layer.
@@ -297,6 +307,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<std::result::Result<LayerInfo, String
             },
             "tileset" => LayerKind::Tileset {
                 path: Path::new(path.as_deref().ok_or("a tileset without a path")?).to_path_buf(),
+                stored: stored.map(|n| n as u64),
             },
             "raster" => LayerKind::Raster {
                 path: Path::new(path.as_deref().ok_or("a raster layer without a path")?)

@@ -31,7 +31,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::changes::UnitChanges;
 use crate::commit::Commit;
-use crate::dataset::{LayerInfo, NewLayer, StaffChange, StaffRoster};
+use crate::dataset::{LayerFile, LayerInfo, NewLayer, StaffChange, StaffRoster};
 use crate::error::{Result, StoreError};
 use crate::history::{LineageEvent, UnitRecord};
 use crate::store::Store;
@@ -355,8 +355,8 @@ impl Store for SqliteStore {
         self.read(|tx| entities::after(tx, &self.shown, layer, after))
     }
 
-    fn layer_file(&self, name: &str) -> Result<Vec<u8>> {
-        self.read(|tx| entities::file(tx, &self.shown, name))
+    fn layer_files(&self, name: &str) -> Result<Vec<LayerFile>> {
+        self.read(|tx| entities::files(tx, &self.shown, name))
     }
 
     fn remove_layer(&self, name: &str) -> Result<LayerInfo> {

@@ -11,7 +11,7 @@ use crate::text::{layout_text, parse_layout};
 
 /// The schema this build writes and the newest it reads. A file with a newer one is
 /// refused rather than misread; an older one is brought up to it on open
-/// ([`migrate`]): 2 added the layers and the staff registry, 3 the raster files
+/// ([`migrate`]): 2 added the layers and the staff registry, 3 the layer files
 /// the store keeps.
 pub(crate) const SCHEMA_VERSION: i64 = 3;
 
@@ -134,13 +134,15 @@ CREATE INDEX IF NOT EXISTS citygrid_staff_from ON citygrid_staff (valid_from);
 ";
 
 /// The table schema version 3 added: the files the store keeps for its layers (a
-/// raster layer's GeoTIFF, byte for byte), so that a store is whole without the
-/// files it was made from.
+/// raster layer's GeoTIFF, a tileset's folder, byte for byte), so that a store is
+/// whole without the files it was made from.
 const LAYER_FILES: &str = "
 CREATE TABLE IF NOT EXISTS citygrid_layer_files (
-  layer TEXT PRIMARY KEY,
-  bytes BLOB NOT NULL
-);
+  layer TEXT NOT NULL,
+  path TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (layer, path)
+) WITHOUT ROWID;
 ";
 
 /// Registers the version table in `gpkg_contents` as `attributes` (GeoPackage 1.4

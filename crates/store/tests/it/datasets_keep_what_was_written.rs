@@ -6,7 +6,7 @@
 use citygrid_model::{
     Entity, Field, FieldType, FieldValue, LayerSchema, Level, StaffMember, StaffRole,
 };
-use citygrid_store::{LayerKind, NewLayer, NewLayerKind, StaffChange, StoreError};
+use citygrid_store::{LayerFile, LayerKind, NewLayer, NewLayerKind, StaffChange, StoreError};
 
 use crate::support::{Backend, backends, city};
 
@@ -243,9 +243,11 @@ fn raster_kept(backend: Backend) {
     );
     std::fs::remove_file(&tif).unwrap();
     let again = f.open_again();
+    let kept = again.layer_files("population").unwrap();
+    assert_eq!(kept.len(), 1);
     assert_eq!(
-        again.layer_file("population").unwrap(),
-        bytes,
+        (kept[0].path.as_str(), &kept[0].bytes),
+        ("population.tif", &bytes),
         "{backend:?}"
     );
     assert_eq!(again.layers().unwrap(), vec![info]);
@@ -257,7 +259,7 @@ fn raster_kept(backend: Backend) {
         by_path.kind,
         LayerKind::Raster { stored: None, .. }
     ));
-    let e = store.layer_file("population").unwrap_err();
+    let e = store.layer_files("population").unwrap_err();
     assert!(
         matches!(e, StoreError::DatasetRefused { .. }) && e.to_string().contains("by path"),
         "{e}"
@@ -266,11 +268,74 @@ fn raster_kept(backend: Backend) {
     store.add_layer(raster(Some(bytes), true)).unwrap();
     store.remove_layer("population").unwrap();
     assert!(matches!(
-        store.layer_file("population"),
+        store.layer_files("population"),
         Err(StoreError::UnknownLayer { .. })
     ));
-    let e = store.layer_file("events").unwrap_err();
+    let e = store.layer_files("events").unwrap_err();
     assert!(matches!(e, StoreError::UnknownLayer { .. }), "{e}");
+
+    // A tileset's folder, kept whole; paths that leave the folder are refused.
+    let json = dir.path().join("tileset.json");
+    std::fs::write(&json, b"{}").unwrap();
+    let file = |path: &str, bytes: &[u8]| LayerFile {
+        path: path.into(),
+        bytes: bytes.to_vec(),
+    };
+    let tileset = |files: Vec<LayerFile>| NewLayer {
+        kind: NewLayerKind::Tileset {
+            path: json.clone(),
+            files: Some(files),
+        },
+        ..layer("oblique", vec![], false)
+    };
+    let folder = vec![
+        file("tileset.json", b"{\"asset\": {}}"),
+        file("tiles/0/0.b3dm", &[0, 1, 2, 255]),
+        file("tiles/1/0.glb", &[]),
+    ];
+    let revision = store.datasets_revision().unwrap();
+    for (bad, says) in [
+        (
+            vec![file("../x.glb", b"x"), folder[0].clone()],
+            "not a plain path",
+        ),
+        (
+            vec![file("/etc/passwd", b"x"), folder[0].clone()],
+            "not a plain path",
+        ),
+        (
+            vec![file("a//b", b"x"), folder[0].clone()],
+            "not a plain path",
+        ),
+        (vec![folder[1].clone()], "lack its tileset.json"),
+    ] {
+        let e = store.add_layer(tileset(bad)).unwrap_err().to_string();
+        assert!(e.contains(says), "{e}");
+    }
+    assert_eq!(
+        store.datasets_revision().unwrap(),
+        revision,
+        "a refusal wrote"
+    );
+    let info = store.add_layer(tileset(folder.clone())).unwrap();
+    assert!(
+        matches!(
+            info.kind,
+            LayerKind::Tileset {
+                stored: Some(17),
+                ..
+            }
+        ),
+        "{:?}",
+        info.kind
+    );
+    let mut sorted = folder;
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(
+        f.open_again().layer_files("oblique").unwrap(),
+        sorted,
+        "{backend:?}"
+    );
 }
 
 #[test]
@@ -406,7 +471,7 @@ fn stores_of_schemas_1_and_2_are_brought_up_to_date_on_open() {
             .add_layer(layer("events", vec![entity(1)], false))
             .unwrap();
         assert!(matches!(
-            store.layer_file("events"),
+            store.layer_files("events"),
             Err(StoreError::DatasetRefused { .. })
         ));
         assert_eq!(store.head().unwrap(), 1);
