@@ -49,7 +49,9 @@ done
 token_pg=$(target/release/citygrid token create --store "$pg" --role editor --name bench 2>/dev/null)
 token_gpkg=$(target/release/citygrid token create --store "$gpkg" --role editor --name bench 2>/dev/null)
 
-# Starts `citygrid serve` on $1 (a store) and prints its address once ready.
+# Starts `citygrid serve` on $1 (a store) and sets `addr` to its address once ready
+# (not printed: a command substitution would run it in a subshell, and `servers`
+# would not learn of it).
 serve() {
   local port
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -59,7 +61,7 @@ serve() {
   curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { tail -20 "$tmp/serve-$port.log" >&2; exit 1; }
   # Measured once its start-up work is done: every zoom simplified in the background.
   for _ in $(seq 1 600); do grep -q "tile zooms simplified" "$tmp/serve-$port.log" && break; sleep 0.1; done
-  echo "127.0.0.1:$port"
+  addr="127.0.0.1:$port"
 }
 # Stops every server.
 stop_all() {
@@ -67,7 +69,7 @@ stop_all() {
   servers=
 }
 
-one_gpkg=$(serve "$gpkg")
+serve "$gpkg"; one_gpkg=$addr
 bbox=$(curl -fs "http://$one_gpkg/v1/tiles.json" | python3 -c 'import json, sys; print(",".join(map(str, json.load(sys.stdin)["bounds"])))')
 tiles=$tmp/tiles.txt
 python3 - "$bbox" "$tiles" <<'PY'
@@ -125,11 +127,11 @@ load "$tmp/gpkg-tiles" tiles "$one_gpkg"; report "$tmp/gpkg-tiles" "tiles, 1 ser
 stop_all
 
 echo "== a, b: servers on PostGIS"
-pg1=$(serve "$pg")
+serve "$pg"; pg1=$addr
 warm x "$pg1"
 load "$tmp/pg1-lookup" lookup "$pg1"; report "$tmp/pg1-lookup" "lookups, 1 server, PostGIS"
 load "$tmp/pg1-tiles" tiles "$pg1"; report "$tmp/pg1-tiles" "tiles, 1 server, PostGIS"
-pg2=$(serve "$pg")
+serve "$pg"; pg2=$addr
 warm x "$pg2"
 load "$tmp/pg2-lookup" lookup "$pg1" "$pg2"; report "$tmp/pg2-lookup" "lookups, 2 servers, PostGIS (summed)"
 load "$tmp/pg2-tiles" tiles "$pg1" "$pg2"; report "$tmp/pg2-tiles" "tiles, 2 servers, PostGIS (summed)"
@@ -137,8 +139,8 @@ load "$tmp/pg2-tiles" tiles "$pg1" "$pg2"; report "$tmp/pg2-tiles" "tiles, 2 ser
 echo "== c: a commit through one server, seen through the other ($edits edits, $rate a second)"
 target/release/edit-stream "$pg1" "$token_pg" "$edits" "served-on=$pg2" "$rate" | tee "$tmp/prop-pg.txt"
 stop_all
-gp1=$(serve "$gpkg")
-gp2=$(serve "$gpkg")
+serve "$gpkg"; gp1=$addr
+serve "$gpkg"; gp2=$addr
 target/release/edit-stream "$gp1" "$token_gpkg" "$edits" "served-on=$gp2" "$rate" | tee "$tmp/prop-gpkg.txt"
 curl -fs "http://$pg1/metrics" >/dev/null 2>&1 || true
 python3 - "$tmp" <<'PY'
