@@ -153,12 +153,7 @@ fn an_edit_through_any_of_three_servers_is_served_by_the_other_two_within_a_seco
     );
     // Every server's metrics say the same version, and that notices arrive.
     for (i, server) in servers.iter().enumerate() {
-        let metrics = String::from_utf8(
-            request(connect(server.port).unwrap(), "GET", "/metrics", None, None)
-                .expect("metrics")
-                .body,
-        )
-        .unwrap();
+        let metrics = metrics(server);
         assert!(
             metrics.contains(&format!("\ncitygrid_version_served {}\n", EDITS + 1))
                 && metrics.contains("\ncitygrid_store_listening 1\n"),
@@ -167,6 +162,12 @@ fn an_edit_through_any_of_three_servers_is_served_by_the_other_two_within_a_seco
     }
     drop(servers);
     drop(at);
+}
+
+/// A server's `/metrics`, as text.
+fn metrics(server: &Server) -> String {
+    let answer = request(connect(server.port).unwrap(), "GET", "/metrics", None, None);
+    String::from_utf8(answer.expect("metrics").body).expect("UTF-8 metrics")
 }
 
 /// What happens to the database while the servers read.
@@ -338,12 +339,7 @@ fn reads_through(outage: Outage) {
                             && ready["store"]["reachable"] == false,
                         "{outage:?}: /readyz with the database down: {status} {ready}"
                     );
-                    let metrics = String::from_utf8(
-                        request(connect(server.port).unwrap(), "GET", "/metrics", None, None)
-                            .expect("metrics")
-                            .body,
-                    )
-                    .unwrap();
+                    let metrics = metrics(server);
                     assert!(
                         metrics.contains("\ncitygrid_store_reachable 0\n")
                             && metrics.contains("\ncitygrid_store_outages_total 1\n"),
