@@ -18,6 +18,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::error::STORE_RETRY_AFTER_S;
+use crate::routes::ogc::format::escape;
 
 /// What the server is doing, as `/readyz` says it.
 #[derive(Clone, Default)]
@@ -94,17 +95,7 @@ const PAGE_RELOAD_S: u32 = 2;
 /// The viewer's address while the server starts: a page that says what it waits
 /// for and reloads itself, so that a map opened early appears by itself.
 async fn page(State(progress): State<Progress>) -> Response {
-    let doing: String = progress
-        .get()
-        .chars()
-        .map(|c| match c {
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '&' => "&amp;".to_string(),
-            '"' => "&quot;".to_string(),
-            c => c.to_string(),
-        })
-        .collect();
+    let doing = escape(&progress.get());
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"refresh\" content=\"{PAGE_RELOAD_S}\"><title>citygrid is starting</title></head>\

@@ -234,7 +234,7 @@ fn page(title: &str, body: &Value) -> String {
 }
 
 /// Text safe inside HTML elements and quoted attributes.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

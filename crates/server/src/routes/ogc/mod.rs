@@ -5,7 +5,7 @@
 
 mod collections; // landing, conformance, the API definition, the collections
 mod crs; // the four CRS by reference and their axis orders
-mod format; // JSON or HTML, links, ETags
+pub(crate) mod format; // JSON or HTML, links, ETags
 mod items; // the features of a collection, one feature
 mod write; // Part 4: create, replace, update, delete as edits
 
